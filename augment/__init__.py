@@ -1,0 +1,1 @@
+"""Label balancing with Augmented-SBERT silver data: embeddings, search, teachers, selection."""

@@ -1,0 +1,1 @@
+"""Data generation: articles (scrape/ingest), sentences, base sentences and masked examples."""

