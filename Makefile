@@ -27,6 +27,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not llm" tests
 
+# Integration test against a real LLM: llama.cpp's OpenAI-compatible server + SmolLM2-135M.
+test-llm: $(STAMP)
+	bash scripts/test_llm.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
