@@ -1,0 +1,167 @@
+"""``--batch-api``: answer the requests through the OpenAI Batch API, into the same cache.
+
+Each round: replay every row's conversation from the cache to find the requests still
+needed, write them as JSONL, upload (``purpose="batch"``), create the batch, poll with
+backoff, download the output and error files and store every answer in the cache. Requests
+that failed or expired are submitted again in the next round; invalid answers get their
+feedback follow-up there too. Rounds are bounded: ``batch_max_rounds`` plus one per
+validation retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from functools import partial
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from datagen.llm.cache import LLMResponse, ResponseCache
+from datagen.llm.client import ChatClient
+from datagen.llm.config import LLMConfig
+from datagen.llm.messages import request_body
+from datagen.llm.task import LLMTask
+from datagen.llm.usage import Usage
+from schemas.errors import InputError
+
+ENDPOINT = "/v1/chat/completions"
+MAX_REQUESTS_PER_BATCH = 50_000
+TERMINAL = {"completed", "expired", "failed", "cancelled"}
+MAX_POLL_INTERVAL = 300.0
+
+
+async def fill_cache_by_batches(
+    task: LLMTask, rows: list[dict], config: LLMConfig, client: ChatClient, cache: ResponseCache
+) -> dict[str, str]:
+    """Run Batch API rounds until every conversation is answered or the rounds run out.
+
+    Returns the reason for each request key still unanswered.
+    """
+    from datagen.llm.runner import NotCached, _cache_only_ask, solve_row
+
+    body = request_body(task, config)
+    probe = _cache_only_ask(config, body, cache, Usage())
+    unanswered: dict[str, str] = {}
+    for round_no in range(1, config.batch_max_rounds + config.max_validation_retries + 1):
+        pending: dict[str, list[dict]] = {}
+        for row in rows:
+            try:
+                await solve_row(task, row, config, probe)
+            except NotCached as missing:
+                pending[missing.key] = missing.messages
+        if not pending:
+            return {}
+        keys = list(pending)
+        for start in range(0, len(keys), MAX_REQUESTS_PER_BATCH):
+            chunk = {k: pending[k] for k in keys[start : start + MAX_REQUESTS_PER_BATCH]}
+            errors = await _run_one_batch(chunk, body, config, client, cache, round_no)
+            unanswered.update(errors)
+        for key in keys:
+            if key in cache:
+                unanswered.pop(key, None)
+            else:
+                unanswered.setdefault(key, "no answer from the Batch API")
+    return unanswered
+
+
+async def _run_one_batch(
+    requests: dict[str, list[dict]],
+    body: dict,
+    config: LLMConfig,
+    client: ChatClient,
+    cache: ResponseCache,
+    round_no: int,
+) -> dict[str, str]:
+    """Submit one batch, wait for it, store its answers; return errors by request key."""
+    api = client.openai
+    ids = {f"req-{key[:32]}": key for key in requests}
+    lines = [
+        json.dumps(
+            {
+                "custom_id": custom_id,
+                "method": "POST",
+                "url": ENDPOINT,
+                "body": {"model": config.model, "messages": requests[key], **body},
+            },
+            ensure_ascii=False,
+        )
+        for custom_id, key in ids.items()
+    ]
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    uploaded = await client.call(
+        lambda: api.files.create(file=("requests.jsonl", data), purpose="batch")
+    )
+    batch = await client.call(
+        lambda: api.batches.create(
+            input_file_id=uploaded.id,
+            endpoint=ENDPOINT,
+            completion_window="24h",
+            metadata={"source": "mbtikit"},
+        )
+    )
+    batch = await _wait(batch, config, client, round_no, len(ids))
+    if batch.status == "failed":
+        details = "; ".join(e.message or e.code or "" for e in (batch.errors.data or []))[:300]
+        raise InputError(f"the Batch API rejected batch {batch.id}: {details or 'no details'}")
+    errors: dict[str, str] = {}
+    if batch.output_file_id:
+        for item in await _read_jsonl(client, batch.output_file_id):
+            key = ids.get(item.get("custom_id", ""))
+            if key is not None:
+                _store_result(item, key, config, client.usage, cache, errors)
+    if batch.error_file_id:
+        for item in await _read_jsonl(client, batch.error_file_id):
+            key = ids.get(item.get("custom_id", ""))
+            if key is not None and key not in cache:
+                errors[key] = _error_reason(item, batch.status)
+    return errors
+
+
+async def _wait(batch: Any, config: LLMConfig, client: ChatClient, round_no: int, total: int):
+    """Poll the batch with a growing interval until it reaches a terminal status."""
+    interval = config.batch_poll_interval
+    bar = tqdm(total=total, desc=f"batch round {round_no}", unit="req", mininterval=1.0)
+    try:
+        while batch.status not in TERMINAL:
+            await asyncio.sleep(interval)
+            interval = min(interval * 1.5, MAX_POLL_INTERVAL)
+            batch = await client.call(partial(client.openai.batches.retrieve, batch.id))
+            counts = batch.request_counts
+            if counts is not None:
+                bar.n = counts.completed + counts.failed
+                bar.set_postfix(status=batch.status, failed=counts.failed, refresh=True)
+    finally:
+        bar.close()
+    return batch
+
+
+async def _read_jsonl(client: ChatClient, file_id: str) -> list[dict]:
+    content = await client.call(lambda: client.openai.files.content(file_id))
+    return [json.loads(line) for line in content.text.splitlines() if line.strip()]
+
+
+def _store_result(
+    item: dict, key: str, config: LLMConfig, usage: Usage, cache: ResponseCache, errors: dict
+) -> None:
+    response = item.get("response") or {}
+    status = response.get("status_code")
+    body = response.get("body") or {}
+    if status != 200:
+        errors[key] = _error_reason(item, f"HTTP {status}")
+        return
+    tokens = body.get("usage") or {}
+    prompt_tokens = int(tokens.get("prompt_tokens") or 0)
+    completion_tokens = int(tokens.get("completion_tokens") or 0)
+    choice = (body.get("choices") or [{}])[0]
+    logprobs = (choice.get("logprobs") or {}).get("content")
+    content = (choice.get("message") or {}).get("content")
+    usage.add_tokens(prompt_tokens, completion_tokens)
+    cache.put(key, config.model, LLMResponse(content, logprobs, prompt_tokens, completion_tokens))
+
+
+def _error_reason(item: dict, fallback: str) -> str:
+    error = item.get("error") or ((item.get("response") or {}).get("body") or {}).get("error")
+    if isinstance(error, dict):
+        return f"Batch API: {error.get('code') or ''} {error.get('message') or ''}".strip()
+    return f"Batch API: {fallback}"

@@ -1,0 +1,57 @@
+"""Token, request and cost accounting for one run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from datagen.llm.pricing import cost_usd
+
+
+@dataclass
+class Usage:
+    """What a run cost. ``requests``: answers received from the server (paid);
+    ``cached_hits``: answers replayed from the cache; ``retries``: transport retries (429, 5xx,
+    timeouts, dropped connections); ``validation_retries``: follow-ups after an invalid answer.
+    Token counts and ``cost_usd`` cover the requests sent in this run only."""
+
+    model: str = ""
+    requests: int = 0
+    cached_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+    retries: int = 0
+    validation_retries: int = 0
+    batch_api: bool = False
+
+    def add_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
+        self.requests += 1
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+
+    def price(self, overrides: dict | None = None) -> None:
+        """Fill ``cost_usd`` from the token counts (Batch API at its discount)."""
+        self.cost_usd = round(
+            cost_usd(
+                self.model,
+                self.prompt_tokens,
+                self.completion_tokens,
+                overrides,
+                batch=self.batch_api,
+            ),
+            6,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line for the end of a run."""
+        return (
+            f"LLM usage ({self.model}{', Batch API' if self.batch_api else ''}): "
+            f"{self.requests:,} requests sent, {self.cached_hits:,} from cache, "
+            f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens, "
+            f"est. ${self.cost_usd:.4f}, {self.retries} retries, "
+            f"{self.validation_retries} validation retries, {self.seconds:.1f} s"
+        )
