@@ -17,8 +17,11 @@ class PageText:
     text: str
 
 
-def extract_page_text(html: str, url: str | None = None) -> PageText:
-    """Title and main text of ``html``; ``text`` is empty when the page has no main content."""
+def extract_page_text(html: str | bytes, url: str | None = None) -> PageText:
+    """Title and main text of ``html``; ``text`` is empty when the page has no main content.
+
+    Bytes are decoded by trafilatura (declared charset, else detection).
+    """
     import trafilatura
 
     doc = trafilatura.bare_extraction(
