@@ -16,6 +16,7 @@ Usage::
         server.requests        # every chat request body, in arrival order (faulted ones too)
         server.answered        # bodies answered with HTTP 200 (to check "no repeat")
         server.max_in_flight   # most chat requests handled at the same time
+        server.request_headers # their HTTP headers (lower-case names), server.arrivals (times)
 
 Endpoints: ``POST /v1/chat/completions``; for the Batch API ``POST /v1/files`` (multipart),
 ``GET /v1/files/{id}``, ``GET /v1/files/{id}/content``, ``POST /v1/batches``,
@@ -170,7 +171,9 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._server = _Server(("127.0.0.1", 0), handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -311,6 +314,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (timeouts, killed runs) are expected here: stay quiet."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -383,7 +389,7 @@ class _Handler(BaseHTTPRequestHandler):
         with fake._lock:
             n = len(fake.requests)
             fake.requests.append(request)
-            fake.request_headers.append(dict(self.headers.items()))
+            fake.request_headers.append({k.lower(): v for k, v in self.headers.items()})
             fake.arrivals.append(time.monotonic())
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
@@ -409,9 +415,13 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 content = fake.responder(request)
             completion = fake.completion(request, content)
+            try:
+                self._send(200, completion, fake.response_headers)
+            except OSError:  # the client gave up (timeout): not answered
+                self.close_connection = True
+                return
             with fake._lock:
                 fake.answered.append(request)
-            self._send(200, completion, fake.response_headers)
         finally:
             with fake._lock:
                 fake.in_flight -= 1
