@@ -57,6 +57,7 @@ class Phase1Config:
     out: str | Path
     model: str | None = None
     target: Literal["axes", "type"] = "axes"
+    mask_types: bool = True
     dev_fraction: float = 0.1
     args: TrainArgs = field(default_factory=TrainArgs)
 

@@ -1,0 +1,94 @@
+"""Reading and preparing each phase's data: validation, label encoding, masking, tokenising.
+
+Every check that can fail on user data runs here, before a model is loaded or anything is
+written, and raises :class:`~schemas.errors.InputError` naming the file, row and field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import datasets
+import numpy as np
+
+from schemas.errors import InputError
+from schemas.io import read_table, validate_rows
+from schemas.labels import AXIS_NAMES, MBTI
+from schemas.manifest import sha256_path
+from schemas.type_mentions import mask_type_mentions
+
+
+def load_data(
+    data: datasets.Dataset | str | Path, kind: str, *, required: tuple[str, ...] = ("text",)
+) -> tuple[datasets.Dataset, str, dict[str, Any]]:
+    """A validated data set of ``kind``, the name used in errors, and its provenance."""
+    if isinstance(data, datasets.Dataset):
+        name = f"<{kind} data set>"
+        ds, prov = data, {"source": "dataset", "fingerprint": data._fingerprint}
+    else:
+        name = str(data)
+        ds = read_table(data, required=required)
+        prov = {"source": name, "sha256": sha256_path(data)}
+    if len(ds) == 0:
+        raise InputError("is empty (no rows)", file=name)
+    validate_rows(ds, kind, file=name)
+    prov["rows"] = len(ds)
+    return ds, name, prov
+
+
+def parse_labels(labels: list[Any], *, file: str, start_row: int = 1) -> list[str]:
+    """Canonical MBTI labels; an unknown or missing one raises naming its row."""
+    out = []
+    for i, value in enumerate(labels, start=start_row):
+        try:
+            out.append(MBTI.parse(value))
+        except InputError as err:
+            raise err.at(file=file, row=i, field="label") from None
+    return out
+
+
+def axis_bits(labels: list[str]) -> np.ndarray:
+    """``[n, 4]`` axis bits of canonical labels."""
+    return np.array([MBTI.to_bits(lab) for lab in labels], dtype=np.int64).reshape(-1, 4)
+
+
+def check_both_classes(bits: np.ndarray, *, file: str, what: str = "training posts") -> None:
+    """Every axis needs both poles among ``bits``."""
+    for j, name in enumerate(AXIS_NAMES):
+        present = set(bits[:, j].tolist())
+        if present != {0, 1}:
+            pole = MBTI.axes[j][present.pop()] if present else "?"
+            raise InputError(
+                f"axis {name} has one class only ({pole}) in the {what}; a classifier "
+                "needs both poles",
+                file=file,
+                field="label",
+            )
+
+
+def mask_types(ds: datasets.Dataset) -> tuple[datasets.Dataset, int]:
+    """Mask type mentions in ``text``; returns the data set and the number of mentions."""
+    results = [mask_type_mentions(t) for t in ds["text"]]
+    n_masked = sum(r.n_masked for r in results)
+    if n_masked == 0:
+        return ds, 0
+    ds = ds.remove_columns("text").add_column("text", [r.text for r in results])
+    return ds, n_masked
+
+
+def tokenize(
+    ds: datasets.Dataset, tokenizer: Any, max_length: int, text_column: str = "text"
+) -> datasets.Dataset:
+    """Add ``input_ids``/``attention_mask`` (+ ``token_type_ids``) and ``length`` (unpadded)."""
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        enc = tokenizer(batch[text_column], truncation=True, max_length=max_length)
+        enc = {k: v for k, v in enc.items() if k in MODEL_INPUTS}
+        enc["length"] = [len(ids) for ids in enc["input_ids"]]
+        return enc
+
+    return ds.map(encode, batched=True, desc="tokenising")
+
+
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")

@@ -1,0 +1,109 @@
+"""What the three phase models share: the wrapped encoder, mean pooling and the study's head.
+
+Every phase model is a :class:`~transformers.PreTrainedModel` whose config stores the
+encoder's own config (``encoder``: a dict), the label set and the phase lineage, so a saved
+directory rebuilds itself with ``from_pretrained`` and no ``auto_map``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+
+HEAD_SIZES = (512, 256, 128)
+
+
+class EncoderHeadConfig(PretrainedConfig):
+    """Config of an encoder + head model.
+
+    ``encoder``: the wrapped encoder's config as a dict; ``labels``: the output labels;
+    ``lineage``: one ``{phase, data, base_model, ...}`` entry per phase that trained the
+    encoder, oldest first; ``head_dropout``: dropout of the head.
+    """
+
+    def __init__(
+        self,
+        encoder: dict[str, Any] | None = None,
+        labels: list[str] | None = None,
+        lineage: list[dict[str, Any]] | None = None,
+        head_dropout: float = 0.1,
+        **kwargs: Any,
+    ) -> None:
+        self.encoder = encoder or {}
+        self.labels = list(labels or [])
+        self.lineage = list(lineage or [])
+        self.head_dropout = head_dropout
+        super().__init__(**kwargs)
+
+    def encoder_config(self) -> PretrainedConfig:
+        """The wrapped encoder's config object."""
+        params = dict(self.encoder)
+        return AutoConfig.for_model(params.pop("model_type"), **params)
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.encoder["hidden_size"])
+
+
+def build_encoder(config: PretrainedConfig) -> PreTrainedModel:
+    """A randomly initialised bare encoder (no pooler where the family has one)."""
+    try:
+        return AutoModel.from_config(config, add_pooling_layer=False)
+    except TypeError:
+        return AutoModel.from_config(config)
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average the token states that the attention mask keeps."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+class StudyHead(nn.Sequential):
+    """The study's classifier head: hidden -> 512 -> 256 -> 128 -> n_out, ReLU and dropout."""
+
+    def __init__(self, hidden_size: int, n_out: int, dropout: float) -> None:
+        layers: list[nn.Module] = []
+        sizes = (hidden_size, *HEAD_SIZES)
+        for d_in, d_out in zip(sizes, sizes[1:], strict=False):
+            layers += [nn.Dropout(dropout), nn.Linear(d_in, d_out), nn.ReLU()]
+        layers += [nn.Dropout(dropout), nn.Linear(sizes[-1], n_out)]
+        for layer in layers:
+            layer.in_study_head = True
+        super().__init__(*layers)
+
+
+class EncoderModel(PreTrainedModel):
+    """Base of the phase models: holds the encoder; subclasses add a head and a loss."""
+
+    config_class = EncoderHeadConfig
+    base_model_prefix = "encoder"
+    _supports_sdpa = True
+    main_input_name = "input_ids"
+
+    def encoder_module(self) -> PreTrainedModel:
+        """The bare encoder whose weights carry over to the next phase."""
+        return self.encoder
+
+    @torch.no_grad()
+    def _init_weights(self, module: nn.Module) -> None:
+        """The head's layers get PyTorch's default (Kaiming-uniform) init: with the encoder
+        init (normal, std 0.02) four stacked layers would start with vanishing outputs."""
+        if getattr(module, "in_study_head", False):
+            module.reset_parameters()
+        else:
+            super()._init_weights(module)
+
+    def encode(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Mean-pooled sentence vector of each input."""
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        out = self.encoder_module()(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+        return mean_pool(out.last_hidden_state, attention_mask)

@@ -1,0 +1,165 @@
+"""The Hugging Face Trainer set up the same way for every phase, and the phase output dir.
+
+Checkpoints go to ``.<out>.checkpoints`` beside ``--out`` (so the output itself stays atomic);
+``--resume`` continues from the newest one; they are removed once the phase output is written.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+
+from schemas.io import atomic_output_dir, write_json
+from train.config import TrainArgs
+
+
+def checkpoint_dir(out: str | Path) -> Path:
+    out = Path(out)
+    return out.parent / f".{out.name}.checkpoints"
+
+
+def uses_cuda(args: TrainArgs) -> bool:
+    return args.device != "cpu" and torch.cuda.is_available()
+
+
+def training_arguments(
+    args: TrainArgs, out: str | Path, *, metric: str | None, greater_is_better: bool = True
+) -> TrainingArguments:
+    """TrainingArguments from :class:`TrainArgs`; ``metric`` (a dev metric) enables
+    per-epoch evaluation, best-model selection and early stopping."""
+    cuda = uses_cuda(args)
+    bf16 = args.bf16 if args.bf16 is not None else cuda and torch.cuda.is_bf16_supported()
+    tf32 = args.tf32 if args.tf32 is not None else cuda
+    strategy = "epoch" if metric else "no"
+    return TrainingArguments(
+        output_dir=str(checkpoint_dir(out)),
+        seed=args.seed,
+        data_seed=args.seed,
+        num_train_epochs=args.epochs,
+        max_steps=args.max_steps,
+        per_device_train_batch_size=args.batch_size,
+        per_device_eval_batch_size=args.eval_batch_size or args.batch_size * 2,
+        gradient_accumulation_steps=args.grad_accum,
+        learning_rate=args.lr,
+        weight_decay=args.weight_decay,
+        warmup_steps=args.warmup_ratio,
+        lr_scheduler_type="linear",
+        bf16=bool(bf16),
+        tf32=bool(tf32) if cuda else None,
+        use_cpu=not cuda,
+        train_sampling_strategy="group_by_length" if args.group_by_length else "random",
+        length_column_name="length",
+        eval_strategy=strategy,
+        save_strategy=strategy if metric else "no",
+        save_total_limit=2,
+        load_best_model_at_end=bool(metric),
+        metric_for_best_model=metric,
+        greater_is_better=greater_is_better,
+        logging_strategy="steps",
+        logging_steps=args.logging_steps,
+        logging_first_step=True,
+        remove_unused_columns=False,
+        dataloader_num_workers=args.num_workers,
+        torch_compile=args.torch_compile,
+        report_to="none",
+        disable_tqdm=not args.progress,
+    )
+
+
+def fit(
+    model: Any,
+    args: TrainArgs,
+    out: str | Path,
+    *,
+    train_ds: Any,
+    eval_ds: Any | None,
+    collator: Callable,
+    tokenizer: Any,
+    metric: str | None,
+    greater_is_better: bool = True,
+    compute_metrics: Callable | None = None,
+) -> Trainer:
+    """Train ``model`` (resuming from the newest checkpoint with ``args.resume``)."""
+    metric = metric if eval_ds is not None and len(eval_ds) > 0 else None
+    targs = training_arguments(args, out, metric=metric, greater_is_better=greater_is_better)
+    ckpt = checkpoint_dir(out)
+    resume = args.resume and any(ckpt.glob("checkpoint-*"))
+    if not resume and ckpt.exists():
+        shutil.rmtree(ckpt)
+    callbacks = []
+    if metric and args.early_stopping_patience:
+        callbacks.append(EarlyStoppingCallback(args.early_stopping_patience))
+    trainer = Trainer(
+        model=model,
+        args=targs,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds if metric else None,
+        data_collator=collator,
+        processing_class=tokenizer,
+        compute_metrics=compute_metrics if metric else None,
+        callbacks=callbacks,
+    )
+    trainer.train(resume_from_checkpoint=True if resume else None)
+    return trainer
+
+
+def pad_multiple(args: TrainArgs) -> int | None:
+    """Pad to multiples of 8 on GPU (tensor cores); no extra padding on CPU."""
+    return 8 if uses_cuda(args) else None
+
+
+def write_phase_dir(
+    out: str | Path,
+    *,
+    model: Any,
+    tokenizer: Any,
+    metrics: dict[str, Any],
+    log_history: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    overwrite: bool,
+) -> Path:
+    """Atomically write the model, tokenizer, ``metrics.json``, ``log_history.json`` and
+    ``manifest.json``; remove the checkpoints afterwards."""
+    with atomic_output_dir(out, overwrite=overwrite) as tmp:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        write_json(tmp / "metrics.json", metrics)
+        write_json(tmp / "log_history.json", log_history)
+        write_json(tmp / "manifest.json", manifest)
+    shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
+    return Path(out)
+
+
+def finish_phase(
+    out: str | Path,
+    trainer: Trainer,
+    tokenizer: Any,
+    metrics: dict[str, Any],
+    manifest: Any,
+    args: TrainArgs,
+    **result: Any,
+) -> Any:
+    """Write the phase directory (model, tokenizer, metrics, log, manifest) and return the
+    :class:`~train.config.PhaseResult`."""
+    from train.config import PhaseResult
+
+    log_history = list(trainer.state.log_history)
+    model_dir = write_phase_dir(
+        out,
+        model=trainer.model,
+        tokenizer=tokenizer,
+        metrics=metrics,
+        log_history=log_history,
+        manifest=manifest.finish(
+            counts={k: v for k, v in metrics.items() if k.startswith("n_")},
+            lineage=trainer.model.config.lineage,
+            train_args=vars(args),
+        ),
+        overwrite=args.overwrite,
+    )
+    return PhaseResult(model_dir=model_dir, metrics=metrics, log_history=log_history, **result)
