@@ -32,7 +32,13 @@ MAX_POLL_INTERVAL = 300.0
 
 
 async def fill_cache_by_batches(
-    task: LLMTask, rows: list[dict], config: LLMConfig, client: ChatClient, cache: ResponseCache
+    task: LLMTask,
+    rows: list[dict],
+    config: LLMConfig,
+    client: ChatClient,
+    cache: ResponseCache,
+    *,
+    progress: bool = True,
 ) -> dict[str, str]:
     """Run Batch API rounds until every conversation is answered or the rounds run out.
 
@@ -55,7 +61,7 @@ async def fill_cache_by_batches(
         keys = list(pending)
         for start in range(0, len(keys), MAX_REQUESTS_PER_BATCH):
             chunk = {k: pending[k] for k in keys[start : start + MAX_REQUESTS_PER_BATCH]}
-            errors = await _run_one_batch(chunk, body, config, client, cache, round_no)
+            errors = await _run_one_batch(chunk, body, config, client, cache, round_no, progress)
             unanswered.update(errors)
         for key in keys:
             if key in cache:
@@ -72,6 +78,7 @@ async def _run_one_batch(
     client: ChatClient,
     cache: ResponseCache,
     round_no: int,
+    progress: bool,
 ) -> dict[str, str]:
     """Submit one batch, wait for it, store its answers; return errors by request key."""
     api = client.openai
@@ -100,7 +107,7 @@ async def _run_one_batch(
             metadata={"source": "mbtikit"},
         )
     )
-    batch = await _wait(batch, config, client, round_no, len(ids))
+    batch = await _wait(batch, config, client, round_no, len(ids), progress)
     if batch.status == "failed":
         details = "; ".join(e.message or e.code or "" for e in (batch.errors.data or []))[:300]
         raise InputError(f"the Batch API rejected batch {batch.id}: {details or 'no details'}")
@@ -118,10 +125,18 @@ async def _run_one_batch(
     return errors
 
 
-async def _wait(batch: Any, config: LLMConfig, client: ChatClient, round_no: int, total: int):
+async def _wait(
+    batch: Any, config: LLMConfig, client: ChatClient, round_no: int, total: int, progress: bool
+) -> Any:
     """Poll the batch with a growing interval until it reaches a terminal status."""
     interval = config.batch_poll_interval
-    bar = tqdm(total=total, desc=f"batch round {round_no}", unit="req", mininterval=1.0)
+    bar = tqdm(
+        total=total,
+        desc=f"batch round {round_no}",
+        unit="req",
+        mininterval=1.0,
+        disable=not progress,
+    )
     try:
         while batch.status not in TERMINAL:
             await asyncio.sleep(interval)

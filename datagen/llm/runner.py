@@ -133,7 +133,9 @@ async def _run(task: LLMTask, rows: list[dict], config: LLMConfig, progress: boo
         if config.batch_api:
             from datagen.llm.batch import fill_cache_by_batches
 
-            unanswered = await fill_cache_by_batches(task, rows, config, client, cache)
+            unanswered = await fill_cache_by_batches(
+                task, rows, config, client, cache, progress=progress
+            )
             ask = _batch_answers(_cache_only_ask(config, body, cache, usage), unanswered, config)
         else:
             ask = _cached_ask(config, body, cache, usage, client)

@@ -1,0 +1,73 @@
+"""The Batch API path against the fake server's /v1/files and /v1/batches."""
+
+from __future__ import annotations
+
+import json
+
+from datagen.llm import run_task
+from datagen.llm.cache import ResponseCache
+from tests.datagen.llm.conftest import EchoTask, asked_word, echo_responder, make_rows
+from tests.support.fake_openai import FakeOpenAI
+
+
+def test_batch_happy_path_fills_the_cache(make_config):
+    rows = make_rows(5, copies=2)
+    with FakeOpenAI(echo_responder, batch_polls=3) as server:
+        config = make_config(server, batch_api=True)
+        result = run_task(EchoTask(), rows, config, progress=False)
+        assert server.requests == []  # nothing went through /chat/completions
+        assert len(server.batches) == 1 and len(server.batch_lines) == 5
+        line = server.batch_lines[0]
+        assert line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+        assert line["body"]["model"] == "gpt-4o-mini"
+        assert line["body"]["response_format"]["type"] == "json_schema"
+        assert len(result.records) == 10 and result.failures == []
+        assert result.usage.requests == 5 and result.usage.batch_api
+        # half price on the Batch API
+        full = (result.usage.prompt_tokens * 0.15 + result.usage.completion_tokens * 0.6) / 1e6
+        assert abs(result.usage.cost_usd - full / 2) < 1e-6
+        # the answers are in the same cache the online path uses
+        online = run_task(EchoTask(), rows, make_config(server), progress=False)
+        assert online.records == result.records and server.requests == []
+        assert online.usage.cached_hits == 5
+        assert len(ResponseCache(config.cache_path)) == 5
+
+
+def test_batch_resubmits_only_expired_failed_and_invalid_requests(make_config):
+    def batch_faults(line: dict, batch_number: int) -> str | None:
+        word = asked_word(line["body"])
+        if batch_number == 0 and word == "word1":
+            return "expired"
+        if batch_number == 0 and word == "word2":
+            return "error"
+        return None
+
+    def responder(request: dict) -> str:
+        if asked_word(request) == "word3" and len(request["messages"]) == 2:
+            return json.dumps({"word": "wrong", "score": 0.5})  # fixed after the feedback
+        return echo_responder(request)
+
+    rows = make_rows(5)
+    with FakeOpenAI(responder, batch_faults=batch_faults) as server:
+        result = run_task(EchoTask(), rows, make_config(server, batch_api=True), progress=False)
+        assert result.failures == []
+        assert [r["row"] for r in result.records] == [r["id"] for r in rows]
+        assert len(server.batches) == 2
+        second = server.batch_lines[5:]
+        assert sorted(asked_word(line["body"]) for line in second) == ["word1", "word2", "word3"]
+        follow_up = next(line for line in second if asked_word(line["body"]) == "word3")
+        assert len(follow_up["body"]["messages"]) == 4
+        assert server.requests == []
+
+
+def test_batch_rounds_are_bounded_and_end_in_failures(make_config):
+    def always_expire(line: dict, batch_number: int) -> str | None:
+        return "expired" if asked_word(line["body"]) == "word0" else None
+
+    with FakeOpenAI(echo_responder, batch_faults=always_expire) as server:
+        config = make_config(server, batch_api=True, batch_max_rounds=2, max_validation_retries=0)
+        result = run_task(EchoTask(), make_rows(2), config, progress=False)
+    assert len(server.batches) == 2
+    assert [r["row"] for r in result.records] == ["r001"]
+    (failure,) = result.failures
+    assert failure["row_id"] == "r000" and "batch_expired" in failure["reason"]
