@@ -68,7 +68,8 @@ def test_unusable_answers_become_failures_with_reasons(make_config):
     assert "json" in garbage["reason"].lower()
     assert garbage["raw"] == "not json at all"
     # the reason was fed back to the model in the follow-up
-    follow_up = next(r for r in server.requests if len(r["messages"]) == 4)
+    follow_ups = [r for r in server.requests if len(r["messages"]) == 4]
+    follow_up = next(r for r in follow_ups if asked_word(r) == "word1")
     assert "must be 'word1'" in follow_up["messages"][3]["content"]
 
 
