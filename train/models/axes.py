@@ -18,14 +18,19 @@ from train.models.encoder import EncoderHeadConfig, EncoderModel, StudyHead, bui
 
 
 class AxisClassifierConfig(EncoderHeadConfig):
+    """Adds ``pos_weight`` (class weights), ``thresholds`` (per axis, used by the predictor)
+    and ``mask_types`` (whether inputs get their type mentions masked)."""
+
     model_type = "mbti_axis_classifier"
 
     def __init__(
         self,
         pos_weight: list[float] | None = None,
         thresholds: list[float] | None = None,
+        mask_types: bool = True,
         **kwargs: Any,
     ) -> None:
+        self.mask_types = mask_types
         self.pos_weight = list(pos_weight) if pos_weight else None
         self.thresholds = list(thresholds) if thresholds else [0.5] * 4
         kwargs.setdefault("labels", list(MBTI.labels))
