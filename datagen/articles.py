@@ -11,7 +11,7 @@ from typing import Any
 from schemas.labels import MBTI
 
 # A four-letter type as a whole token: "INFJ", "infj-the-counselor", "types/enfp.html".
-TYPE_NAME = re.compile(r"(?<![A-Za-z])([IiEe][NnSs][TtFf][JjPp])(?![A-Za-z])")
+TYPE_NAME = re.compile(r"(?<![A-Za-z])([IiEe][NnSs][TtFf][JjPp])(?:'?s)?(?![A-Za-z])")
 
 
 def find_type_name(texts: Iterable[str]) -> str | None:
