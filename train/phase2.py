@@ -1,9 +1,186 @@
-"""Not built yet: see issue 6."""
+"""Phase 2: type-conditioned MLM on masked sentences, against the candidates' soft targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
+from train.config import Phase2Config, PhaseResult, TrainArgs
+from train.options import with_train_options
 
-def command() -> None:
-    """Not built yet (issue 6)."""
-    typer.echo("not built yet (issue 6)")
-    raise typer.Exit(1)
+HEAD_PRETRAINED = "pretrained"
+HEAD_NEW = "new (decoder tied to the input embeddings)"
+
+
+def build_rows(ds: Any, tokenizer: Any, max_length: int, *, file: str) -> tuple[list, Any]:
+    """Rows with tokenised inputs, ``type_id``, ``mask_position``, soft targets and the
+    filled-in sentence ids (for ``--mlm-mix``); plus the mass statistics."""
+    from schemas.labels import MBTI
+    from schemas.records import MASK
+    from train.data import MODEL_INPUTS, parse_labels
+    from train.soft_targets import CandidateMapper, SoftTargetStats, mask_text, soft_target
+
+    labels = parse_labels(ds["label"], file=file)
+    mapper, stats = CandidateMapper(tokenizer), SoftTargetStats()
+    rows = []
+    for row, label in zip(ds, labels, strict=True):
+        stats.rows += 1
+        target_ids, target_probs = soft_target(row["candidates"], mapper, stats)
+        if not target_ids:
+            stats.rows_dropped_no_mapped_mass += 1
+            continue
+        enc = tokenizer(mask_text(row["text"], tokenizer), truncation=True, max_length=max_length)
+        ids = enc["input_ids"]
+        if tokenizer.mask_token_id not in ids:
+            stats.rows_dropped_mask_truncated += 1
+            continue
+        filled = tokenizer(
+            row["text"].replace(MASK, row["target"]), truncation=True, max_length=max_length
+        )["input_ids"]
+        rows.append(
+            {
+                **{k: enc[k] for k in MODEL_INPUTS if k in enc},
+                "length": len(ids),
+                "type_id": MBTI.index(label),
+                "mask_position": ids.index(tokenizer.mask_token_id),
+                "target_ids": target_ids,
+                "target_probs": target_probs,
+                "mlm_input_ids": filled,
+                "base_id": row["base_id"],
+            }
+        )
+    return rows, stats
+
+
+def build_model(config: Any, init: Any) -> tuple[Any, str]:
+    """The phase-2 model: the family's MLM head taken from the base checkpoint when it has a
+    trained one (else new, tied), and the encoder weights from ``init``."""
+    from transformers import AutoModelForMaskedLM
+
+    from train.encoders import transfer_encoder
+    from train.models import TypeConditionedMlm
+
+    model = TypeConditionedMlm(config)
+    head = HEAD_NEW
+    try:
+        base, info = AutoModelForMaskedLM.from_pretrained(
+            init.base_model_path, output_loading_info=True
+        )
+    except (OSError, ValueError, KeyError):
+        base, info = None, {}
+    prefix = base.base_model_prefix + "." if base is not None else ""
+    head_missing = [k for k in info.get("missing_keys", []) if not k.startswith(prefix)]
+    if (
+        base is not None
+        and not head_missing
+        and base.config.model_type == config.encoder["model_type"]
+        and base.config.vocab_size == config.encoder["vocab_size"]
+    ):
+        model.mlm.load_state_dict(base.state_dict(), strict=False)
+        head = HEAD_PRETRAINED
+    transfer_encoder(model, init.encoder)
+    return model, head
+
+
+def run_phase2(cfg: Phase2Config) -> PhaseResult:
+    """Train phase 2 and write its model directory to ``cfg.out``."""
+    import datasets
+
+    from schemas.errors import InputError
+    from schemas.io import check_output_dir
+    from schemas.labels import MBTI
+    from schemas.manifest import Manifest
+    from train.collators import TypeMlmCollator
+    from train.data import load_data
+    from train.encoders import encoder_config_dict, lineage_entry, load_init
+    from train.models import TypeMlmConfig
+    from train.splits import assign_splits
+    from train.trainer import finish_phase, fit, pad_multiple
+
+    args = cfg.args
+    check_output_dir(cfg.out, overwrite=args.overwrite)
+    if cfg.mlm_mix < 0:
+        raise InputError(f"--mlm-mix must be >= 0, got {cfg.mlm_mix}", field="--mlm-mix")
+    inputs = [cfg.data] if isinstance(cfg.data, (str, Path)) else []
+    manifest = Manifest("train phase2", inputs=inputs, seed=args.seed)
+    ds, name, prov = load_data(cfg.data, "masked", required=("text", "label", "candidates"))
+    init = load_init(cfg.init, phase=2)
+    rows, stats = build_rows(ds, init.tokenizer, args.max_length, file=name)
+    if not rows:
+        raise InputError(
+            "no row has a candidate word in the encoder's vocabulary "
+            f"(mapped mass {stats.mapped_share:.1%})",
+            file=name,
+            field="candidates",
+        )
+    split = assign_splits(
+        [None] * len(rows),
+        [r.pop("base_id") for r in rows],
+        dev=cfg.dev_fraction,
+        test=0.0,
+        seed=args.seed,
+    )
+    train_rows = [r for r, s in zip(rows, split, strict=True) if s == "train"]
+    dev_rows = [r for r, s in zip(rows, split, strict=True) if s == "dev"]
+    train_ds = datasets.Dataset.from_list(train_rows)
+    dev_ds = datasets.Dataset.from_list(dev_rows) if dev_rows else None
+
+    config = TypeMlmConfig(
+        encoder=encoder_config_dict(init.encoder),
+        labels=list(MBTI.labels),
+        mlm_mix=cfg.mlm_mix,
+        head_dropout=args.head_dropout,
+        lineage=[*init.lineage, lineage_entry(2, init, prov, mlm_mix=cfg.mlm_mix)],
+    )
+    model, head = build_model(config, init)
+    trainer = fit(
+        model,
+        args,
+        cfg.out,
+        train_ds=train_ds,
+        eval_ds=dev_ds,
+        collator=TypeMlmCollator(
+            init.tokenizer, mlm_mix=cfg.mlm_mix, pad_to_multiple_of=pad_multiple(args)
+        ),
+        tokenizer=init.tokenizer,
+        metric="loss",
+        greater_is_better=False,
+        label_names=["target_ids", "target_probs"],
+    )
+    metrics = {
+        "n_train": len(train_ds),
+        "n_dev": len(dev_rows),
+        "mlm_head": head,
+        "mlm_mix": cfg.mlm_mix,
+        "soft_targets": stats.as_dict(),
+        "dev": trainer.evaluate() if dev_ds is not None else {},
+    }
+    return finish_phase(cfg.out, trainer, init.tokenizer, metrics, manifest, args)
+
+
+@with_train_options
+def command(
+    masked: Annotated[Path, typer.Argument(help="Masked sentences (phase-2 data set).")],
+    init: Annotated[
+        str, typer.Option("--init", help="Phase-1 output dir (or an encoder name/path).")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Output model directory.")],
+    mlm_mix: Annotated[
+        float,
+        typer.Option("--mlm-mix", help="Weight of ordinary 15 % random-masking MLM (0: off)."),
+    ] = 0.0,
+    *,
+    args: TrainArgs,
+) -> None:
+    """Phase 2: type-conditioned MLM against the candidates' soft targets."""
+    result = run_phase2(Phase2Config(data=masked, init=init, out=out, mlm_mix=mlm_mix, args=args))
+    st = result.metrics["soft_targets"]
+    typer.echo(
+        f"phase 2: {result.metrics['n_train']} train / {result.metrics['n_dev']} dev rows; "
+        f"mapped candidate mass {st['mapped_share']:.1%} (single-piece "
+        f"{st['single_piece_share']:.1%}); MLM head {result.metrics['mlm_head']}; "
+        f"dev loss {result.metrics['dev'].get('eval_loss', float('nan')):.4f} "
+        f"-> {result.model_dir}"
+    )

@@ -28,7 +28,13 @@ def uses_cuda(args: TrainArgs) -> bool:
 
 
 def training_arguments(
-    args: TrainArgs, out: str | Path, *, metric: str | None, greater_is_better: bool = True
+    args: TrainArgs,
+    out: str | Path,
+    *,
+    metric: str | None,
+    greater_is_better: bool = True,
+    label_names: list[str] | None = None,
+    prediction_loss_only: bool = False,
 ) -> TrainingArguments:
     """TrainingArguments from :class:`TrainArgs`; ``metric`` (a dev metric) enables
     per-epoch evaluation, best-model selection and early stopping."""
@@ -64,6 +70,8 @@ def training_arguments(
         logging_steps=args.logging_steps,
         logging_first_step=True,
         remove_unused_columns=False,
+        label_names=label_names,
+        prediction_loss_only=prediction_loss_only,
         dataloader_num_workers=args.num_workers,
         torch_compile=args.torch_compile,
         report_to="none",
@@ -83,10 +91,18 @@ def fit(
     metric: str | None,
     greater_is_better: bool = True,
     compute_metrics: Callable | None = None,
+    label_names: list[str] | None = None,
 ) -> Trainer:
     """Train ``model`` (resuming from the newest checkpoint with ``args.resume``)."""
     metric = metric if eval_ds is not None and len(eval_ds) > 0 else None
-    targs = training_arguments(args, out, metric=metric, greater_is_better=greater_is_better)
+    targs = training_arguments(
+        args,
+        out,
+        metric=metric,
+        greater_is_better=greater_is_better,
+        label_names=label_names,
+        prediction_loss_only=compute_metrics is None,
+    )
     ckpt = checkpoint_dir(out)
     resume = args.resume and any(ckpt.glob("checkpoint-*"))
     if not resume and ckpt.exists():
