@@ -179,14 +179,14 @@ def test_ingest_bad_input_is_one_line_exit_2_and_writes_nothing(case, datagen_in
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
 
 
-def test_ingest_cli_refuses_a_non_empty_out_unless_overwrite(cli, tmp_path):
+def test_ingest_cli_refuses_a_non_empty_out_unless_overwrite(cli, datagen_in_process, tmp_path):
     src = write(tmp_path / "ENFP" / "a.md", "# A\n\nENFPs start projects.")
     out = tmp_path / "articles"
     write(out / "keep.txt", "precious")
     proc = cli("datagen", "ingest", src, "--out", out, "--label-from", "path")
     assert_clean_error(proc, str(out), "not empty", "--overwrite")
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    proc = cli("datagen", "ingest", src, "--out", out, "--label-from", "path", "--overwrite")
+    proc = datagen_in_process("ingest", src, "--out", out, "--label-from", "path", "--overwrite")
     assert proc.returncode == 0, proc.stderr
     assert datasets.load_from_disk(str(out))["label"] == ["ENFP"]
     assert not (out / "keep.txt").exists()
