@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Below this many words the "main text" is navigation or link residue (a menu page's "Home").
+MIN_WORDS = 5
+
 
 @dataclass(frozen=True)
 class PageText:
@@ -18,9 +21,10 @@ class PageText:
 
 
 def extract_page_text(html: str | bytes, url: str | None = None) -> PageText:
-    """Title and main text of ``html``; ``text`` is empty when the page has no main content.
+    """Title and main text of ``html``; ``text`` is empty when there is no main content.
 
-    Bytes are decoded by trafilatura (declared charset, else detection).
+    No main content: nothing extracted, or fewer than ``MIN_WORDS`` words. Bytes are decoded
+    by trafilatura (declared charset, else detection).
     """
     import trafilatura
 
@@ -39,4 +43,5 @@ def extract_page_text(html: str | bytes, url: str | None = None) -> PageText:
     lines = [line for line in lines if line]
     if lines and title and lines[0] == title:
         lines = lines[1:]  # the page's <h1> repeats the title
-    return PageText(title=title, text="\n".join(lines))
+    text = "\n".join(lines)
+    return PageText(title=title, text=text if len(text.split()) >= MIN_WORDS else "")

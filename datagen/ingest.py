@@ -33,7 +33,7 @@ def command(
     title_col: str = typer.Option("title", "--title-col", help="Column holding the title."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
 ) -> None:
-    """Ingest local articles (HTML reduced to its main text) into an ``articles`` data set."""
+    """Ingest local articles (HTML reduced to its main text) into an articles data set."""
     if label_from not in ("field", "path", "none"):
         raise InputError(
             f"unknown value {label_from!r} (use field, path or none)", field="--label-from"
@@ -66,3 +66,9 @@ def command(
     typer.echo(
         f"wrote {len(rows)} articles ({counts['labelled']} labelled, {len(labels)} labels) to {out}"
     )
+    if not labels:
+        typer.echo(
+            "note: no article has a label; datagen sentences needs labels (try --label-from "
+            "path for per-type folders, or --label-col)",
+            err=True,
+        )

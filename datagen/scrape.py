@@ -42,7 +42,7 @@ def command(
     user_agent: str = typer.Option(DEFAULT_USER_AGENT, "--user-agent", help="User-Agent header."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a non-empty --out."),
 ) -> None:
-    """Crawl type-article pages (robots.txt honoured, cached, retried) into ``articles``.
+    """Crawl type-article pages (robots.txt honoured, cached, retried) into articles.
 
     Exit code 2 with one error line: a URL that is not http(s), robots.txt disallowing every
     start URL (nothing is fetched, no output is written), or no page with main text.

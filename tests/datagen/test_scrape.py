@@ -218,6 +218,7 @@ def test_max_pages_max_depth_and_other_hosts(serve_site):
     hub = serve_site(links=[other.url("/types/enfj.html"), site.url("/types/istj.html")])
     counts, articles = crawl([hub.url("/links.html")], None)
     assert other.requests["/types/enfj.html"] == 0 and counts["skipped_other_host"] == 2
+    assert counts["skipped_no_text"] == 1 and articles == []  # the links page has no main text
     netloc = urlsplit(other.base).netloc
     _, articles = crawl(
         [hub.url("/links.html")], None, crawl_config=CrawlConfig(allow_hosts=(netloc,))
