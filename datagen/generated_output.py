@@ -1,0 +1,32 @@
+"""Writing a generated data set: the rows, ``failures.jsonl`` and ``manifest.json``, atomically."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from schemas.io import atomic_output_dir, save_dataset, write_json
+
+FAILURES_FILE = "failures.jsonl"
+
+
+def write_generated(
+    ds: datasets.Dataset,
+    failures: Sequence[Mapping[str, Any]],
+    out: Path,
+    *,
+    manifest: Mapping[str, Any],
+    overwrite: bool,
+) -> None:
+    """The data set (``save_to_disk`` + ``data.parquet``), every failure with its reason (one
+    JSON object a line; the file exists, empty, when nothing failed) and the manifest."""
+    with atomic_output_dir(out, overwrite=overwrite) as tmp:
+        save_dataset(ds, tmp)
+        with (tmp / FAILURES_FILE).open("w", encoding="utf-8") as f:
+            for failure in failures:
+                f.write(json.dumps(dict(failure), ensure_ascii=False) + "\n")
+        write_json(tmp / "manifest.json", manifest)
