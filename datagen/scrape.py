@@ -34,7 +34,10 @@ def command(
         [], "--allow-host", help="Also follow links to this host (repeatable)."
     ),
     cache: Path = typer.Option(
-        DEFAULT_CACHE_DIR, "--cache", help="Response cache folder (a rerun fetches nothing twice)."
+        DEFAULT_CACHE_DIR,
+        "--cache",
+        help="Response cache folder (a rerun fetches nothing twice).",
+        show_default="~/.cache/mbtikit/http",
     ),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
     timeout: float = typer.Option(10.0, "--timeout", help="Seconds before a request times out."),
