@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from datagen.languages import is_language
 
 _PUNCT = re.compile(r"[^\w\s]")
@@ -21,55 +23,53 @@ class FilterSettings:
     near_duplicate: float = 0.95
 
 
-@dataclass
-class FilterReport:
-    kept: int = 0
-    removed: Counter = field(default_factory=Counter)
-
-    def to_dict(self) -> dict:
-        return {"kept": self.kept, "removed": dict(self.removed)}
-
-
-def length(text: str) -> int:
-    """Words (for Korean: eojeols, the space-separated units)."""
-    return len(text.split())
-
-
 def exact_key(text: str) -> str:
     """Case, spacing and punctuation do not make a sentence new."""
     return " ".join(_PUNCT.sub(" ", text.casefold()).split())
 
 
-def filter_sentences(
-    texts: Sequence[str],
-    lang: str,
-    settings: FilterSettings,
-    *,
-    already: Sequence[str] = (),
-    embedder=None,
-) -> tuple[list[str], FilterReport]:
-    """``texts`` minus those out of bounds, not in ``lang``, or duplicating (exactly or nearly)
-    an earlier text or one of ``already``. Order is kept; the report counts each reason."""
-    from augment.embeddings import embed, near_duplicate_mask
+@dataclass
+class SentenceFilter:
+    """Feeds batches of candidate sentences through the filters; remembers what it kept so that a
+    later batch never repeats an earlier one. Near duplicates: cosine of the bundled MiniLM
+    embeddings (or ``embedder``) at or above ``settings.near_duplicate``."""
 
-    report = FilterReport()
-    seen = {exact_key(t) for t in already}
-    survivors = []
-    for text in texts:
-        n = length(text)
-        if not settings.min_words <= n <= settings.max_words:
-            report.removed["length"] += 1
-        elif not is_language(text, lang):
-            report.removed["language"] += 1
-        elif exact_key(text) in seen:
-            report.removed["exact_duplicate"] += 1
-        else:
-            seen.add(exact_key(text))
-            survivors.append(text)
-    if survivors:
-        emb = embed([*already, *survivors], embedder)
-        keep = near_duplicate_mask(emb, settings.near_duplicate)[len(already) :]
-        report.removed["near_duplicate"] += int((~keep).sum())
-        survivors = [t for t, k in zip(survivors, keep, strict=True) if k]
-    report.kept = len(survivors)
-    return survivors, report
+    lang: str
+    settings: FilterSettings = FilterSettings()
+    embedder: object | None = None
+    removed: Counter = field(default_factory=Counter)
+    kept: int = 0
+    _seen: set[str] = field(default_factory=set)
+    _emb: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, texts: Sequence[str]) -> list[int]:
+        """Indices of the ``texts`` kept, in order."""
+        from augment.embeddings import embed, near_duplicate_mask
+
+        candidates = []
+        for i, text in enumerate(texts):
+            n = len(text.split())
+            key = exact_key(text)
+            if not self.settings.min_words <= n <= self.settings.max_words:
+                self.removed["length"] += 1
+            elif not is_language(text, self.lang):
+                self.removed["language"] += 1
+            elif key in self._seen:
+                self.removed["exact_duplicate"] += 1
+            else:
+                self._seen.add(key)
+                candidates.append(i)
+        if not candidates:
+            return []
+        emb = embed([texts[i] for i in candidates], self.embedder)
+        keep = np.ones(len(candidates), dtype=bool)
+        if self._emb:
+            keep = (emb @ np.concatenate(self._emb).T).max(axis=1) < self.settings.near_duplicate
+        keep[keep] = near_duplicate_mask(emb[keep], self.settings.near_duplicate)
+        self.removed["near_duplicate"] += int((~keep).sum())
+        self._emb.append(emb[keep])
+        self.kept += int(keep.sum())
+        return [i for i, k in zip(candidates, keep, strict=True) if k]
+
+    def report(self) -> dict:
+        return {"kept": self.kept, "removed": dict(self.removed)}

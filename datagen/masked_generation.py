@@ -26,6 +26,8 @@ from schemas.io import check_output_dir, to_dataset
 from schemas.labels import MBTI
 from schemas.manifest import Manifest
 
+OFFLINE_WHAT = "heuristic backend (log-odds vocabulary + MiniLM ranking)"
+
 
 @dataclass
 class MaskedJob:
@@ -53,7 +55,7 @@ def generate_masked(job: MaskedJob, config: LLMConfig) -> int:
     lang = parse_lang(job.lang) if job.lang else None
     rows = read_base_sentences(job.base, text_col=job.text_col)
     lang = lang or _lang_of(rows, job.base)
-    backend = resolve_backend(job.backend, config)
+    backend = resolve_backend(job.backend, config, offline_what=OFFLINE_WHAT)
     manifest = Manifest("datagen masked-sentences", inputs=[job.base, *_given(job.articles)])
     vocabulary = None
     if backend == "offline":
