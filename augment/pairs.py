@@ -1,0 +1,299 @@
+"""Pair mode of ``augment silver`` (AugSBERT): a cross-encoder trained on gold STS pairs labels
+new pairs found by semantic search; silver pairs are chosen to shape the score histogram."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from augment.embeddings import embed, load_embedder
+from augment.search import semantic_search
+from schemas.errors import InputError
+from schemas.io import read_table, save_dataset, to_dataset, write_json
+from schemas.models import resolve_model
+
+BALANCES = ("uniform", "gold")
+TRAIN_BATCH = 16
+
+
+@dataclass
+class PairConfig:
+    gold: Path
+    scale: str = "0,5"
+    balance: str = "uniform"
+    bins: int = 5
+    n_silver: int | None = None
+    embedder: str | None = None
+    top_k: int = 10
+    epochs: int = 1
+    eval_file: Path | None = None
+    batch_size: int = 128
+    seed: int = 0
+
+
+def parse_scale(scale: str) -> tuple[float, float]:
+    """``"0,5"`` -> ``(0.0, 5.0)``."""
+    try:
+        low, high = (float(x) for x in scale.split(","))
+    except ValueError:
+        raise InputError(f"--scale must be 'LOW,HIGH' (e.g. 0,5), got {scale!r}") from None
+    if not low < high:
+        raise InputError(f"--scale needs LOW < HIGH, got {scale!r}")
+    return low, high
+
+
+def read_pairs(path: Path, scale: tuple[float, float]) -> dict[str, list]:
+    """Read STS pairs; every score must be a number inside ``scale``."""
+    ds = read_table(path, required=["sentence1", "sentence2", "score"])
+    out: dict[str, list] = {"id": [], "sentence1": [], "sentence2": [], "score": []}
+    ids = ds["id"] if "id" in ds.column_names else None
+    for row, rec in enumerate(ds, start=1):
+        for name in ("sentence1", "sentence2"):
+            if not isinstance(rec[name], str) or not rec[name].strip():
+                raise InputError("empty or missing sentence", file=path, row=row, field=name)
+        try:
+            score = float(rec["score"])
+        except (TypeError, ValueError):
+            raise InputError(
+                f"score {rec['score']!r} is not a number", file=path, row=row, field="score"
+            ) from None
+        if not scale[0] <= score <= scale[1]:
+            raise InputError(
+                f"score {score:g} is outside the declared scale {scale[0]:g}-{scale[1]:g} "
+                "(set --scale)",
+                file=path,
+                row=row,
+                field="score",
+            )
+        out["id"].append(str(ids[row - 1]) if ids is not None else f"pair-{row}")
+        out["sentence1"].append(rec["sentence1"])
+        out["sentence2"].append(rec["sentence2"])
+        out["score"].append(score)
+    return out
+
+
+def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Path):
+    """A regression ``CrossEncoder`` (1 output, sigmoid) on gold pairs in both orders."""
+    from datasets import Dataset
+    from sentence_transformers.cross_encoder import (
+        CrossEncoder,
+        CrossEncoderTrainer,
+        CrossEncoderTrainingArguments,
+    )
+    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
+
+    model = CrossEncoder(resolve_model(cfg.embedder), num_labels=1)
+    label = [(s - scale[0]) / (scale[1] - scale[0]) for s in gold["score"]]
+    train = Dataset.from_dict(
+        {
+            "sentence1": gold["sentence1"] + gold["sentence2"],
+            "sentence2": gold["sentence2"] + gold["sentence1"],
+            "label": label + label,
+        }
+    )
+    args = CrossEncoderTrainingArguments(
+        output_dir=str(work / "cross-encoder"),
+        num_train_epochs=cfg.epochs,
+        per_device_train_batch_size=TRAIN_BATCH,
+        learning_rate=2e-5 if len(train) > 1000 else 5e-5,
+        warmup_ratio=0.1,
+        save_strategy="no",
+        report_to="none",
+        logging_steps=50,
+        seed=cfg.seed,
+    )
+    CrossEncoderTrainer(
+        model=model, args=args, train_dataset=train, loss=BinaryCrossEntropyLoss(model)
+    ).train()
+    return model
+
+
+def sample_pairs(gold: dict[str, list], cfg: PairConfig) -> tuple[list[tuple[str, str]], int]:
+    """Top-k neighbour pairs over the unique gold sentences, skipping self and gold pairs."""
+    sentences = sorted(set(gold["sentence1"]) | set(gold["sentence2"]))
+    emb = embed(sentences, load_embedder(cfg.embedder), batch_size=cfg.batch_size)
+    hits = semantic_search(emb, emb, cfg.top_k + 1)
+    known = {frozenset(p) for p in zip(gold["sentence1"], gold["sentence2"], strict=True)}
+    seen: set[frozenset] = set()
+    out = []
+    for i, row in enumerate(hits.ids):
+        for j in row:
+            key = frozenset((sentences[i], sentences[int(j)]))
+            if j < 0 or j == i or len(key) < 2 or key in known or key in seen:
+                continue
+            seen.add(key)
+            out.append((sentences[i], sentences[int(j)]))
+    return out, len(sentences)
+
+
+def choose_balanced(
+    gold_scores: np.ndarray,
+    cand_scores: np.ndarray,
+    edges: np.ndarray,
+    balance: str,
+    n_silver: int,
+    seed: int,
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """Pick candidates per score bin so gold + silver follows ``balance`` (as far as the
+    candidates allow); returns chosen candidate indices and per-bin accounting."""
+    n_bins = len(edges) - 1
+    gold_bin = np.clip(np.digitize(gold_scores, edges[1:-1]), 0, n_bins - 1)
+    cand_bin = np.clip(np.digitize(cand_scores, edges[1:-1]), 0, n_bins - 1)
+    gold_n = np.bincount(gold_bin, minlength=n_bins)
+    share = np.full(n_bins, 1.0 / n_bins) if balance == "uniform" else gold_n / gold_n.sum()
+    want = np.maximum(0.0, share * (len(gold_scores) + n_silver) - gold_n)
+    if want.sum() > n_silver:
+        want *= n_silver / want.sum()
+    want = np.floor(want).astype(int)
+    rng = np.random.default_rng(seed)
+    chosen, per_bin = [], []
+    for b in range(n_bins):
+        members = np.nonzero(cand_bin == b)[0]
+        take = rng.permutation(members)[: want[b]]
+        chosen.extend(take.tolist())
+        per_bin.append(
+            {
+                "range": f"{edges[b]:.2f}-{edges[b + 1]:.2f}",
+                "gold": int(gold_n[b]),
+                "wanted": int(want[b]),
+                "silver": len(take),
+                "available": len(members),
+            }
+        )
+    return np.asarray(sorted(chosen), dtype=np.int64), per_bin
+
+
+def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
+    """Spearman x 100 between cosine similarity and gold scores."""
+    from scipy.stats import spearmanr
+
+    a = embed(pairs["sentence1"], model, batch_size=batch_size)
+    b = embed(pairs["sentence2"], model, batch_size=batch_size)
+    return float(spearmanr((a * b).sum(axis=1), pairs["score"]).statistic * 100)
+
+
+def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path):
+    """Fine-tune a fresh copy of the embedder with ``CosineSimilarityLoss`` on ``pairs``."""
+    from datasets import Dataset
+    from sentence_transformers import (
+        SentenceTransformer,
+        SentenceTransformerTrainer,
+        SentenceTransformerTrainingArguments,
+    )
+    from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
+
+    model = SentenceTransformer(resolve_model(cfg.embedder))
+    train = Dataset.from_dict(
+        {
+            "sentence1": pairs["sentence1"],
+            "sentence2": pairs["sentence2"],
+            "score": [(s - scale[0]) / (scale[1] - scale[0]) for s in pairs["score"]],
+        }
+    )
+    args = SentenceTransformerTrainingArguments(
+        output_dir=str(work / "bi-encoder"),
+        num_train_epochs=cfg.epochs,
+        per_device_train_batch_size=TRAIN_BATCH,
+        learning_rate=2e-5,
+        warmup_ratio=0.1,
+        save_strategy="no",
+        report_to="none",
+        logging_steps=50,
+        seed=cfg.seed,
+    )
+    SentenceTransformerTrainer(
+        model=model, args=args, train_dataset=train, loss=CosineSimilarityLoss(model)
+    ).train()
+    return model
+
+
+def run_pairs(cfg: PairConfig, out: Path) -> dict[str, Any]:
+    """Train the cross-encoder, sample + score + balance silver pairs, optionally evaluate;
+    write the ``pairs`` data set, ``manifest.json``, ``report.md`` and ``scores.png``."""
+    from augment.report import plot_score_histograms, write_pairs_report
+    from schemas.manifest import Manifest
+
+    if cfg.balance not in BALANCES:
+        raise InputError(f"--balance must be one of {', '.join(BALANCES)}, got {cfg.balance!r}")
+    if cfg.bins < 1:
+        raise InputError(f"--bins must be >= 1, got {cfg.bins}")
+    scale = parse_scale(cfg.scale)
+    manifest = Manifest(
+        "augment silver --pairs", inputs=[p for p in (cfg.gold, cfg.eval_file) if p], seed=cfg.seed
+    )
+    gold = read_pairs(cfg.gold, scale)
+    test = read_pairs(cfg.eval_file, scale) if cfg.eval_file else None
+    with tempfile.TemporaryDirectory(prefix="augsbert-") as work:
+        cross = train_cross_encoder(gold, scale, cfg, Path(work))
+        candidates, n_sentences = sample_pairs(gold, cfg)
+        probs = (
+            np.asarray(cross.predict(candidates, batch_size=cfg.batch_size), dtype=np.float32)
+            if candidates
+            else np.zeros(0, np.float32)
+        )
+        cand_scores = scale[0] + probs * (scale[1] - scale[0])
+        edges = np.linspace(scale[0], scale[1], cfg.bins + 1)
+        gold_scores = np.asarray(gold["score"], dtype=np.float32)
+        n_silver = cfg.n_silver if cfg.n_silver is not None else len(gold_scores)
+        chosen, per_bin = choose_balanced(
+            gold_scores, cand_scores, edges, cfg.balance, n_silver, cfg.seed
+        )
+        rows = [
+            {**{k: gold[k][i] for k in gold}, "is_silver": False, "silver_score": None}
+            for i in range(len(gold_scores))
+        ]
+        rows += [
+            {
+                "id": f"silver-{n + 1}",
+                "sentence1": candidates[c][0],
+                "sentence2": candidates[c][1],
+                "score": float(cand_scores[c]),
+                "is_silver": True,
+                "silver_score": float(probs[c]),
+            }
+            for n, c in enumerate(chosen)
+        ]
+        summary: dict[str, Any] = {
+            "gold": len(gold_scores),
+            "silver": len(chosen),
+            "sampled": len(candidates),
+            "sentences": n_sentences,
+            "scale": list(scale),
+            "balance": cfg.balance,
+            "bins": cfg.bins,
+            "top_k": cfg.top_k,
+            "epochs": cfg.epochs,
+            "embedder": cfg.embedder or "bundled:all-MiniLM-L6-v2",
+            "per_bin": per_bin,
+        }
+        if test is not None:
+            combined = {k: [r[k] for r in rows] for k in ("sentence1", "sentence2", "score")}
+            summary["eval"] = {
+                "test": str(cfg.eval_file),
+                "n_test": len(test["score"]),
+                "untuned": spearman_of(load_embedder(cfg.embedder), test, cfg.batch_size),
+                "gold": spearman_of(
+                    train_bi_encoder(gold, scale, cfg, Path(work)), test, cfg.batch_size
+                ),
+                "gold_silver": spearman_of(
+                    train_bi_encoder(combined, scale, cfg, Path(work)), test, cfg.batch_size
+                ),
+            }
+    save_dataset(to_dataset(rows, "pairs"), out)
+    plot_score_histograms(gold_scores, cand_scores[chosen], edges, out / "scores.png")
+    write_pairs_report(summary, out)
+    write_json(
+        out / "manifest.json",
+        manifest.finish(
+            counts={"gold": summary["gold"], "silver": summary["silver"], "bins": per_bin},
+            mode="pairs",
+            teacher="cross-encoder",
+            **{k: summary[k] for k in ("scale", "balance", "embedder", "top_k", "epochs")},
+            eval=summary.get("eval"),
+        ),
+    )
+    return summary

@@ -1,0 +1,192 @@
+"""``report.md`` + PNG figures for ``augment silver`` (both modes)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from augment.balance import BalanceResult
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def plot_label_histograms(result: BalanceResult, path: Path) -> None:
+    plt = _pyplot()
+    labels = list(result.counts_before)
+    x = np.arange(len(labels))
+    gold = [result.counts_before[lab] for lab in labels]
+    silver = [result.counts_after[lab] - result.counts_before[lab] for lab in labels]
+    fig, ax = plt.subplots(figsize=(max(6, 0.55 * len(labels)), 4))
+    ax.bar(x, gold, label="gold")
+    ax.bar(x, silver, bottom=gold, label="silver")
+    ax.step(
+        np.r_[x - 0.5, x[-1] + 0.5],
+        [result.targets[labels[0]]] + [result.targets[lab] for lab in labels],
+        color="k", linestyle="--", linewidth=1, label="target",
+    )  # fmt: skip
+    ax.set_xticks(x, labels, rotation=60)
+    ax.set_ylabel("rows")
+    ax.set_title("Labels before (gold) and after (gold + silver)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_precision_curve(result: BalanceResult, path: Path) -> None:
+    plt = _pyplot()
+    curve = result.precision.curve
+    t = [p.threshold for p in curve]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(t, [np.nan if p.precision is None else p.precision for p in curve], "o-",
+            label="precision (held-out gold)")  # fmt: skip
+    ax.plot(t, [p.yield_ for p in curve], "s-", label="yield (share of hidden gold kept)")
+    ax.axvline(result.precision.threshold, color="k", linestyle="--", linewidth=1)
+    ax.set_xlabel("--threshold")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"Silver precision / yield ({result.precision.folds}-fold)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> None:
+    """Write ``report.md``, ``labels.png`` and (with an estimate) ``precision_curve.png``."""
+    plot_label_histograms(result, out / "labels.png")
+    sel = result.selection
+    lines = [
+        "# augment silver — label balancing report",
+        "",
+        f"- teacher: `{result.teacher_name}`; embedder: `{result.embedder_name}`; "
+        f"threshold: {threshold:g}",
+        f"- gold rows: {sum(result.counts_before.values())}; pool rows: {result.pool_size}; "
+        f"silver rows added: {len(sel.labels)}",
+        "- type mentions masked: "
+        + "; ".join(f"{k} {m.mentions} in {m.rows} rows" for k, m in result.masked.items()),
+        "",
+        "![labels](labels.png)",
+        "",
+        "## Per class",
+        "",
+        "| label | gold | target | search candidates | passed teacher | silver | after | short |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for lab, before in result.counts_before.items():
+        res = sel.per_class[lab]
+        lines.append(
+            f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.passed} | "
+            f"{res.taken} | {result.counts_after[lab]} | {res.short} |"
+        )
+    short = [r for r in sel.per_class.values() if r.short]
+    lines += ["", "## Classes short of their target", ""]
+    lines += [f"- **{r.label}** ({r.short} short): {r.why_short(threshold)}" for r in short] or [
+        "- none"
+    ]
+    if result.absent:
+        lines.append(
+            f"- absent from gold (no queries, not a teacher class): {', '.join(result.absent)}"
+        )
+    if result.dropped:
+        lines += ["", "## Candidates dropped before the teacher", ""]
+        lines += [f"- {why}: {n}" for why, n in sorted(result.dropped.items())]
+    lines += ["", "## Estimated silver precision (held-out gold)", ""]
+    est = result.precision
+    if est is None:
+        lines.append("- not estimated (`--folds` < 2 or no class needed silver)")
+    else:
+        plot_precision_curve(result, out / "precision_curve.png")
+        at = est.at_threshold
+        lines += [
+            f"{est.folds}-fold: each fold of gold is hidden and used as the pool; a teacher "
+            "trained on the other folds labels what the same search and dedupe find for the "
+            "classes that receive silver (no target cap). Precision = share of selected hidden "
+            "examples whose silver label equals their gold label; yield = share of hidden "
+            "examples selected.",
+            "",
+            f"- at threshold {threshold:g}: precision **{_fmt(at.precision)}** "
+            f"({at.correct}/{at.selected}), yield {at.yield_:.3f}",
+            "",
+            "![precision curve](precision_curve.png)",
+            "",
+            "| silver label | correct / selected | precision |",
+            "|---|---:|---:|",
+        ]
+        for lab in sorted(at.per_class):
+            ok, n = at.per_class[lab]
+            lines.append(f"| {lab} | {ok}/{n} | {_fmt(ok / n if n else None)} |")
+        lines += ["", "| threshold | precision | yield | selected |", "|---:|---:|---:|---:|"]
+        lines += [
+            f"| {p.threshold:g} | {_fmt(p.precision)} | {p.yield_:.3f} | {p.selected} |"
+            for p in est.curve
+        ]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def plot_score_histograms(
+    gold: Sequence[float], silver: Sequence[float], bins: Sequence[float], path: Path
+) -> None:
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), sharey=False)
+    combined = list(gold) + list(silver)
+    for ax, (name, vals) in zip(
+        axes, (("gold", gold), ("silver", silver), ("gold + silver", combined)), strict=True
+    ):
+        ax.hist(vals, bins=bins, edgecolor="white")
+        ax.set_title(f"{name} (n={len(vals)})")
+        ax.set_xlabel("score")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_pairs_report(summary: Mapping, out: Path) -> None:
+    """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.augment_pairs`."""
+    lines = [
+        "# augment silver --pairs — AugSBERT report",
+        "",
+        f"- cross-encoder: trained on {summary['gold']} gold pairs (both orders), "
+        f"{summary['epochs']} epoch(s), from `{summary['embedder']}`",
+        f"- scale: {summary['scale'][0]:g}–{summary['scale'][1]:g}; "
+        f"balance: `{summary['balance']}` over {summary['bins']} bins",
+        f"- sampled pairs (top-{summary['top_k']} neighbours over {summary['sentences']} unique "
+        f"sentences, gold pairs and self skipped): {summary['sampled']}; silver kept: "
+        f"{summary['silver']}",
+        "",
+        "![scores](scores.png)",
+        "",
+        "| bin | gold | wanted silver | silver | available |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for b in summary["per_bin"]:
+        lines.append(
+            f"| {b['range']} | {b['gold']} | {b['wanted']} | {b['silver']} | {b['available']} |"
+        )
+    if summary.get("eval"):
+        ev = summary["eval"]
+        lines += [
+            "",
+            f"## Bi-encoder evaluation on `{ev['test']}` ({ev['n_test']} pairs, Spearman x 100)",
+            "",
+            "| model | Spearman |",
+            "|---|---:|",
+            f"| untuned embedder | {ev['untuned']:.2f} |",
+            f"| gold only | {ev['gold']:.2f} |",
+            f"| gold + silver | {ev['gold_silver']:.2f} |",
+        ]
+    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
