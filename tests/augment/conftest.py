@@ -1,0 +1,62 @@
+"""Small real data sets on disk for the augment tests (built from data/sample)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+FOOD = [
+    "I love pasta with tomato sauce.", "Pizza is my favourite dinner.",
+    "We cooked soup and baked bread.", "Fresh salad with olive oil for lunch.",
+    "Chocolate cake for dessert tonight.", "Grilled fish and rice again.",
+    "Tried a new curry recipe with coconut milk.", "Pancakes with maple syrup on Sunday.",
+    "My INFJ friend makes the best dumplings.", "Roasted vegetables and hummus for dinner.",
+    "Homemade lasagna takes hours but it's worth it.", "Sushi night with the family.",
+]  # fmt: skip
+SPORT = [
+    "I ran ten kilometres this morning.", "Our football team won the match.",
+    "Swimming laps at the pool after work.", "The tennis final went to five sets.",
+]  # fmt: skip
+POOL = [
+    "Cycling up the mountain was brutal.", "Basketball practice ran late tonight.",
+    "Marathon training is going well, 30 km this week.", "My ESTJ coach made us sprint hills.",
+    "Yoga and a long run to start the weekend.", "We lost the hockey game in overtime.",
+    "Lifting weights at the gym three times a week.", "Scored two goals in the football match.",
+    "Noodles with garlic for supper.", "Baked cookies for the neighbours.",
+    "I love pasta with tomato sauce.", "The train was late again this morning.",
+    "My laptop battery is dying.", "Reading a novel about space travel.",
+]  # fmt: skip
+
+
+@pytest.fixture
+def gold_posts(tmp_path: Path) -> Path:
+    """Imbalanced topical gold (12 food, 4 sport) that a teacher can separate confidently."""
+    rows = [
+        {"id": f"g{i}", "author": f"u{i % 3}", "text": t, "label": lab}
+        for i, (t, lab) in enumerate([(t, "food") for t in FOOD] + [(t, "sport") for t in SPORT])
+    ]
+    return write_jsonl(tmp_path / "gold.jsonl", rows)
+
+
+@pytest.fixture
+def pool_posts(tmp_path: Path) -> Path:
+    return write_jsonl(
+        tmp_path / "pool.jsonl", [{"id": f"q{i}", "text": t} for i, t in enumerate(POOL)]
+    )
+
+
+@pytest.fixture
+def gold_pairs(sample_dir: Path, tmp_path: Path) -> Path:
+    return write_jsonl(tmp_path / "pairs.jsonl", _read(sample_dir / "sts_pairs.jsonl")[:48])

@@ -1,0 +1,110 @@
+import json
+
+import datasets
+import pytest
+
+from augment.selection import parse_targets
+from schemas.labels import MBTI
+from schemas.type_mentions import find_type_mentions
+from tests.augment.conftest import write_jsonl
+from tests.support.cli import assert_clean_error
+
+
+def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_path):
+    out = tmp_path / "balanced"
+    args = ["--threshold", "0.6", "--folds", "2", "--top-k", "5", "--label-set", "any"]
+    proc = cli("augment", "silver", gold_posts, "--pool", pool_posts, "--out", out, *args)
+    assert proc.returncode == 0, proc.stderr
+    ds = datasets.load_from_disk(str(out))
+    gold_in = [json.loads(line) for line in gold_posts.read_text().splitlines()]
+    gold = ds.filter(lambda r: not r["is_silver"])
+    silver = ds.filter(lambda r: r["is_silver"])
+    assert gold["id"] == [r["id"] for r in gold_in]
+    assert gold["label"] == [r["label"] for r in gold_in]
+    assert gold["author"] == [r["author"] for r in gold_in]
+    assert len(silver) > 0
+    assert all(s >= 0.6 for s in silver["silver_score"])
+    assert set(silver["label"]) == {"sport"}  # only the short class receives silver
+    assert set(silver["silver_query_id"]) <= set(gold["id"])
+    assert "I love pasta with tomato sauce." not in silver["text"]  # exact duplicate of gold
+    assert len(silver) <= 8  # target max = 12 food; sport had 4
+    assert not any(find_type_mentions(t) for t in ds["text"])
+    assert len(set(silver["text"]) & set(gold["text"])) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["silver"] == len(silver)
+    after = manifest["counts"]["after"]
+    for lab, n in manifest["counts"]["before"].items():
+        assert (
+            after[lab]
+            == n + silver["label"].count(lab)
+            <= max(manifest["counts"]["targets"][lab], n)
+        )
+    assert manifest["teacher"] == "logreg" and manifest["threshold"] == 0.6
+    assert manifest["estimated_precision"]["folds"] == 2
+    report = (out / "report.md").read_text()
+    assert "Estimated silver precision" in report and "short of their target" in report
+    assert (out / "labels.png").stat().st_size > 0
+    assert (out / "precision_curve.png").stat().st_size > 0
+
+
+def test_target_dist_and_n():
+    counts = {"INFP": 10, "ESTJ": 2, "INTJ": 5}
+    assert parse_targets("max", None, counts, MBTI) == {"INFP": 10, "ESTJ": 10, "INTJ": 10}
+    assert parse_targets("6", None, counts, MBTI) == {"INFP": 10, "ESTJ": 6, "INTJ": 6}
+
+
+def test_target_dist_file(tmp_path):
+    dist = tmp_path / "dist.json"
+    dist.write_text(json.dumps({"INFP": 1, "ESTJ": 1, "INTJ": 2}))
+    counts = {"INFP": 10, "ESTJ": 2, "INTJ": 5}
+    assert parse_targets("max", dist, counts, MBTI) == {"INFP": 10, "ESTJ": 10, "INTJ": 20}
+
+
+def _one_class(tmp_path):
+    rows = [{"id": f"a{i}", "text": f"post {i}", "label": "INFP"} for i in range(5)]
+    return write_jsonl(tmp_path / "one.jsonl", rows)
+
+
+def _unknown(tmp_path):
+    rows = [{"id": "a", "text": "hi", "label": "INFP"}, {"id": "b", "text": "yo", "label": "ISXJ"}]
+    return write_jsonl(tmp_path / "unknown.jsonl", rows)
+
+
+@pytest.mark.parametrize(
+    "case, needles",
+    [
+        ("one_class", ["one class only"]),
+        ("unknown_label", ["row 2", "label", "ISXJ"]),
+        ("empty_pool", ["empty"]),
+        ("pool_no_text", ["text"]),
+        ("threshold_zero", ["--threshold", "(0, 1]"]),
+        ("threshold_big", ["--threshold"]),
+        ("teacher_not_classifier", ["not a sequence-classification model"]),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    cli, case, needles, gold_posts, pool_posts, tmp_path, minilm_path
+):
+    gold, pool, extra = gold_posts, pool_posts, []
+    if case == "one_class":
+        gold = _one_class(tmp_path)
+    elif case == "unknown_label":
+        gold = _unknown(tmp_path)
+    elif case == "empty_pool":
+        pool = tmp_path / "empty.jsonl"
+        pool.write_text("")
+    elif case == "pool_no_text":
+        pool = write_jsonl(tmp_path / "nottext.jsonl", [{"id": "q1", "body": "hello"}])
+    elif case == "threshold_zero":
+        extra = ["--threshold", "0"]
+    elif case == "threshold_big":
+        extra = ["--threshold", "1.5"]
+    elif case == "teacher_not_classifier":
+        extra = ["--teacher", minilm_path]
+    out = tmp_path / "out"
+    if case not in ("one_class", "unknown_label"):
+        extra = [*extra, "--label-set", "any"]
+    proc = cli("augment", "silver", gold, "--pool", pool, "--out", out, "--folds", "0", *extra)
+    assert_clean_error(proc, *needles)
+    assert not out.exists()
+    assert not list(tmp_path.glob(".out.tmp-*"))
