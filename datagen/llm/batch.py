@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from functools import partial
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -81,7 +80,6 @@ async def _run_one_batch(
     progress: bool,
 ) -> dict[str, str]:
     """Submit one batch, wait for it, store its answers; return errors by request key."""
-    api = client.openai
     ids = {f"req-{key[:32]}": key for key in requests}
     lines = [
         json.dumps(
@@ -97,10 +95,10 @@ async def _run_one_batch(
     ]
     data = ("\n".join(lines) + "\n").encode("utf-8")
     uploaded = await client.call(
-        lambda: api.files.create(file=("requests.jsonl", data), purpose="batch")
+        lambda api: api.files.create(file=("requests.jsonl", data), purpose="batch")
     )
     batch = await client.call(
-        lambda: api.batches.create(
+        lambda api: api.batches.create(
             input_file_id=uploaded.id,
             endpoint=ENDPOINT,
             completion_window="24h",
@@ -141,7 +139,7 @@ async def _wait(
         while batch.status not in TERMINAL:
             await asyncio.sleep(interval)
             interval = min(interval * 1.5, MAX_POLL_INTERVAL)
-            batch = await client.call(partial(client.openai.batches.retrieve, batch.id))
+            batch = await client.call(lambda api, batch_id=batch.id: api.batches.retrieve(batch_id))
             counts = batch.request_counts
             if counts is not None:
                 bar.n = counts.completed + counts.failed
@@ -152,7 +150,7 @@ async def _wait(
 
 
 async def _read_jsonl(client: ChatClient, file_id: str) -> list[dict]:
-    content = await client.call(lambda: client.openai.files.content(file_id))
+    content = await client.call(lambda api: api.files.content(file_id))
     return [json.loads(line) for line in content.text.splitlines() if line.strip()]
 
 

