@@ -14,13 +14,13 @@ from pathlib import Path
 
 from datagen.base_filter import FilterSettings, SentenceFilter
 from datagen.base_input import base_id, read_base_sentences
-from datagen.generated_output import write_generated
+from datagen.generated_output import dataset_of, write_generated
 from datagen.generation_backend import resolve_backend
 from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, estimate, run_task
 from datagen.masking_tasks import BACKEND, BaseSentencesTask
 from schemas.errors import InputError
-from schemas.io import check_output_dir, to_dataset
+from schemas.io import check_output_dir
 from schemas.manifest import Manifest
 
 DEFAULT_N = 900
@@ -86,7 +86,7 @@ def generate_base(job: BaseJob, config: LLMConfig) -> int:
         )
     manifest.add(lang=lang, filters={**job.settings.__dict__, **sentences.report()}, **info)
     write_generated(
-        to_dataset(rows, "base_sentences"),
+        dataset_of(rows, "base_sentences"),
         failures,
         job.out,
         manifest=manifest.finish(counts={"rows": len(rows), "failures": len(failures)}),

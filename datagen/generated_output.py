@@ -9,9 +9,17 @@ from typing import Any
 
 import datasets
 
-from schemas.io import atomic_output_dir, save_dataset, write_json
+from schemas.features import FEATURES
+from schemas.io import atomic_output_dir, save_dataset, to_dataset, write_json
 
 FAILURES_FILE = "failures.jsonl"
+
+
+def dataset_of(rows: Sequence[Mapping[str, Any]], kind: str) -> datasets.Dataset:
+    """:func:`schemas.io.to_dataset`, also for no rows (every answer failed)."""
+    if rows:
+        return to_dataset(rows, kind)
+    return datasets.Dataset.from_dict({k: [] for k in FEATURES[kind]}, features=FEATURES[kind])
 
 
 def write_generated(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from datagen.base_input import read_base_sentences
-from datagen.generated_output import write_generated
+from datagen.generated_output import dataset_of, write_generated
 from datagen.generation_backend import resolve_backend
 from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, RunResult, estimate, run_task
@@ -22,7 +22,7 @@ from datagen.masking_stats import type_divergence
 from datagen.masking_tasks import BACKEND, MaskedAllTypesTask, MaskSlotTask, PerTypeFillTask
 from datagen.prompt_templates import load_template
 from schemas.errors import InputError
-from schemas.io import check_output_dir, to_dataset
+from schemas.io import check_output_dir
 from schemas.labels import MBTI
 from schemas.manifest import Manifest
 
@@ -82,7 +82,7 @@ def generate_masked(job: MaskedJob, config: LLMConfig) -> int:
     manifest.add(backend=info.pop("backend"), lang=lang, k=job.k, per_type=job.per_type, **info)
     manifest.add(type_divergence=stats)
     write_generated(
-        to_dataset(records, "masked"),
+        dataset_of(records, "masked"),
         failures,
         job.out,
         manifest=manifest.finish(counts=counts),

@@ -1,0 +1,64 @@
+"""`make test-llm`: `datagen masked-sentences` against llama.cpp's OpenAI-compatible server
+serving SmolLM2-135M-Instruct (started by scripts/test_llm.sh), JSON-schema constrained."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import datasets
+import pytest
+
+from schemas.io import validate_rows
+from schemas.labels import MBTI
+
+pytestmark = pytest.mark.llm
+
+SENTENCES = [
+    "I usually pack my suitcase the night before we leave.",
+    "When friends invite me out at the last minute, I usually say yes.",
+    "Before buying a new phone, I read every review I can find.",
+    "When my team argues, I try to keep everyone calm.",
+    "On holiday I like to wander around without a map.",
+]
+
+
+@pytest.fixture
+def server_url() -> str:
+    url = os.environ.get("MBTIKIT_LLM_BASE_URL")
+    if not url:
+        pytest.skip("no LLM server: run `make test-llm`")
+    return url
+
+
+def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
+    base = tmp_path / "base.txt"
+    base.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    out = tmp_path / "masked"
+    proc = cli(
+        "datagen", "masked-sentences", base, "--out", out, "--base-url", server_url,
+        "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"),
+        "--response-format", "json_object", "--concurrency", "1", "--temperature", "0",
+        "--max-tokens", "1024", "--k", "2", "--timeout", "300", "--max-retries", "2",
+        "--max-validation-retries", "1",
+        "--cache", tmp_path / "llm.sqlite", "--no-progress",
+        timeout=1200,
+    )  # fmt: skip
+    print(proc.stderr[-3000:])
+    # exit 1 only when no row at all was usable; the data set and failures are written anyway
+    assert proc.returncode in (0, 1), proc.stderr
+    ds = datasets.load_from_disk(str(out))
+    if len(ds):
+        validate_rows(ds, "masked", file=out)
+    failures = [json.loads(x) for x in (out / "failures.jsonl").read_text().splitlines()]
+    done = set(ds["base_id"])
+    failed = {f["row_id"] for f in failures}
+    base_ids = {f"b{i:05d}" for i in range(1, len(SENTENCES) + 1)}
+    assert done | failed == base_ids and not done & failed  # every sentence: data or failure
+    assert len(ds) == 16 * len(done)
+    assert all(set(ds.filter(lambda r, b=b: r["base_id"] == b)["label"]) == set(MBTI.labels)
+               for b in done)  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    usage = manifest["usage"]["masked_all_types"]
+    assert usage["requests"] >= len(SENTENCES)
+    print(json.dumps({"rows": len(ds), "failures": len(failures), "usage": usage}))
