@@ -102,9 +102,10 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         lines.append(
             f"- absent from gold (no queries, not a teacher class): {', '.join(result.absent)}"
         )
-    if result.dropped:
+    dropped = sorted((why, n) for why, n in result.dropped.items() if n)
+    if dropped:
         lines += ["", "## Candidates dropped before the teacher", ""]
-        lines += [f"- {why}: {n}" for why, n in sorted(result.dropped.items())]
+        lines += [f"- {why}: {n}" for why, n in dropped]
     lines += ["", "## Estimated silver precision (held-out gold)", ""]
     est = result.precision
     if est is None:
