@@ -137,7 +137,7 @@ def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"],
     )
     wp.save_model(str(d))
-    tokenizer = BertTokenizer(vocab_file=str(d / "vocab.txt"), do_lower_case=True)
+    tokenizer = BertTokenizer(vocab=wp.get_vocab(), do_lower_case=True)
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=len(tokenizer),

@@ -1,0 +1,110 @@
+"""Phase 2: soft targets, lineage 1 -> 2, --mlm-mix, the bundled MiniLM, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.cli import assert_clean_error
+from tests.train.conftest import tiny_args, toy_masked, write_jsonl
+from train.config import Phase2Config
+from train.models import TypeConditionedMlm
+from train.phase2 import HEAD_NEW, run_phase2
+from train.soft_targets import CandidateMapper, SoftTargetStats, soft_target
+
+
+class _Tok:
+    """A tokenizer stand-in with a fixed vocabulary (whitespace + '##' pieces)."""
+
+    unk_token_id = 1
+
+    def __call__(self, word, add_special_tokens=False):
+        table = {"calm": [10], "calmly": [10, 11], "zzz": [1], "tea": [12], "": []}
+        return {"input_ids": table[word]}
+
+
+def test_soft_target_first_piece_and_renormalised_unmapped_mass():
+    stats = SoftTargetStats()
+    cands = [
+        {"word": "calm", "prob": 0.4},
+        {"word": "calmly", "prob": 0.2},  # multi-piece: mass on its first piece (10)
+        {"word": "tea", "prob": 0.2},
+        {"word": "zzz", "prob": 0.2},  # unknown -> unmapped
+    ]
+    ids, probs = soft_target(cands, CandidateMapper(_Tok()), stats)
+    assert ids == [10, 12]
+    assert probs == pytest.approx([0.75, 0.25])
+    assert stats.mapped_share == pytest.approx(0.8)
+    assert stats.as_dict()["single_piece_share"] == pytest.approx(0.6)
+
+
+def test_phase2_from_phase1_records_lineage_and_mass(phase2_dir, phase1_dir):
+    m = phase2_dir.metrics
+    assert m["mlm_head"] == HEAD_NEW  # a bare BertModel has no trained MLM head
+    st = m["soft_targets"]
+    assert st["rows"] == 48 and st["candidates"] == 144
+    assert 0.85 < st["mapped_share"] <= 1.0
+    assert m["n_dev"] > 0 and "eval_loss" in m["dev"]
+    model = TypeConditionedMlm.from_pretrained(phase2_dir.model_dir)
+    assert [e["phase"] for e in model.config.lineage] == [1, 2]
+    assert model.config.lineage[1]["init"] == str(phase1_dir.model_dir)
+    saved = json.loads((phase2_dir.model_dir / "metrics.json").read_text())
+    assert saved["soft_targets"]["mapped_share"] == st["mapped_share"]
+
+
+def test_phase2_with_mlm_mix_on_the_bundled_minilm(minilm_path, toy_dir, tmp_path):
+    """The bundled MiniLM (sentence-transformers, no MLM head): new tied head, [MASK] mapped."""
+    rows = toy_masked()[:16]
+    data = write_jsonl(tmp_path / "masked.jsonl", rows)
+    result = run_phase2(
+        Phase2Config(
+            data=data,
+            init=minilm_path,
+            out=tmp_path / "out",
+            mlm_mix=0.5,
+            args=tiny_args(max_steps=1, batch_size=4, max_length=16),
+        )
+    )
+    assert result.metrics["mlm_head"] == HEAD_NEW
+    assert result.metrics["soft_targets"]["rows"] == 16
+    model = TypeConditionedMlm.from_pretrained(result.model_dir)
+    assert model.config.mlm_mix == 0.5
+    assert model.config.encoder["hidden_size"] == 384
+    assert model.mlm.get_output_embeddings().weight is (
+        model.encoder_module().embeddings.word_embeddings.weight
+    )
+
+
+def test_phase2_cli_rejects_text_without_mask(cli, phase1_dir, tmp_path):
+    rows = toy_masked()[:5]
+    rows[2]["text"] = "no mask in this sentence."
+    data = write_jsonl(tmp_path / "masked.jsonl", rows)
+    out = tmp_path / "out"
+    proc = cli("train", "phase2", data, "--init", phase1_dir.model_dir, "--out", out)
+    assert_clean_error(proc, "masked.jsonl", "row 3", "text", "[MASK]")
+    assert not out.exists()
+
+
+def test_phase2_refuses_a_phase3_or_foreign_init(phase3_dir, toy_dir, tmp_path):
+    from schemas.errors import InputError
+
+    with pytest.raises(InputError, match="is a phase-3 model"):
+        run_phase2(
+            Phase2Config(
+                data=toy_dir / "masked.jsonl",
+                init=phase3_dir.model_dir,
+                out=tmp_path / "a",
+                args=tiny_args(),
+            )
+        )
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "config.json").write_text('{"model_type": "not-a-model"}')
+    with pytest.raises(InputError, match="unknown model_type"):
+        run_phase2(
+            Phase2Config(
+                data=toy_dir / "masked.jsonl", init=foreign, out=tmp_path / "b", args=tiny_args()
+            )
+        )
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
