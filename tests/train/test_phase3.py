@@ -1,0 +1,42 @@
+"""Phase 3: metrics, thresholds, silver weights, lineage 1 -> 2 -> 3, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from schemas.labels import AXIS_NAMES
+from tests.support.cli import assert_clean_error
+from tests.train.conftest import toy_posts, write_jsonl
+from train.models import MbtiAxisClassifier
+from train.phase3 import class_pos_weight
+
+
+def test_phase3_metrics_thresholds_and_lineage(phase3_dir, toy_splits):
+    m = phase3_dir.metrics
+    for axis in AXIS_NAMES:
+        assert set(m[axis]) >= {"accuracy", "macro_f1", "auc", "majority_accuracy", "threshold"}
+    assert 0 <= m["mean_axis_accuracy"] <= 1 and 0 <= m["type_accuracy"] <= 1
+    assert m["n_train"] == len(toy_splits["train"]) and m["n_test"] == len(toy_splits["test"])
+    assert m["n_masked"] >= 1  # the "As an INFJ" posts
+    assert m["n_silver"] == 4
+    assert phase3_dir.test_probs.shape == (len(toy_splits["test"]), 4)
+    assert phase3_dir.test_labels.shape == (len(toy_splits["test"]), 4)
+    model = MbtiAxisClassifier.from_pretrained(phase3_dir.model_dir)
+    assert [e["phase"] for e in model.config.lineage] == [1, 2, 3]
+    assert model.config.thresholds == [m[a]["threshold"] for a in AXIS_NAMES]
+    assert model.config.pos_weight == m["pos_weight"]
+    assert (phase3_dir.model_dir / "tokenizer_config.json").is_file()
+
+
+def test_class_pos_weight_is_negatives_over_positives():
+    bits = np.array([[1, 0, 0, 1], [1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 1, 0]])
+    assert class_pos_weight(bits) == [1 / 3, 1.0, 1.0, 3.0]
+
+
+def test_phase3_cli_rejects_one_class_axis(cli, phase2_dir, tmp_path):
+    rows = [r for r in toy_posts() if r["label"][0] == "I"]
+    data = write_jsonl(tmp_path / "posts.jsonl", rows)
+    out = tmp_path / "out"
+    proc = cli("train", "phase3", data, "--init", phase2_dir.model_dir, "--out", out)
+    assert_clean_error(proc, "posts.jsonl", "E/I", "one class")
+    assert not out.exists()
