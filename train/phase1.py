@@ -19,14 +19,9 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     from schemas.io import check_output_dir
     from schemas.labels import MBTI
     from schemas.manifest import Manifest
-    from train.collators import ClassificationCollator
     from train.data import axis_bits, check_both_classes, load_data, mask_types, parse_labels
     from train.data import tokenize as tokenize_ds
-    from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
-    from train.metrics import predict_bits
-    from train.models import TypeSentenceClassifier, TypeSentenceConfig
     from train.splits import assign_splits
-    from train.trainer import finish_phase, fit, pad_multiple
 
     args = cfg.args
     check_output_dir(cfg.out, overwrite=args.overwrite)
@@ -40,6 +35,13 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
         check_both_classes(bits, file=name, what="type sentences")
     elif len(set(labels)) < 2:
         raise InputError("needs at least two types to classify", file=name, field="label")
+    # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from train.collators import ClassificationCollator
+    from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
+    from train.metrics import predict_bits
+    from train.models import TypeSentenceClassifier, TypeSentenceConfig
+    from train.trainer import finish_phase, fit, pad_multiple
+
     init = load_init(cfg.model, phase=1, flag="--model")
 
     n_masked = 0

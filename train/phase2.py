@@ -92,12 +92,8 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
     from schemas.io import check_output_dir
     from schemas.labels import MBTI
     from schemas.manifest import Manifest
-    from train.collators import TypeMlmCollator
     from train.data import load_data
-    from train.encoders import encoder_config_dict, lineage_entry, load_init
-    from train.models import TypeMlmConfig
     from train.splits import assign_splits
-    from train.trainer import finish_phase, fit, pad_multiple
 
     args = cfg.args
     check_output_dir(cfg.out, overwrite=args.overwrite)
@@ -106,6 +102,12 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
     inputs = [cfg.data] if isinstance(cfg.data, (str, Path)) else []
     manifest = Manifest("train phase2", inputs=inputs, seed=args.seed)
     ds, name, prov = load_data(cfg.data, "masked", required=("text", "label", "candidates"))
+    # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from train.collators import TypeMlmCollator
+    from train.encoders import encoder_config_dict, lineage_entry, load_init
+    from train.models import TypeMlmConfig
+    from train.trainer import finish_phase, fit, pad_multiple
+
     init = load_init(cfg.init, phase=2)
     rows, stats = build_rows(ds, init.tokenizer, args.max_length, file=name)
     if not rows:

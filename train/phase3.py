@@ -44,13 +44,8 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     from schemas.io import check_output_dir
     from schemas.labels import AXIS_NAMES
     from schemas.manifest import Manifest
-    from train.collators import ClassificationCollator
     from train.data import check_both_classes, load_data
     from train.data import tokenize as tokenize_ds
-    from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
-    from train.metrics import axis_metrics, majority_baseline, tune_thresholds
-    from train.models import AxisClassifierConfig, MbtiAxisClassifier
-    from train.trainer import finish_phase, fit, pad_multiple
 
     args = cfg.args
     check_output_dir(cfg.out, overwrite=args.overwrite)
@@ -64,6 +59,13 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     prov["source"] = source
     train_ds, train_bits, n_masked = _prepare_split(cfg.train, f"{source} (train)", cfg)
     check_both_classes(train_bits, file=source)
+    # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from train.collators import ClassificationCollator
+    from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
+    from train.metrics import axis_metrics, majority_baseline, tune_thresholds
+    from train.models import AxisClassifierConfig, MbtiAxisClassifier
+    from train.trainer import finish_phase, fit, pad_multiple
+
     dev_ds, dev_bits, m_dev = _prepare_split(cfg.dev, f"{source} (dev)", cfg)
     if cfg.test is not None:
         test_ds, test_bits, m_test = _prepare_split(cfg.test, f"{source} (test)", cfg)
