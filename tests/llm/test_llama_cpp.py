@@ -31,6 +31,7 @@ def server_url() -> str:
     return url
 
 
+@pytest.mark.timeout(1800)
 def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
     base = tmp_path / "base.txt"
     base.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
@@ -39,7 +40,7 @@ def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
         "datagen", "masked-sentences", base, "--out", out, "--base-url", server_url,
         "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"),
         "--response-format", "json_object", "--concurrency", "1", "--temperature", "0",
-        "--max-tokens", "1024", "--k", "2", "--timeout", "300", "--max-retries", "2",
+        "--max-tokens", "1024", "--k", "1", "--timeout", "300", "--max-retries", "2",
         "--max-validation-retries", "1",
         "--cache", tmp_path / "llm.sqlite", "--no-progress",
         timeout=1200,
