@@ -96,6 +96,7 @@ def sample_posts(users: list[dict], per_user: int, min_words: int, seed: int) ->
                     "author": user["id"],
                     "text": text,
                     "label": user["label"],
+                    "is_silver": False,
                 }
             )
     return rows
@@ -179,18 +180,19 @@ def run(opts: argparse.Namespace) -> None:
                 f"seed {seed} {arm}: mean axis accuracy {metrics['mean_axis_accuracy']:.4f}",
                 flush=True,
             )
-    summary = {
-        "kaggle_users": len(kaggle_users),
-        "dropped_overlap_users": dropped,
-        "train_posts_per_seed": len(rows),
-        "bench_users": len(bench_users),
-        "bench_posts": len(bench_rows),
-        "settings": {k: str(v) for k, v in vars(opts).items()},
-        "results": results,
-        "minutes": round((time.time() - started) / 60, 1),
-    }
-    (opts.out / "kaggle_to_mbtibench.json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(render_table(results, bench_rows))
+        # Written after every seed, so a cut-short run still leaves its figures.
+        summary = {
+            "kaggle_users": len(kaggle_users),
+            "dropped_overlap_users": dropped,
+            "train_posts_per_seed": len(rows),
+            "bench_users": len(bench_users),
+            "bench_posts": len(bench_rows),
+            "settings": {k: str(v) for k, v in vars(opts).items()},
+            "results": results,
+            "minutes": round((time.time() - started) / 60, 1),
+        }
+        (opts.out / "kaggle_to_mbtibench.json").write_text(json.dumps(summary, indent=2) + "\n")
+        print(render_table(results, bench_rows))
 
 
 def render_table(results: dict[str, list[dict]], bench_rows: list[dict]) -> str:
