@@ -31,9 +31,12 @@ def write_generated(
     overwrite: bool,
 ) -> None:
     """The data set (``save_to_disk`` + ``data.parquet``), every failure with its reason (one
-    JSON object a line; the file exists, empty, when nothing failed) and the manifest."""
+    JSON object a line; the file exists, empty, when nothing failed) and the manifest. With no
+    rows at all only the failures and the manifest are written (``datasets`` cannot load an
+    empty saved data set back)."""
     with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        save_dataset(ds, tmp)
+        if len(ds):
+            save_dataset(ds, tmp)
         with (tmp / FAILURES_FILE).open("w", encoding="utf-8") as f:
             for failure in failures:
                 f.write(json.dumps(dict(failure), ensure_ascii=False) + "\n")
