@@ -74,6 +74,11 @@ class Post(Record):
     silver_score: float | None = None
     silver_query_id: str | None = None
 
+    @field_validator("is_silver", mode="before")
+    @classmethod
+    def _missing_is_gold(cls, v: object) -> object:
+        return False if v is None else v
+
 
 class Pair(Record):
     id: str

@@ -136,3 +136,12 @@ def test_manifest_redacts_keys_and_hashes_inputs(tmp_path, monkeypatch):
     assert m["inputs"][str(src)] == (
         "3a6eb0790f39ac87c94f3856b2dd2c5d110e6811602261a9a923d3bb23adc8b7"
     )
+
+
+def test_posts_rows_without_is_silver_are_gold():
+    ds = datasets.Dataset.from_list(
+        [{"id": "1", "text": "a", "label": "INFJ", "is_silver": True},
+         {"id": "2", "text": "b", "label": "ENTP"}]
+    )  # fmt: skip
+    assert ds[1]["is_silver"] is None
+    validate_rows(ds, "posts", file="posts.jsonl")
