@@ -14,30 +14,75 @@ that names a type or a cognitive function, so that label-leak masking has work.
 
 Run:  python data/sample/make_posts.py      (same output, byte for byte, every time)
 """
+
 import json
 import os
 import random
 
 SEED = 20240517
-NOISE = 0.25          # share of signal fragments drawn from the opposite pole
-MENTION_RATE = 0.05   # share of posts that name a type or a function
+NOISE = 0.25  # share of signal fragments drawn from the opposite pole
+MENTION_RATE = 0.05  # share of posts that name a type or a function
 N_POOL = 800
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-TYPES = ["ISTJ", "ISFJ", "INFJ", "INTJ", "ISTP", "ISFP", "INFP", "INTP",
-         "ESTP", "ESFP", "ENFP", "ENTP", "ESTJ", "ESFJ", "ENFJ", "ENTJ"]
+TYPES = [
+    "ISTJ",
+    "ISFJ",
+    "INFJ",
+    "INTJ",
+    "ISTP",
+    "ISFP",
+    "INFP",
+    "INTP",
+    "ESTP",
+    "ESFP",
+    "ENFP",
+    "ENTP",
+    "ESTJ",
+    "ESFJ",
+    "ENFJ",
+    "ENTJ",
+]
 AXES = [("E", "I"), ("S", "N"), ("T", "F"), ("J", "P")]
-DOMINANT = {"ISTJ": "Si", "ISFJ": "Si", "INFJ": "Ni", "INTJ": "Ni",
-            "ISTP": "Ti", "ISFP": "Fi", "INFP": "Fi", "INTP": "Ti",
-            "ESTP": "Se", "ESFP": "Se", "ENFP": "Ne", "ENTP": "Ne",
-            "ESTJ": "Te", "ESFJ": "Fe", "ENFJ": "Fe", "ENTJ": "Te"}
+DOMINANT = {
+    "ISTJ": "Si",
+    "ISFJ": "Si",
+    "INFJ": "Ni",
+    "INTJ": "Ni",
+    "ISTP": "Ti",
+    "ISFP": "Fi",
+    "INFP": "Fi",
+    "INTP": "Ti",
+    "ESTP": "Se",
+    "ESFP": "Se",
+    "ENFP": "Ne",
+    "ENTP": "Ne",
+    "ESTJ": "Te",
+    "ESFJ": "Fe",
+    "ENFJ": "Fe",
+    "ENTJ": "Te",
+}
 
 # Authors per type in posts.jsonl: imbalanced like a real forum (120 authors).
-AUTHORS_PER_TYPE = {"INFP": 19, "INTP": 17, "INFJ": 15, "INTJ": 14,
-                    "ENFP": 9, "ENTP": 8, "ISTJ": 6, "ISTP": 6,
-                    "ISFJ": 5, "ISFP": 5, "ENFJ": 5, "ENTJ": 5,
-                    "ESTJ": 1, "ESFP": 1, "ESFJ": 2, "ESTP": 2}
+AUTHORS_PER_TYPE = {
+    "INFP": 19,
+    "INTP": 17,
+    "INFJ": 15,
+    "INTJ": 14,
+    "ENFP": 9,
+    "ENTP": 8,
+    "ISTJ": 6,
+    "ISTP": 6,
+    "ISFJ": 5,
+    "ISFP": 5,
+    "ENFJ": 5,
+    "ENTJ": 5,
+    "ESTJ": 1,
+    "ESFP": 1,
+    "ESFJ": 2,
+    "ESTP": 2,
+}
 # Sampling weight per type in pool.jsonl: skewed towards the rare ES** types.
 POOL_WEIGHT = {t: (3 if t.startswith("ES") else 1) for t in TYPES}
 
@@ -394,7 +439,7 @@ def build_posts(rng, seen):
     rng.shuffle(author_types)
     rows = []
     for i, mbti in enumerate(author_types, start=1):
-        author = "u%03d" % i
+        author = f"u{i:03d}"
         lower_style = rng.random() < 0.2
         if AUTHORS_PER_TYPE[mbti] == 1:
             n_posts = rng.randint(9, 12)
@@ -403,11 +448,11 @@ def build_posts(rng, seen):
         else:
             n_posts = rng.randint(3, 7)
         for _ in range(n_posts):
-            rows.append({"author": author,
-                         "text": unique_post(rng, mbti, lower_style, seen),
-                         "label": mbti})
+            rows.append(
+                {"author": author, "text": unique_post(rng, mbti, lower_style, seen), "label": mbti}
+            )
     rng.shuffle(rows)
-    return [{"id": "p%05d" % i, **r} for i, r in enumerate(rows, start=1)]
+    return [{"id": f"p{i:05d}", **r} for i, r in enumerate(rows, start=1)]
 
 
 def build_pool(rng, seen):
@@ -416,7 +461,7 @@ def build_pool(rng, seen):
     for i in range(1, N_POOL + 1):
         mbti = rng.choices(TYPES, weights=weights)[0]
         lower_style = rng.random() < 0.2
-        rows.append({"id": "q%05d" % i, "text": unique_post(rng, mbti, lower_style, seen)})
+        rows.append({"id": f"q{i:05d}", "text": unique_post(rng, mbti, lower_style, seen)})
     return rows
 
 
@@ -432,8 +477,8 @@ def main():
     pool = build_pool(random.Random(SEED + 1), seen)
     write_jsonl(os.path.join(HERE, "posts.jsonl"), posts)
     write_jsonl(os.path.join(HERE, "pool.jsonl"), pool)
-    print("posts.jsonl: %d rows, %d authors" % (len(posts), len({p["author"] for p in posts})))
-    print("pool.jsonl: %d rows" % len(pool))
+    print(f"posts.jsonl: {len(posts)} rows, {len({p['author'] for p in posts})} authors")
+    print(f"pool.jsonl: {len(pool)} rows")
 
 
 if __name__ == "__main__":
