@@ -1,10 +1,29 @@
 #!/usr/bin/env bash
-# The whole pipeline on data/sample with the embedded offline defaults (no key, no network).
+# The whole pipeline on data/sample with the embedded offline defaults (no key, no network):
+# ingest -> sentences -> base-sentences -> masked-sentences (offline heuristic) -> augment
+# silver -> train all. Everything lands under $OUT (default demo_out).
 set -euo pipefail
 OUT=${1:-demo_out}
 BIN=.venv/bin
 rm -rf "$OUT" && mkdir -p "$OUT"
-echo "== datagen ingest"
+step() { echo; echo "== $*"; }
+
+step "datagen ingest: 32 sample articles -> articles"
 $BIN/datagen ingest data/sample/articles --label-from path --out "$OUT/articles"
-echo "== datagen sentences"
+step "datagen sentences: articles -> type_sentences (phase 1)"
 $BIN/datagen sentences "$OUT/articles" --out "$OUT/type_sentences"
+step "datagen base-sentences: the sample's 100 everyday sentences -> base_sentences"
+$BIN/datagen base-sentences --from data/sample/base_sentences.txt --out "$OUT/base_sentences" \
+  --no-progress
+step "datagen masked-sentences (offline heuristic backend, not an LLM) -> masked (N x 16, phase 2)"
+$BIN/datagen masked-sentences "$OUT/base_sentences" --articles "$OUT/articles" \
+  --out "$OUT/masked" --no-progress
+step "augment silver: balance the sample posts with silver posts from the pool (phase 3)"
+$BIN/augment silver data/sample/posts.jsonl --pool data/sample/pool.jsonl --threshold 0.15 \
+  --folds 2 --out "$OUT/posts_balanced"
+step "train all: phase 1 -> 2 -> 3 vs plain fine-tuning vs TF-IDF, 2 seeds"
+$BIN/train all --type-sentences "$OUT/type_sentences" --masked "$OUT/masked" \
+  --posts "$OUT/posts_balanced" --out "$OUT/study" --seeds 2 --epochs 1 --max-length 48 \
+  --batch-size 32 --no-progress
+echo
+echo "Outputs in $OUT/ (report: $OUT/study/report.md)"
