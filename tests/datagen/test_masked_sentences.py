@@ -100,6 +100,9 @@ def test_sigkill_mid_run_then_rerun_loses_and_repeats_nothing(tmp_path, datagen_
         deadline = time.monotonic() + 120
         while len(server.answered) < 6 and time.monotonic() < deadline:
             time.sleep(0.01)
+        # The server has sent 6 answers; kill only once the client has stored them too.
+        while len(ResponseCache(cache)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         assert worker.returncode == -signal.SIGKILL
