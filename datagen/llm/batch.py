@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from datagen.llm.cache import LLMResponse, ResponseCache
+from datagen.llm.cache import LLMResponse, MalformedResponse, ResponseCache
 from datagen.llm.client import ChatClient
 from datagen.llm.config import LLMConfig
 from datagen.llm.messages import request_body
@@ -163,14 +163,13 @@ def _store_result(
     if status != 200:
         errors[key] = _error_reason(item, f"HTTP {status}")
         return
-    tokens = body.get("usage") or {}
-    prompt_tokens = int(tokens.get("prompt_tokens") or 0)
-    completion_tokens = int(tokens.get("completion_tokens") or 0)
-    choice = (body.get("choices") or [{}])[0]
-    logprobs = (choice.get("logprobs") or {}).get("content")
-    content = (choice.get("message") or {}).get("content")
-    usage.add_tokens(prompt_tokens, completion_tokens)
-    cache.put(key, config.model, LLMResponse(content, logprobs, prompt_tokens, completion_tokens))
+    try:
+        answer = LLMResponse.from_completion(body)
+    except MalformedResponse as err:
+        errors[key] = f"Batch API: {err}"
+        return
+    usage.add_tokens(answer.prompt_tokens, answer.completion_tokens)
+    cache.put(key, config.model, answer)
 
 
 def _error_reason(item: dict, fallback: str) -> str:

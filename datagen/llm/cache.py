@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS responses (
 """
 
 
+class MalformedResponse(ValueError):
+    """An HTTP 200 whose body is not a chat completion (retried like a server error)."""
+
+
 @dataclass(frozen=True)
 class LLMResponse:
     """One answer from the server (or the cache)."""
@@ -40,6 +44,41 @@ class LLMResponse:
     prompt_tokens: int
     completion_tokens: int
     cached: bool = False
+
+    @classmethod
+    def from_completion(cls, body: dict | bytes | str) -> LLMResponse:
+        """The answer in a chat-completion body (JSON text or already decoded): first choice's
+        content, its token logprobs (``null`` fields dropped) and the usage counts."""
+        if not isinstance(body, dict):
+            try:
+                body = json.loads(body)
+            except ValueError:
+                raise MalformedResponse("the body is not JSON") from None
+        if not isinstance(body, dict):
+            raise MalformedResponse("the body is not a JSON object")
+        choices = body.get("choices") or [{}]
+        choice = choices[0] if isinstance(choices, list) else None
+        message = choice.get("message") or {} if isinstance(choice, dict) else None
+        if not isinstance(message, dict):
+            raise MalformedResponse("the body is not a chat completion")
+        content = message.get("content")
+        tokens = (choice.get("logprobs") or {}).get("content") or None
+        logprobs = [_without_nulls(token) for token in tokens] if tokens else None
+        usage = body.get("usage") or {}
+        return cls(
+            content if isinstance(content, str) else None,
+            logprobs,
+            int(usage.get("prompt_tokens") or 0),
+            int(usage.get("completion_tokens") or 0),
+        )
+
+
+def _without_nulls(token: dict) -> dict:
+    return {
+        name: [_without_nulls(t) for t in value] if name == "top_logprobs" else value
+        for name, value in token.items()
+        if value is not None
+    }
 
 
 def request_key(model: str, messages: list[dict], body: dict[str, Any]) -> str:

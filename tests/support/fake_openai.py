@@ -31,7 +31,8 @@ Arguments:
   ``Fault.rate_limit(retry_after=0.05, ms=False)`` (429 + ``Retry-After`` or
   ``retry-after-ms``), ``Fault.server_error(status=500)``, ``Fault.error(status, message)``
   (any status, e.g. 401/400/404), ``Fault.drop()`` (close the socket without a response),
-  ``Fault.malformed()`` (200 with content that is not JSON),
+  ``Fault.malformed()`` (200 with content that is not JSON), ``Fault.bad_body()`` (200 whose
+  body is an HTML page, not a chat completion, as from a misconfigured proxy),
   ``Fault.schema_invalid(content)`` (200 with JSON that does not fit the schema).
 - ``latency``: seconds added before every chat answer (benchmarks).
 - ``logprobs_fn(request, content) -> list[dict]``: per-token logprobs returned when the request
@@ -102,6 +103,10 @@ class Fault:
     @classmethod
     def malformed(cls) -> Fault:
         return cls("content", content='{"answer": "not closed')
+
+    @classmethod
+    def bad_body(cls) -> Fault:
+        return cls("bad_body")
 
     @classmethod
     def schema_invalid(cls, content: str = '{"unexpected": true}') -> Fault:
@@ -411,6 +416,9 @@ class _Handler(BaseHTTPRequestHandler):
                     else:
                         headers["Retry-After"] = f"{fault.retry_after:g}"
                 return self._error(fault.status, fault.message, headers)
+            if fault is not None and fault.kind == "bad_body":
+                page = b"<html><body>502 Bad Gateway</body></html>"
+                return self._send(200, None, raw=page, content_type="text/html")
             if fault is not None and fault.kind == "content":
                 content = fault.content or ""
             else:

@@ -26,6 +26,7 @@ def test_every_fault_kind_is_recovered(make_config):
         Fault.schema_invalid(),
         Fault.schema_invalid('{"word": "", "score": 3}'),
         Fault.slow(1.0),
+        Fault.bad_body(),
     ]
     rows = make_rows(12)
     with FakeOpenAI(echo_responder, faults) as server:
@@ -33,12 +34,12 @@ def test_every_fault_kind_is_recovered(make_config):
     assert result.failures == []
     assert [r["row"] for r in result.records] == [r["id"] for r in rows]
     assert all(r["word"] == row["word"] for r, row in zip(result.records, rows, strict=True))
-    # 429, 500, 503, dropped connection, timeout -> transport retries;
+    # 429, 500, 503, dropped connection, timeout, HTML body -> transport retries;
     # malformed JSON and the two schema-invalid answers -> validation follow-ups
-    assert result.usage.retries == 5
+    assert result.usage.retries == 6
     assert result.usage.validation_retries == 3
     assert result.usage.requests == 12 + 3
-    assert len(server.requests) == 12 + 3 + 5
+    assert len(server.requests) == 12 + 3 + 6
     follow_ups = [r for r in server.requests if len(r["messages"]) == 4]
     assert len({json.dumps(r, sort_keys=True) for r in follow_ups}) == 3  # some retried
     assert all(r["messages"][3]["content"].startswith(FEEDBACK_START) for r in follow_ups)
@@ -149,3 +150,28 @@ def test_fenced_json_and_logprobs_reach_parse(make_config):
 def test_no_rows_is_an_empty_result(server, make_config):
     result = run_task(EchoTask(), [], make_config(server), progress=False)
     assert result.records == [] and result.failures == [] and server.requests == []
+
+
+def test_a_body_that_is_not_a_completion_is_retried_then_recorded(make_config):
+    with FakeOpenAI(echo_responder, lambda n, request: Fault.bad_body()) as server:
+        config = make_config(server, max_retries=2)
+        result = run_task(EchoTask(), make_rows(1), config, progress=False)
+    assert result.records == []
+    (failure,) = result.failures
+    assert failure["reason"] == (
+        "malformed response from the server: the body is not JSON (after 3 attempts)"
+    )
+    assert len(server.requests) == 3 and result.usage.requests == 0
+
+
+def test_a_dropped_connection_is_a_connection_error_not_a_timeout(make_config):
+    def faults(n: int, request: dict) -> Fault | None:
+        return Fault.drop() if asked_word(request) == "word1" else None
+
+    with FakeOpenAI(echo_responder, faults) as server:
+        config = make_config(server, max_retries=1, concurrency=1)
+        result = run_task(EchoTask(), make_rows(2), config, progress=False)
+    assert [r["row"] for r in result.records] == ["r000"]
+    (failure,) = result.failures
+    assert failure["reason"].startswith("connection error: ")
+    assert failure["reason"].endswith("(after 2 attempts)")
