@@ -50,6 +50,9 @@ class RateLimiter:
 
     async def acquire(self, tokens: int) -> None:
         """Wait (first come, first served) until one request of ~``tokens`` tokens may go."""
+        idle = not (self.requests or self.tokens or self._lock.locked())
+        if idle and self.paused_until <= time.monotonic():
+            return
         async with self._lock:
             while True:
                 wait = self.paused_until - time.monotonic()

@@ -232,12 +232,9 @@ async def _solve_all(
 ) -> list[_Outcome]:
     bar = tqdm(total=len(rows), desc=task.name, unit="row", disable=not progress, mininterval=0.5)
     failed = 0
+    shown = 0.0
 
-    async def one(row: dict) -> _Outcome:
-        nonlocal failed
-        outcome = await solve_row(task, row, config, ask, usage)
-        failed += outcome.failure is not None
-        bar.update(1)
+    def show_counts() -> None:
         bar.set_postfix(
             done=bar.n,
             failed=failed,
@@ -245,6 +242,15 @@ async def _solve_all(
             tokens=usage.prompt_tokens + usage.completion_tokens,
             refresh=False,
         )
+
+    async def one(row: dict) -> _Outcome:
+        nonlocal failed, shown
+        outcome = await solve_row(task, row, config, ask, usage)
+        failed += outcome.failure is not None
+        if progress and time.monotonic() - shown >= bar.mininterval:
+            shown = time.monotonic()
+            show_counts()
+        bar.update(1)
         return outcome
 
     if not rows:
@@ -261,6 +267,7 @@ async def _solve_all(
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        show_counts()
         bar.close()
 
 

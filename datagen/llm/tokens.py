@@ -10,7 +10,7 @@ REPLY_OVERHEAD = 3
 
 def estimate_text_tokens(text: str) -> int:
     """~4 ASCII characters per token; other scripts (Korean, ...) ~1 character per token."""
-    ascii_chars = sum(1 for ch in text if ord(ch) < 128)
+    ascii_chars = len(text) if text.isascii() else sum(1 for ch in text if ord(ch) < 128)
     return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
 
 
