@@ -1,12 +1,14 @@
 """Throughput of the LLM runner against a local OpenAI-compatible server with fixed latency.
 
-    python bench/llm_throughput.py [--latency 0.1] [--n 900] [--n1 100]
+    python bench/llm_throughput.py [--latency 0.1] [--n 900] [--n1 100] [--server fake]
 
-The fake server (tests/support/fake_openai.py) runs in its own process, so it does not share
-the client's interpreter lock. For each concurrency C it sends N requests through
-``run_task`` (cache in memory, validation on) and through a plain ``openai.AsyncOpenAI`` +
-semaphore loop (the library baseline), and reports achieved time against the ideal
-``N x latency / C``. Concurrency 1 uses ``--n1`` requests (900 x 100 ms would be 90 s).
+The server runs in its own process (bench/latency_server.py, asyncio; ``--server fake``: the
+scriptable test server tests/support/fake_openai.py, threads). For each concurrency C it sends
+N requests three ways and reports achieved time against the ideal ``N x latency / C``:
+``run_task`` (cache in memory, validation on), a plain ``openai.AsyncOpenAI`` + semaphore loop
+(the library baseline) and a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
+this server and machine allow any Python client). It also prints the client's CPU time per
+request. Concurrency 1 uses ``--n1`` requests (900 x 100 ms would be 90 s).
 Then it times the resume of a fully cached 14,400-row run, two ways: 900 requests whose
 answers each yield 16 rows (one request per base sentence), and 14,400 requests of one row
 each (one request per sentence and type). The cache is filled directly (same keys as a run).
@@ -22,11 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import aiohttp  # noqa: E402
 import openai  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
@@ -63,10 +67,10 @@ class BenchTask(LLMTask):
         ]
 
 
-def start_server(latency: float) -> tuple[subprocess.Popen, str]:
+def start_server(latency: float, kind: str = "latency") -> tuple[subprocess.Popen, str]:
+    module = "bench.latency_server" if kind == "latency" else "tests.support.fake_openai"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.fake_openai", "--latency", str(latency),
-         "--answer", ANSWER],
+        [sys.executable, "-m", module, "--latency", str(latency), "--answer", ANSWER],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -79,18 +83,22 @@ def rows(n: int, prefix: str = "s") -> list[dict]:
     return [{"id": f"{prefix}{i:05d}"} for i in range(n)]
 
 
-def time_runner(base_url: str, n: int, concurrency: int) -> float:
+def timed(run: Callable[..., object], *args: object) -> tuple[float, float]:
+    """Wall seconds and this process's CPU seconds of ``run(*args)``."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_runner(base_url: str, n: int, concurrency: int) -> None:
     config = LLMConfig(
         model="bench-model", base_url=base_url, concurrency=concurrency, use_cache=False
     )
-    start = time.perf_counter()
     result = run_task(BenchTask(), rows(n, f"c{concurrency}-"), config, progress=False)
-    seconds = time.perf_counter() - start
     assert len(result.records) == n and not result.failures, result.failures[:3]
-    return seconds
 
 
-def time_plain_openai(base_url: str, n: int, concurrency: int) -> float:
+def run_plain_openai(base_url: str, n: int, concurrency: int) -> None:
     """The library baseline: AsyncOpenAI + a semaphore, no cache, no validation."""
     task = BenchTask()
 
@@ -105,9 +113,27 @@ def time_plain_openai(base_url: str, n: int, concurrency: int) -> float:
         await asyncio.gather(*(one(r) for r in rows(n, f"p{concurrency}-")))
         await client.close()
 
-    start = time.perf_counter()
     asyncio.run(main())
-    return time.perf_counter() - start
+
+
+def run_bare_aiohttp(base_url: str, n: int, concurrency: int) -> None:
+    """The ceiling: aiohttp posts and decodes JSON, nothing else."""
+    task = BenchTask()
+
+    async def main() -> None:
+        connector = aiohttp.TCPConnector(limit=concurrency)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            slots = asyncio.Semaphore(concurrency)
+
+            async def one(row: dict) -> None:
+                body = {"model": "bench-model", "messages": task.prompt(row)}
+                async with slots, session.post(f"{base_url}/chat/completions", json=body) as r:
+                    r.raise_for_status()
+                    await r.json()
+
+            await asyncio.gather(*(one(r) for r in rows(n, f"a{concurrency}-")))
+
+    asyncio.run(main())
 
 
 def fill_cache(config: LLMConfig, task: BenchTask, items: list[dict]) -> None:
@@ -142,21 +168,30 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=900)
     parser.add_argument("--n1", type=int, default=100, help="requests at concurrency 1")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32, 64])
+    parser.add_argument(
+        "--server", choices=["latency", "fake"], default="latency", help="see the docstring"
+    )
     args = parser.parse_args()
 
-    proc, base_url = start_server(args.latency)
+    ways = {"runner": run_runner, "openai": run_plain_openai, "aiohttp": run_bare_aiohttp}
+    proc, base_url = start_server(args.latency, args.server)
     try:
-        time_runner(base_url, 20, 8)  # warm-up (imports, first connections)
-        print(f"server latency {args.latency * 1000:.0f} ms, fake server in its own process")
-        print(f"{'conc':>5} {'N':>5} {'ideal s':>8} {'runner s':>9} {'ratio':>6} "
-              f"{'openai s':>9} {'ratio':>6} {'runner/openai':>14}")  # fmt: skip
+        for run in ways.values():  # warm-up (imports, first connections)
+            run(base_url, 20, 8)
+        print(f"server ({args.server}) latency {args.latency * 1000:.0f} ms, in its own process; "
+              "ratio = ideal / achieved; cpu = client CPU ms per request")  # fmt: skip
+        header = "".join(f"{name + ' s':>11} {'ratio':>6} {'cpu':>5}" for name in ways)
+        print(f"{'conc':>5} {'N':>5} {'ideal s':>8}{header} {'runner/openai':>14}")
         for c in args.concurrency:
             n = args.n1 if c == 1 else args.n
             ideal = n * args.latency / c
-            ours = time_runner(base_url, n, c)
-            plain = time_plain_openai(base_url, n, c)
-            print(f"{c:>5} {n:>5} {ideal:>8.2f} {ours:>9.2f} {ideal / ours:>6.3f} "
-                  f"{plain:>9.2f} {ideal / plain:>6.3f} {plain / ours:>14.3f}")  # fmt: skip
+            times = {name: timed(run, base_url, n, c) for name, run in ways.items()}
+            cells = "".join(
+                f"{wall:>11.2f} {ideal / wall:>6.3f} {cpu / n * 1000:>5.2f}"
+                for wall, cpu in times.values()
+            )
+            speedup = times["openai"][0] / times["runner"][0]
+            print(f"{c:>5} {n:>5} {ideal:>8.2f}{cells} {speedup:>14.3f}")
     finally:
         proc.kill()
         proc.wait()
