@@ -1,6 +1,7 @@
 """Throughput of the LLM runner against a local OpenAI-compatible server with fixed latency.
 
     python bench/llm_throughput.py [--latency 0.1] [--n 900] [--n1 100] [--server fake]
+                                   [--repeat 3] [--concurrency 1 8 32 64]
 
 The server runs in its own process (bench/latency_server.py, asyncio; ``--server fake``: the
 scriptable test server tests/support/fake_openai.py, threads). For each concurrency C it sends
@@ -90,6 +91,20 @@ def timed(run: Callable[..., object], *args: object) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
+def median_run(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The (wall, cpu) pair of the run with the median wall time."""
+    return sorted(runs)[len(runs) // 2]
+
+
+def stolen_seconds() -> float:
+    """CPU seconds the hypervisor gave to other machines so far (Linux ``steal``; else 0)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return 0.0
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
+
+
 def run_runner(base_url: str, n: int, concurrency: int) -> None:
     config = LLMConfig(
         model="bench-model", base_url=base_url, concurrency=concurrency, use_cache=False
@@ -171,6 +186,7 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=["latency", "fake"], default="latency", help="see the docstring"
     )
+    parser.add_argument("--repeat", type=int, default=3, help="runs per way; median reported")
     args = parser.parse_args()
 
     ways = {"runner": run_runner, "openai": run_plain_openai, "aiohttp": run_bare_aiohttp}
@@ -178,20 +194,31 @@ def main() -> None:
     try:
         for run in ways.values():  # warm-up (imports, first connections)
             run(base_url, 20, 8)
-        print(f"server ({args.server}) latency {args.latency * 1000:.0f} ms, in its own process; "
-              "ratio = ideal / achieved; cpu = client CPU ms per request")  # fmt: skip
+        print(
+            f"server ({args.server}) latency {args.latency * 1000:.0f} ms, in its own process; "
+            f"ratio = ideal / achieved, cpu = client CPU ms per request (median of {args.repeat}"
+            ", the ways interleaved); steal = share of CPU time the hypervisor took"
+        )
         header = "".join(f"{name + ' s':>11} {'ratio':>6} {'cpu':>5}" for name in ways)
-        print(f"{'conc':>5} {'N':>5} {'ideal s':>8}{header} {'runner/openai':>14}")
+        print(f"{'conc':>5} {'N':>5} {'ideal s':>8}{header} {'runner/openai':>14} {'steal':>6}")
         for c in args.concurrency:
             n = args.n1 if c == 1 else args.n
             ideal = n * args.latency / c
-            times = {name: timed(run, base_url, n, c) for name, run in ways.items()}
+            steal_before = stolen_seconds()
+            runs: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+            for _ in range(args.repeat):
+                for name, run in ways.items():
+                    runs[name].append(timed(run, base_url, n, c))
+            steal = stolen_seconds() - steal_before
+            times = {name: median_run(values) for name, values in runs.items()}
             cells = "".join(
                 f"{wall:>11.2f} {ideal / wall:>6.3f} {cpu / n * 1000:>5.2f}"
                 for wall, cpu in times.values()
             )
             speedup = times["openai"][0] / times["runner"][0]
-            print(f"{c:>5} {n:>5} {ideal:>8.2f}{cells} {speedup:>14.3f}")
+            wall_total = sum(wall for values in runs.values() for wall, _ in values)
+            print(f"{c:>5} {n:>5} {ideal:>8.2f}{cells} {speedup:>14.3f} "
+                  f"{steal / (wall_total * os.cpu_count()):>6.1%}")  # fmt: skip
     finally:
         proc.kill()
         proc.wait()
