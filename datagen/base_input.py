@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
-
 from schemas.errors import InputError
 from schemas.io import read_table
 
@@ -22,14 +20,7 @@ def read_base_sentences(path: str | Path, *, text_col: str = "text") -> list[dic
     path = Path(path)
     if path.suffix.lower() == ".txt":
         return _read_lines(path)
-    try:
-        ds = read_table(path, columns={"text": text_col}, required=["text"])
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:  # a column mixing strings and numbers
-        raise InputError(
-            f"a column mixes types ({err}); every {text_col!r} must be a string",
-            file=path,
-            field=text_col,
-        ) from None
+    ds = read_table(path, columns={"text": text_col}, required=["text"])
     rows, seen = [], set()
     for i, row in enumerate(ds, start=1):
         text = row["text"]

@@ -100,12 +100,40 @@ def _read_file(path: Path) -> datasets.Dataset:
             ) from None
     text = _read_text(path)
     if suffix in (".jsonl", ".json"):
-        rows = _parse_json_rows(text, path)
+        numbered = _parse_json_rows(text, path)
     else:
         rows = _parse_csv_rows(text, path, delimiter="\t" if suffix == ".tsv" else ",")
-    if not rows:
+        numbered = list(enumerate(rows, start=1))
+    if not numbered:
         raise InputError("is empty (no rows)", file=path)
-    return datasets.Dataset.from_list(rows)
+    _check_one_type_per_column(numbered, path)
+    return datasets.Dataset.from_list([row for _, row in numbered])
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "list", dict: "object"}.get(type(value), type(value).__name__)
+
+
+def _check_one_type_per_column(numbered: list[tuple[int, dict[str, Any]]], path: Path) -> None:
+    """Arrow needs one type per column: the first cell that breaks this is the error."""
+    first: dict[str, tuple[str, int]] = {}
+    for number, row in numbered:
+        for name, value in row.items():
+            if value is None:
+                continue
+            kind, (seen, seen_at) = _kind(value), first.setdefault(name, (_kind(value), number))
+            if kind != seen:
+                raise InputError(
+                    f"is a {kind} ({value!r:.40}) but a {seen} in row {seen_at}; "
+                    "a column must hold one type",
+                    file=path,
+                    row=number,
+                    field=name,
+                )
 
 
 def _read_text(path: Path) -> str:
@@ -118,7 +146,8 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
-def _parse_json_rows(text: str, path: Path) -> list[dict[str, Any]]:
+def _parse_json_rows(text: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(row number, row) pairs: the line number in JSONL, the item number in a JSON array."""
     stripped = text.lstrip()
     if path.suffix.lower() == ".json" and stripped.startswith("["):
         try:
@@ -135,12 +164,10 @@ def _parse_json_rows(text: str, path: Path) -> list[dict[str, Any]]:
                 lines.append((lineno, json.loads(line)))
             except json.JSONDecodeError as err:
                 raise InputError(f"line is not JSON ({err.msg})", file=path, row=lineno) from None
-    out = []
     for lineno, row in lines:
         if not isinstance(row, dict):
             raise InputError("a row must be a JSON object", file=path, row=lineno)
-        out.append(row)
-    return out
+    return lines
 
 
 def _parse_csv_rows(text: str, path: Path, delimiter: str) -> list[dict[str, Any]]:

@@ -209,7 +209,7 @@ def test_bad_input_is_one_clean_error_and_nothing_written(case, tmp_path, datage
     elif case == "mixed_types":
         base = tmp_path / "base.jsonl"
         base.write_text('{"text": "I plan ahead."}\n{"text": 12}\n', encoding="utf-8")
-        needles = ("base.jsonl", "field 'text'", "must be a string")
+        needles = ("base.jsonl: row 2: field 'text'", "is a number (12) but a string in row 1")
     elif case == "lang":
         args += ["--lang", "xx"]
         needles = ("--lang", "unknown language 'xx'")

@@ -63,6 +63,22 @@ def test_jsonl_line_that_is_not_json_names_the_row(tmp_path):
     assert "bad.jsonl: row 3" in str(err.value)
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_a_column_mixing_types_names_the_row_and_field(tmp_path, suffix):
+    rows = [{"text": "a", "n": 1}, {"text": "b", "n": 2.5}, {"text": None}, {"text": ["c"]}]
+    path = tmp_path / f"mixed{suffix}"
+    if suffix == ".jsonl":
+        path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    else:
+        path.write_text(json.dumps(rows), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(path)
+    assert str(err.value) == (
+        f"{path}: row 4: field 'text': is a list (['c']) but a string in row 1; "
+        "a column must hold one type"
+    )
+
+
 def test_csv_without_text_column_names_the_field(tmp_path):
     path = _write(tmp_path / "p.csv", "body,label\nhello,INFJ\n")
     with pytest.raises(InputError) as err:
