@@ -56,20 +56,22 @@ class LLMResponse:
                 raise MalformedResponse("the body is not JSON") from None
         if not isinstance(body, dict):
             raise MalformedResponse("the body is not a JSON object")
-        choices = body.get("choices") or [{}]
-        choice = choices[0] if isinstance(choices, list) else None
-        message = choice.get("message") or {} if isinstance(choice, dict) else None
-        if not isinstance(message, dict):
-            raise MalformedResponse("the body is not a chat completion")
-        content = message.get("content")
-        tokens = (choice.get("logprobs") or {}).get("content") or None
-        logprobs = [_without_nulls(token) for token in tokens] if tokens else None
-        usage = body.get("usage") or {}
+        try:
+            choice = (body.get("choices") or [{}])[0]
+            message = choice.get("message") or {}
+            content = message.get("content")
+            tokens = (choice.get("logprobs") or {}).get("content") or None
+            logprobs = [_without_nulls(token) for token in tokens] if tokens else None
+            usage = body.get("usage") or {}
+            prompt_tokens = int(usage.get("prompt_tokens") or 0)
+            completion_tokens = int(usage.get("completion_tokens") or 0)
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise MalformedResponse("the body is not a chat completion") from None
         return cls(
             content if isinstance(content, str) else None,
             logprobs,
-            int(usage.get("prompt_tokens") or 0),
-            int(usage.get("completion_tokens") or 0),
+            prompt_tokens,
+            completion_tokens,
         )
 
 

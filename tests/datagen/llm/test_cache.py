@@ -40,6 +40,8 @@ def test_completion_without_choices_or_usage_is_an_empty_answer():
         (b'{"choices": 3}', "the body is not a chat completion"),
         (b'{"choices": ["text"]}', "the body is not a chat completion"),
         (b'{"choices": [{"message": "hi"}]}', "the body is not a chat completion"),
+        (b'{"choices": [{"message": {}, "logprobs": [1]}]}', "the body is not a chat completion"),
+        (b'{"choices": [], "usage": {"prompt_tokens": "many"}}', "not a chat completion"),
     ],
 )
 def test_a_body_that_is_not_a_completion_is_malformed(raw, reason):
