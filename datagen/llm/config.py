@@ -21,7 +21,8 @@ LOCAL_PLACEHOLDER_KEY = "local-no-key"
 class LLMConfig:
     """Everything the runner needs besides the task and the rows.
 
-    ``temperature`` / ``max_tokens`` left at ``None`` are not sent (the server's default).
+    ``temperature`` / ``max_tokens`` left at ``None`` are not sent (the server's default);
+    ``max_tokens`` goes to OpenAI's API as ``max_completion_tokens``.
     ``prices`` overrides the price table: ``{model: {"input": usd_per_1m, "output": usd_per_1m}}``.
     ``backoff_base`` / ``backoff_max`` (seconds) shape the retry delays; ``batch_poll_interval``
     and ``batch_max_rounds`` the Batch API path.
@@ -75,12 +76,20 @@ class LLMConfig:
         if self.temperature is not None:
             params["temperature"] = self.temperature
         if self.max_tokens is not None:
-            params["max_tokens"] = self.max_tokens
+            # OpenAI's reasoning models refuse max_tokens (its API deprecated it for chat);
+            # llama.cpp's server and other OpenAI-compatible servers know only max_tokens.
+            name = "max_completion_tokens" if is_openai_api(self.base_url) else "max_tokens"
+            params[name] = self.max_tokens
         if self.logprobs:
             params["logprobs"] = True
             if self.top_logprobs is not None:
                 params["top_logprobs"] = self.top_logprobs
         return params
+
+
+def is_openai_api(url: str | None) -> bool:
+    """True for OpenAI's own API (no base URL, or one on api.openai.com)."""
+    return not url or urlsplit(url if "//" in url else f"//{url}").hostname == "api.openai.com"
 
 
 def is_local_url(url: str | None) -> bool:
