@@ -1,6 +1,6 @@
 """A minimal OpenAI-compatible chat endpoint that answers every request after a fixed latency.
 
-    python bench/latency_server.py --latency 0.1 --answer '{"word": "tidy"}'
+    python -m bench.latency_server --latency 0.1 --answer '{"word": "tidy"}'   # from the repo root
 
 Prints its base URL (``http://127.0.0.1:PORT/v1``) and serves until killed. Built for
 throughput benchmarks: one asyncio process (aiohttp), so concurrent requests cost it little CPU
@@ -15,39 +15,17 @@ import argparse
 import asyncio
 import json
 import socket
-import time
 
 from aiohttp import web
 
-
-def completion(model: str, content: str, prompt_chars: int) -> dict:
-    """A chat completion body with realistic usage counts (~4 characters per token)."""
-    return {
-        "id": "chatcmpl-bench",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": content},
-                "finish_reason": "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": max(1, prompt_chars // 4),
-            "completion_tokens": max(1, len(content) // 4),
-            "total_tokens": max(1, prompt_chars // 4) + max(1, len(content) // 4),
-        },
-    }
+from tests.support.fake_openai import chat_completion
 
 
 def make_app(latency: float, answer: str) -> web.Application:
     async def chat(request: web.Request) -> web.Response:
-        body = await request.read()
-        model = json.loads(body).get("model", "bench-model")
+        body = json.loads(await request.read())
         await asyncio.sleep(latency)
-        return web.json_response(completion(model, answer, len(body)))
+        return web.json_response(chat_completion(body, answer))
 
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)

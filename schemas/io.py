@@ -101,13 +101,13 @@ def _read_file(path: Path) -> datasets.Dataset:
     text = _read_text(path)
     if suffix in (".jsonl", ".json"):
         numbered = _parse_json_rows(text, path)
+        _check_one_type_per_column(numbered, path)
+        rows = [row for _, row in numbered]
     else:
         rows = _parse_csv_rows(text, path, delimiter="\t" if suffix == ".tsv" else ",")
-        numbered = list(enumerate(rows, start=1))
-    if not numbered:
+    if not rows:
         raise InputError("is empty (no rows)", file=path)
-    _check_one_type_per_column(numbered, path)
-    return datasets.Dataset.from_list([row for _, row in numbered])
+    return datasets.Dataset.from_list(rows)
 
 
 def _kind(value: Any) -> str:
@@ -125,7 +125,8 @@ def _check_one_type_per_column(numbered: list[tuple[int, dict[str, Any]]], path:
         for name, value in row.items():
             if value is None:
                 continue
-            kind, (seen, seen_at) = _kind(value), first.setdefault(name, (_kind(value), number))
+            kind = _kind(value)
+            seen, seen_at = first.setdefault(name, (kind, number))
             if kind != seen:
                 raise InputError(
                     f"is a {kind} ({value!r:.40}) but a {seen} in row {seen_at}; "

@@ -87,16 +87,20 @@ class LLMConfig:
         return params
 
 
+def _hostname(url: str) -> str:
+    return urlsplit(url if "//" in url else f"//{url}").hostname or ""
+
+
 def is_openai_api(url: str | None) -> bool:
     """True for OpenAI's own API (no base URL, or one on api.openai.com)."""
-    return not url or urlsplit(url if "//" in url else f"//{url}").hostname == "api.openai.com"
+    return not url or _hostname(url) == "api.openai.com"
 
 
 def is_local_url(url: str | None) -> bool:
     """True for a base URL on this machine (localhost, 127.0.0.0/8, ::1, 0.0.0.0)."""
     if not url:
         return False
-    host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    host = _hostname(url)
     if host == "localhost":
         return True
     try:

@@ -121,6 +121,31 @@ def count_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
+def chat_completion(request: dict, content: str, logprobs: list[dict] | None = None) -> dict:
+    """A chat.completion body answering ``request`` with ``content`` (usage ~4 chars/token)."""
+    prompt = sum(count_tokens(str(m.get("content") or "")) + 4 for m in request["messages"])
+    completion_tokens = count_tokens(content)
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "fake"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+                "logprobs": {"content": logprobs} if logprobs is not None else None,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt + completion_tokens,
+        },
+    }
+
+
 def default_logprobs(request: dict, content: str) -> list[dict]:
     top_n = int(request.get("top_logprobs") or 0)
     tokens = re.findall(r"\w+|\s+|[^\w\s]", content)
@@ -213,28 +238,8 @@ class FakeOpenAI:
 
     def completion(self, request: dict, content: str) -> dict:
         """A chat.completion object for ``content`` (also used for batch results)."""
-        prompt = sum(count_tokens(str(m.get("content") or "")) + 4 for m in request["messages"])
-        choice: dict[str, Any] = {
-            "index": 0,
-            "message": {"role": "assistant", "content": content},
-            "finish_reason": "stop",
-            "logprobs": None,
-        }
-        if request.get("logprobs"):
-            choice["logprobs"] = {"content": self.logprobs_fn(request, content)}
-        completion_tokens = count_tokens(content)
-        return {
-            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": request.get("model", "fake"),
-            "choices": [choice],
-            "usage": {
-                "prompt_tokens": prompt,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt + completion_tokens,
-            },
-        }
+        logprobs = self.logprobs_fn(request, content) if request.get("logprobs") else None
+        return chat_completion(request, content, logprobs)
 
     # batch -----------------------------------------------------------------------------
     def _finish_batch(self, batch: dict) -> None:
