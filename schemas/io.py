@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,25 +203,100 @@ def validate_rows(ds: datasets.Dataset, kind: str, *, file: str | Path) -> None:
             raise InputError(first["msg"], file=file, row=i, field=field) from None
 
 
-@contextlib.contextmanager
-def atomic_output_dir(out: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary directory that becomes ``out`` only if the block succeeds.
+class Output:
+    """The directory a command is writing (not yet published) and what to put in it."""
 
-    An existing non-empty ``out`` is an error unless ``overwrite``; then it is replaced only
-    after the new output is complete.
+    def __init__(self, directory: Path, final: Path) -> None:
+        self.dir = directory
+        self.final = final
+
+    def dataset(
+        self, ds: datasets.Dataset, name: str | None = None, *, jsonl: bool = False
+    ) -> Path:
+        """``save_to_disk`` + ``data.parquet`` (+ ``data.jsonl``) into the output directory (or
+        its sub-folder ``name``). An empty data set writes nothing: ``datasets`` cannot load
+        one back."""
+        directory = self.dir / name if name else self.dir
+        if len(ds):
+            directory.mkdir(parents=True, exist_ok=True)
+            save_dataset(ds, directory, jsonl=jsonl)
+        return directory
+
+    def json(self, name: str, obj: Any) -> Path:
+        """Write ``name`` (relative to the output directory) as indented UTF-8 JSON."""
+        path = self.dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json(path, obj)
+        return path
+
+    def jsonl(self, name: str, rows: Iterable[Mapping[str, Any]]) -> Path:
+        """Write ``rows`` one JSON object a line (the file exists, empty, for no rows)."""
+        path = self.dir / name
+        with path.open("w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(dict(row), ensure_ascii=False, default=str) + "\n")
+        return path
+
+
+def staging_dir(out: str | Path) -> Path:
+    """Where a resumable command builds ``out`` before publishing it: ``.<out>.partial``."""
+    out = Path(out)
+    return out.parent / f".{out.name}.partial"
+
+
+@contextlib.contextmanager
+def publish(
+    out: str | Path,
+    *,
+    manifest: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
+    overwrite: bool = False,
+    resume: bool | None = None,
+) -> Iterator[Output]:
+    """The one way every command writes its output directory.
+
+    Yields an :class:`Output` on a directory beside ``out``; when the block succeeds the
+    ``manifest`` (a mapping, or a callable evaluated at the end) becomes ``manifest.json`` and
+    the directory is renamed to ``out`` (an existing ``out`` replaced only then, and only with
+    ``overwrite``). On failure nothing is published.
+
+    ``resume=None``: a fresh temporary directory, removed on failure. ``resume`` True/False: a
+    fixed staging directory ``.<out>.partial`` that survives a failure or a kill (bad input
+    still removes one this call created) so that a later call with ``resume=True`` continues
+    from what it holds; ``resume=False`` starts it afresh.
     """
     out = Path(out)
     check_output_dir(out, overwrite=overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    if resume is None:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+        keep_on_failure = False
+    else:
+        tmp = staging_dir(out)
+        created = not tmp.exists() or not resume
+        if tmp.exists() and not resume:
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True, exist_ok=True)
+        keep_on_failure = not created
     try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        yield Output(tmp, out)
+        if manifest is not None:
+            write_json(tmp / "manifest.json", manifest() if callable(manifest) else manifest)
+    except InputError:
+        if not keep_on_failure:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
+    except BaseException:
+        if resume is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _rename_into_place(tmp, out)
+
+
+def _rename_into_place(tmp: Path, out: Path) -> None:
     old = None
     if out.exists():
-        old = out.with_name(f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}")
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
         out.rename(old)
     tmp.rename(out)
     if old is not None:
@@ -264,10 +340,9 @@ def write_dataset(
     overwrite: bool = False,
     jsonl: bool = False,
 ) -> Path:
-    """Atomically write a data set with its ``manifest.json``; returns ``out``."""
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        save_dataset(ds, tmp, jsonl=jsonl)
-        write_json(tmp / "manifest.json", manifest)
+    """Publish one data set with its ``manifest.json``; returns ``out``."""
+    with publish(out, manifest=manifest, overwrite=overwrite) as output:
+        output.dataset(ds, jsonl=jsonl)
     return Path(out)
 
 

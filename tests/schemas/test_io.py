@@ -6,7 +6,7 @@ import pytest
 
 from schemas.errors import InputError
 from schemas.io import (
-    atomic_output_dir,
+    publish,
     read_table,
     to_dataset,
     validate_rows,
@@ -138,9 +138,32 @@ def test_existing_non_empty_out_needs_overwrite(tmp_path):
 
 
 def test_failed_block_leaves_nothing_behind(tmp_path):
-    with pytest.raises(RuntimeError), atomic_output_dir(tmp_path / "out") as tmp:
-        (tmp / "half.txt").write_text("half")
+    with pytest.raises(RuntimeError), publish(tmp_path / "out", manifest={}) as output:
+        (output.dir / "half.txt").write_text("half")
         raise RuntimeError("killed")
+    assert os.listdir(tmp_path) == []
+
+
+def test_resumable_publish_keeps_staging_after_a_crash_and_resumes(tmp_path):
+    out = tmp_path / "study"
+    with pytest.raises(RuntimeError), publish(out, manifest={}, resume=False) as output:
+        output.json("seed0.run.json", {"done": True})
+        raise RuntimeError("killed")
+    assert not out.exists()
+    with publish(out, manifest=lambda: {"runs": 2}, resume=True) as output:
+        assert json.loads((output.dir / "seed0.run.json").read_text()) == {"done": True}
+        output.json("seed1.run.json", {"done": True})
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json", "seed0.run.json", "seed1.run.json"
+    ]  # fmt: skip
+    assert os.listdir(tmp_path) == ["study"]
+
+
+def test_bad_input_removes_a_staging_dir_it_created(tmp_path):
+    out = tmp_path / "study"
+    with pytest.raises(InputError), publish(out, resume=False) as output:
+        output.json("x.json", {})
+        raise InputError("bad row", file="posts.jsonl", row=3)
     assert os.listdir(tmp_path) == []
 
 

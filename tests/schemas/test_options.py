@@ -1,0 +1,92 @@
+"""Options declared once: the typer signature, --config files and nested groups."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from schemas.errors import InputError
+from schemas.options import build, group, option, typer_command
+
+
+@dataclass
+class Inner:
+    options_panel = "Inner"
+    epochs: float = option(3.0, help="Epochs.")
+    progress: bool = option(True, help="Progress bars.")
+
+
+@dataclass
+class Outer:
+    data: Path = option(help="Input.", argument=True)
+    out: Path = option(help="Output.")
+    mode: Literal["static", "dynamic"] = option("static", help="Cut-off.")
+    limit: int | None = option(None, help="Limit.")
+    inner: Inner = group(Inner, panel="Inner")
+
+    def __post_init__(self) -> None:
+        if self.limit is not None and self.limit < 1:
+            raise InputError(f"must be >= 1, got {self.limit}", field="--limit")
+
+
+def _app(seen: list) -> typer.Typer:
+    app = typer.Typer(add_completion=False)
+    app.command("go")(typer_command(Outer, seen.append))
+
+    @app.callback()
+    def _group() -> None:
+        pass
+
+    return app
+
+
+def test_flags_build_one_instance_with_nested_group(tmp_path):
+    seen: list = []
+    result = CliRunner().invoke(
+        _app(seen),
+        ["go", "in.jsonl", "--out", "o", "--mode", "dynamic", "--epochs", "1", "--no-progress"],
+    )
+    assert result.exit_code == 0, result.output
+    (opts,) = seen
+    assert opts == Outer(Path("in.jsonl"), Path("o"), "dynamic", None, Inner(1.0, False))
+
+
+def test_config_file_fills_options_and_flags_override_it(tmp_path):
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"out": "from_config", "limit": 5, "epochs": 2}))
+    seen: list = []
+    result = CliRunner().invoke(
+        _app(seen), ["go", "in.jsonl", "--config", str(config), "--limit", "7"]
+    )
+    assert result.exit_code == 0, result.output
+    (opts,) = seen
+    assert opts.out == Path("from_config") and opts.limit == 7 and opts.inner.epochs == 2
+
+
+def test_yaml_config_and_unknown_key(tmp_path):
+    good = tmp_path / "c.yaml"
+    good.write_text("out: y\ninner:\n  epochs: 4\n")
+    seen: list = []
+    result = CliRunner().invoke(_app(seen), ["go", "in", "--config", str(good)])
+    assert result.exit_code == 0, result.output
+    assert seen[0].inner.epochs == 4 and seen[0].out == Path("y")
+    with pytest.raises(InputError, match="unknown option 'epoch'"):
+        build(Outer, {"data": "x", "out": "y", "epoch": 1}, source="c.yaml")
+
+
+def test_choices_and_checks_come_from_the_dataclass():
+    seen: list = []
+    bad_choice = CliRunner().invoke(_app(seen), ["go", "x", "--out", "o", "--mode", "weekly"])
+    assert bad_choice.exit_code == 2 and not seen
+    with pytest.raises(InputError, match="--limit"):
+        build(Outer, {"data": "x", "out": "o", "limit": 0})
+
+
+def test_help_lists_every_field():
+    result = CliRunner().invoke(_app([]), ["go", "--help"], env={"COLUMNS": "200"})
+    for flag in ("--out", "--mode", "--limit", "--epochs", "--no-progress", "--config"):
+        assert flag in result.output
