@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(
@@ -18,6 +19,8 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run one of the console scripts (``datagen``, ``augment``, ``train``) as a subprocess."""
     full_env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    # the checkout under test, even when the venv's editable install points at another one
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH")]))
     full_env.update(env or {})
     cmd = [str(BIN / str(args[0])), *map(str, args[1:])]
     return subprocess.run(
