@@ -10,7 +10,7 @@ import datasets
 import pandas as pd
 import pytest
 
-from datagen.article_readers import ReadOptions, markdown_to_text, read_articles
+from datagen.articles.readers import ReadOptions, markdown_to_text, read_articles
 from schemas.errors import InputError
 from tests.support.cli import assert_clean_error
 

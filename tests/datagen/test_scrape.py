@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 import datasets
 import pytest
 
-from datagen.crawler import CrawlConfig, Crawler, compile_label_pattern, page_label
-from datagen.fetcher import FetchConfig, Fetcher
+from datagen.articles.crawler import CrawlConfig, Crawler, compile_label_pattern, page_label
+from datagen.articles.fetcher import FetchConfig, Fetcher
 from schemas.errors import InputError
 from tests.support.cli import assert_clean_error
 

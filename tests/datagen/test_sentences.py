@@ -8,11 +8,11 @@ from pathlib import Path
 import datasets
 import pytest
 
-from datagen.article_readers import ReadOptions, read_articles
-from datagen.articles import article_row
-from datagen.sentence_filter import FilterConfig, SentenceFilter, is_boilerplate, normalize_sentence
-from datagen.sentence_split import detect_lang, split_sentences
-from datagen.type_sentences import extract_type_sentences
+from datagen.articles.readers import ReadOptions, read_articles
+from datagen.articles.records import article_row
+from datagen.type_sentences.clean import FilterConfig, SentenceFilter, is_boilerplate, normalize_sentence
+from datagen.type_sentences.split import detect_lang, split_sentences
+from datagen.type_sentences.extract import extract_type_sentences
 from schemas.io import to_dataset, write_dataset
 from schemas.type_mentions import find_type_mentions
 from tests.support.cli import assert_clean_error
