@@ -33,9 +33,10 @@ class BaseSentenceFilter:
                 candidates.append(i)
         reasons = self.duplicates.check([texts[i] for i in candidates])
         kept = [i for i, reason in zip(candidates, reasons, strict=True) if reason is None]
-        if reasons.count("duplicate"):
-            self.removed["exact_duplicate"] += reasons.count("duplicate")
-        if len(kept) < len(reasons) or kept:  # the near-duplicate check ran
+        exact = reasons.count("duplicate")
+        if exact:
+            self.removed["exact_duplicate"] += exact
+        if len(reasons) > exact:  # the near-duplicate check ran
             self.removed["near_duplicate"] += reasons.count("near_duplicate")
         self.kept += len(kept)
         return kept

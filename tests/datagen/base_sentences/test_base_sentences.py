@@ -9,7 +9,7 @@ import datasets
 import pytest
 
 from schemas.io import validate_rows
-from tests.datagen.masking_fake import masked_responder
+from tests.datagen.masked.masking_fake import masked_responder
 from tests.support.cli import assert_clean_error
 from tests.support.fake_openai import FakeOpenAI
 

@@ -18,11 +18,11 @@ import pytest
 from datagen.llm.cache import ResponseCache
 from schemas.io import validate_rows
 from schemas.labels import MBTI
-from tests.datagen.masking_fake import BROKEN, distinct_sentence, masked_responder
+from tests.datagen.masked.masking_fake import BROKEN, distinct_sentence, masked_responder
 from tests.support.cli import BIN, assert_clean_error
 from tests.support.fake_openai import FakeOpenAI, Fault
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def write_base(path: Path, texts: list[str]) -> Path:
@@ -95,6 +95,7 @@ def test_sigkill_mid_run_then_rerun_loses_and_repeats_nothing(tmp_path, datagen_
         args = ["masked-sentences", str(base), "--out", str(out), "--concurrency", "2",
                 *llm_args(server, tmp_path)]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        env["PYTHONPATH"] = str(ROOT)  # the checkout under test, not the venv's install
         worker = subprocess.Popen([str(BIN / "datagen"), *args], env=env, cwd=ROOT,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         deadline = time.monotonic() + 120

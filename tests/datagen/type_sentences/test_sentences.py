@@ -10,9 +10,10 @@ import pytest
 
 from datagen.articles.readers import ReadOptions, read_articles
 from datagen.articles.records import article_row
-from datagen.type_sentences.clean import FilterConfig, SentenceFilter, is_boilerplate, normalize_sentence
-from datagen.type_sentences.split import detect_lang, split_sentences
+from datagen.type_sentences.clean import FilterConfig, SentenceFilter, is_boilerplate
+from datagen.type_sentences.split import split_sentences
 from datagen.type_sentences.extract import extract_type_sentences
+from schemas.text import detect_lang, normalize_sentence
 from schemas.io import to_dataset, write_dataset
 from schemas.type_mentions import find_type_mentions
 from tests.support.cli import assert_clean_error
@@ -158,9 +159,9 @@ def test_near_duplicates_removed_above_threshold_only():
     base = "An ESTJ builds a schedule for the whole family before the holiday even starts."
     near = "An ESTJ builds a schedule for the whole family before the holidays even start."
     other = "An ESTJ rarely enjoys a meeting that ends without a clear decision."
-    keep = SentenceFilter(FilterConfig(near_dup=0.8))
+    keep = SentenceFilter(FilterConfig(near_duplicate=0.8))
     assert [keep(s, "en").reason for s in (base, near, other)] == [None, "near_duplicate", None]
-    exact_only = SentenceFilter(FilterConfig(near_dup=1.0))
+    exact_only = SentenceFilter(FilterConfig(near_duplicate=1.0))
     assert [exact_only(s, "en").reason for s in (base, near, other)] == [None, None, None]
 
 

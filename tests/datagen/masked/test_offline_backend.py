@@ -17,7 +17,7 @@ from schemas.io import validate_rows
 from schemas.labels import MBTI
 from schemas.records import MASK
 from schemas.type_mentions import find_type_mentions
-from tests.datagen.offline_fixtures import articles_from_markdown
+from tests.datagen.masked.offline_fixtures import articles_from_markdown
 
 
 @pytest.fixture(scope="module")
