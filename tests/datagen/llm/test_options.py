@@ -10,8 +10,8 @@ import typer
 from typer.testing import CliRunner
 
 from datagen.llm import LLMConfig
+from schemas import options
 from schemas.errors import InputError
-from schemas.options import group, option, typer_command
 
 seen: list[tuple] = []
 app = typer.Typer()
@@ -19,9 +19,9 @@ app = typer.Typer()
 
 @dataclass
 class Options:
-    base: Path = option(argument=True, help="Input.")
-    out: Path = option(help="Output.")
-    llm: LLMConfig = group(LLMConfig, panel="LLM")
+    base: Path = options.option(argument=True, help="Input.")
+    out: Path = options.option(help="Output.")
+    llm: LLMConfig = options.group(LLMConfig, panel="LLM")
 
 
 def run(opts: Options) -> None:
@@ -29,7 +29,7 @@ def run(opts: Options) -> None:
     seen.append((opts.base, opts.out, opts.llm))
 
 
-app.command()(typer_command(Options, run))
+app.command()(options.typer_command(Options, run))
 
 
 def invoke(*args: str):

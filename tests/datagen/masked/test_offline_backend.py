@@ -9,10 +9,10 @@ import datasets
 import numpy as np
 import pytest
 
-from datagen.masked.stats import type_divergence
 from datagen.masked.offline.backend import OfflineBackend
 from datagen.masked.offline.type_texts import load_type_texts
 from datagen.masked.offline.vocabulary import build_vocabulary, weighted_log_odds
+from datagen.masked.stats import type_divergence
 from schemas.io import validate_rows
 from schemas.labels import MBTI
 from schemas.records import MASK

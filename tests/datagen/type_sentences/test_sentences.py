@@ -11,10 +11,10 @@ import pytest
 from datagen.articles.readers import ReadOptions, read_articles
 from datagen.articles.records import article_row
 from datagen.type_sentences.clean import FilterConfig, SentenceFilter, is_boilerplate
-from datagen.type_sentences.split import split_sentences
 from datagen.type_sentences.extract import extract_type_sentences
-from schemas.text import detect_lang, normalize_sentence
+from datagen.type_sentences.split import split_sentences
 from schemas.io import to_dataset, write_dataset
+from schemas.text import detect_lang, normalize_sentence
 from schemas.type_mentions import find_type_mentions
 from tests.support.cli import assert_clean_error
 
