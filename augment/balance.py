@@ -17,6 +17,7 @@ from augment.teachers import make_teacher
 from schemas.errors import InputError
 from schemas.io import read_table, to_dataset
 from schemas.labels import LabelSet, get_label_set
+from schemas.text import exact_key
 from schemas.type_mentions import mask_type_mentions
 
 
@@ -62,11 +63,6 @@ class BalanceResult:
     teacher_name: str = ""
     embedder_name: str = ""
     pool_size: int = 0
-
-
-def text_key(text: str) -> str:
-    """Normalised text for exact-duplicate checks (case and whitespace folded)."""
-    return " ".join(text.lower().split())
 
 
 def _mask_all(texts: list[str], enabled: bool) -> tuple[list[str], MaskCounts, list[int]]:
@@ -135,8 +131,8 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
     model = load_embedder(cfg.embedder)
     gold_emb = embed(gold_texts, model, batch_size=cfg.batch_size, show_progress=True)
     pool_emb = embed(pool_texts, model, batch_size=cfg.batch_size, show_progress=True)
-    gold_keys = [text_key(t) for t in gold_texts]
-    pool_keys = [text_key(t) for t in pool_texts]
+    gold_keys = [exact_key(t) for t in gold_texts]
+    pool_keys = [exact_key(t) for t in pool_texts]
     col = {lab: i for i, lab in enumerate(present)}
     y = np.array([col[lab] for lab in labels])
 

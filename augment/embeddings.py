@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 
 from schemas.models import resolve_model
+from schemas.text import near_duplicate_mask  # noqa: F401 - augment.selection imports it here
 
 
 @lru_cache(maxsize=4)
@@ -44,17 +45,3 @@ def embed(
         show_progress_bar=show_progress,
     )
     return emb.astype(np.float32, copy=False)
-
-
-def near_duplicate_mask(emb: np.ndarray, threshold: float = 0.95, chunk: int = 4096) -> np.ndarray:
-    """Boolean mask keeping the first of every group of rows with cosine >= ``threshold``."""
-    keep = np.ones(len(emb), dtype=bool)
-    for start in range(0, len(emb), chunk):
-        block = emb[start : start + chunk] @ emb.T
-        for i, row in enumerate(block):
-            idx = start + i
-            if not keep[idx]:
-                continue
-            dup = np.nonzero(row[idx + 1 :] >= threshold)[0] + idx + 1
-            keep[dup] = False
-    return keep

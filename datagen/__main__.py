@@ -1,4 +1,4 @@
-"""``python -m datagen``: the same CLI as the ``datagen`` console script (torchrun, accelerate launch)."""
+"""``python -m datagen``: the ``datagen`` console script (for torchrun, accelerate launch)."""
 
 from datagen.cli import main
 

@@ -1,9 +1,18 @@
-"""``datagen``: articles -> sentences -> base sentences -> masked (phase-2) examples."""
+"""``datagen``: articles -> sentences -> base sentences -> masked (phase-2) examples.
+
+Each command is one folder: ``ingest``/``scrape`` -> :mod:`datagen.articles`, ``sentences`` ->
+:mod:`datagen.type_sentences`, ``base-sentences`` -> :mod:`datagen.base_sentences`,
+``masked-sentences`` -> :mod:`datagen.masked`; its options are one dataclass there.
+"""
 
 import typer
 
-from datagen import base_sentences, ingest, masked_sentences, scrape, sentences
+from datagen.articles import ingest, scrape
+from datagen.base_sentences import command as base_sentences
+from datagen.masked import command as masked
+from datagen.type_sentences import command as sentences
 from schemas.cli import run_app
+from schemas.options import typer_command
 
 app = typer.Typer(
     help="Build mbtikit's data sets: articles, type sentences, base and masked sentences.",
@@ -11,11 +20,13 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("ingest")(ingest.command)
-app.command("scrape")(scrape.command)
-app.command("sentences")(sentences.command)
-app.command("base-sentences")(base_sentences.command)
-app.command("masked-sentences")(masked_sentences.command)
+app.command("ingest")(typer_command(ingest.IngestOptions, ingest.run))
+app.command("scrape")(typer_command(scrape.ScrapeOptions, scrape.run))
+app.command("sentences")(typer_command(sentences.SentencesOptions, sentences.run))
+app.command("base-sentences")(
+    typer_command(base_sentences.BaseSentencesOptions, base_sentences.run)
+)
+app.command("masked-sentences")(typer_command(masked.MaskedOptions, masked.run))
 
 
 def main() -> None:

@@ -50,11 +50,17 @@ def option(
     default_factory: Callable[[], Any] | Any = _MISSING,
     panel: str | None = None,
     cli: bool = True,
+    cli_type: Any = None,
+    aliases: tuple[str, ...] = (),
 ) -> Any:
     """A dataclass field that is also a command-line option (or argument).
 
     ``flag`` overrides the derived ``--field-name``; ``short`` adds e.g. ``-q``; ``argument``
     makes it positional; ``cli=False`` keeps a field for the Python API and config files only.
+    ``cli_type`` is the type the flag parses (default ``None``, meaning the field's default)
+    when it differs from the field's (``__post_init__`` converts it, e.g. a path to the table
+    it names); ``aliases`` are old
+    spellings of the flag, accepted but hidden from ``--help``.
     """
     metadata = {
         "help": help,
@@ -63,6 +69,8 @@ def option(
         "argument": argument,
         "panel": panel,
         "cli": cli,
+        "cli_type": cli_type,
+        "aliases": aliases,
     }
     if default_factory is not _MISSING:
         return dataclasses.field(default_factory=default_factory, metadata=metadata)
@@ -104,10 +112,12 @@ def _parameters(cls: type, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str
             out.extend(_parameters(hints[f.name], (*prefix, f.name)))
             continue
         panel = meta.get("panel") or _panel_of(cls)
-        annotation = hints[f.name]
+        annotation = meta.get("cli_type") or hints[f.name]
         default = f.default if f.default is not _MISSING else None
         if f.default_factory is not _MISSING:
             default = f.default_factory()
+        if meta.get("cli_type"):
+            default = None
         required = f.default is _MISSING and f.default_factory is _MISSING
         if meta["argument"]:
             info = typer.Argument(help=meta["help"], show_default=not required)
@@ -125,6 +135,19 @@ def _parameters(cls: type, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str
                 rich_help_panel=panel,
             )
         param_name = "__".join((*prefix, f.name))
+        for i, alias in enumerate(meta.get("aliases") or ()):
+            hidden = typer.Option(alias, hidden=True, help=meta["help"])
+            out.append(
+                (
+                    (*prefix, f.name),
+                    inspect.Parameter(
+                        f"{param_name}__alias{i}",
+                        inspect.Parameter.KEYWORD_ONLY,
+                        default=None,
+                        annotation=Annotated[annotation | None, hidden],
+                    ),
+                )
+            )
         out.append(
             (
                 (*prefix, f.name),
@@ -245,10 +268,13 @@ def typer_command(
         if config_path is not None:
             values = read_config_file(config_path)
             source = str(config_path)
-        for name, value in kwargs.items():
+        # aliases last, so that an old spelling given on the command line wins over the default
+        for name, value in sorted(kwargs.items(), key=lambda item: "__alias" in item[0]):
             # typer vendors its own click: compare the source by name
             source_kind = ctx.get_parameter_source(name)
             given = source_kind is not None and source_kind.name not in ("DEFAULT", "DEFAULT_MAP")
+            if "__alias" in name and not given:
+                continue
             path = paths[name]
             if config_path is None or given or not _in_config(values, path):
                 _set(values, path, value)

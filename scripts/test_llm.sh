@@ -29,4 +29,4 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 export MBTIKIT_LLM_BASE_URL="http://127.0.0.1:$PORT/v1" MBTIKIT_LLM_MODEL=smollm2
-$PY -m pytest -q -m llm tests/llm "$@"
+$PY -m pytest -q -m llm tests/integration "$@"

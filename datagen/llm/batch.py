@@ -17,9 +17,10 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from datagen.llm.cache import LLMResponse, MalformedResponse, ResponseCache
-from datagen.llm.client import ChatClient
+from datagen.llm.client import ChatClient, RequestFailed
 from datagen.llm.config import LLMConfig
-from datagen.llm.messages import request_body
+from datagen.llm.runner import OnlineGenerator
+from datagen.llm.solve import Ask, NotCached, cache_only_ask, solve_row
 from datagen.llm.task import LLMTask
 from datagen.llm.usage import Usage
 from schemas.errors import InputError
@@ -30,10 +31,39 @@ TERMINAL = {"completed", "expired", "failed", "cancelled"}
 MAX_POLL_INTERVAL = 300.0
 
 
+class BatchGenerator(OnlineGenerator):
+    """A :class:`~datagen.generation.Generator` answering through the Batch API: the same
+    conversations as :class:`OnlineGenerator`, their answers put into the cache by batches."""
+
+    async def make_ask(
+        self, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient, rows: list[dict]
+    ) -> Ask:
+        unanswered = await fill_cache_by_batches(
+            self.task, rows, self.config, body, client, cache, progress=self.progress
+        )
+        return _batch_answers(
+            cache_only_ask(self.config, body, cache, usage), unanswered, self.config
+        )
+
+
+def _batch_answers(ask: Ask, unanswered: dict[str, str], config: LLMConfig) -> Ask:
+    """After the Batch API rounds: answers from the cache; a request still missing fails its row."""
+
+    async def batch_ask(messages: list[dict]) -> LLMResponse:
+        try:
+            return await ask(messages)
+        except NotCached as missing:
+            reason = unanswered.get(missing.key, "no answer from the Batch API")
+            raise RequestFailed(reason, config.batch_max_rounds) from None
+
+    return batch_ask
+
+
 async def fill_cache_by_batches(
     task: LLMTask,
     rows: list[dict],
     config: LLMConfig,
+    body: dict,
     client: ChatClient,
     cache: ResponseCache,
     *,
@@ -43,10 +73,7 @@ async def fill_cache_by_batches(
 
     Returns the reason for each request key still unanswered.
     """
-    from datagen.llm.runner import NotCached, _cache_only_ask, solve_row
-
-    body = request_body(task, config)
-    probe = _cache_only_ask(config, body, cache, Usage())
+    probe = cache_only_ask(config, body, cache, Usage())
     unanswered: dict[str, str] = {}
     for round_no in range(1, config.batch_max_rounds + config.max_validation_retries + 1):
         pending: dict[str, list[dict]] = {}

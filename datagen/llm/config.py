@@ -1,17 +1,18 @@
-"""How to reach the LLM and how hard to push it: one dataclass shared by every LLM command."""
+"""How to reach the LLM and how hard to push it: one options dataclass shared by every LLM
+command (a :func:`~schemas.options.group` field, its flags under the "LLM" help panel)."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
+from datagen.llm.pricing import load_prices
 from schemas.errors import InputError
+from schemas.options import option
 
-ResponseFormat = Literal["json_schema", "json_object", "none"]
 RESPONSE_FORMATS: tuple[str, ...] = ("json_schema", "json_object", "none")
 DEFAULT_CACHE = Path("~/.cache/mbtikit/llm.sqlite")
 LOCAL_PLACEHOLDER_KEY = "local-no-key"
@@ -28,29 +29,59 @@ class LLMConfig:
     and ``batch_max_rounds`` the Batch API path.
     """
 
-    model: str = "gpt-4o-mini"
-    base_url: str | None = None
-    api_key_env: str = "OPENAI_API_KEY"
-    response_format: ResponseFormat = "json_schema"
-    temperature: float | None = None
-    max_tokens: int | None = None
-    concurrency: int = 8
-    rpm: int | None = None
-    tpm: int | None = None
-    timeout: float = 60.0
-    max_retries: int = 6
-    max_validation_retries: int = 2
-    cache_path: Path = DEFAULT_CACHE
-    use_cache: bool = True
-    logprobs: bool = False
-    top_logprobs: int | None = None
-    batch_api: bool = False
-    dry_run: bool = False
-    prices: dict[str, dict[str, float]] = field(default_factory=dict)
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    batch_poll_interval: float = 10.0
-    batch_max_rounds: int = 3
+    options_panel = "LLM"
+
+    model: str = option("gpt-4o-mini", help="Model name sent to the server.")
+    base_url: str | None = option(
+        None,
+        help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1 (vLLM, Ollama, "
+        "llama.cpp). Default: OpenAI.",
+    )
+    api_key_env: str = option(
+        "OPENAI_API_KEY",
+        help="Environment variable holding the API key (not needed for a --base-url on localhost).",
+    )
+    response_format: str = option(
+        "json_schema",
+        help="How the JSON schema is sent: json_schema (OpenAI, vLLM), json_object (llama.cpp "
+        "server) or none (prompt only).",
+    )
+    temperature: float | None = option(None, help="Sampling temperature (default: the server's).")
+    max_tokens: int | None = option(
+        None, help="Answer length limit in tokens (default: the server's)."
+    )
+    concurrency: int = option(8, help="Requests in flight at once.")
+    rpm: int | None = option(None, help="Requests-per-minute limit.")
+    tpm: int | None = option(None, help="Tokens-per-minute limit.")
+    timeout: float = option(60.0, help="Seconds per request before it is retried.")
+    max_retries: int = option(6, help="Retries on 429/5xx/timeouts/connection errors.")
+    max_validation_retries: int = option(
+        2, help="Follow-ups after an invalid answer before the row is recorded as a failure."
+    )
+    cache_path: Path = option(
+        DEFAULT_CACHE, flag="--cache", help="SQLite response cache (resumes killed runs)."
+    )
+    use_cache: bool = option(
+        True, flag="--use-cache/--no-cache", help="--no-cache: neither read nor write the cache."
+    )
+    logprobs: bool = option(False, cli=False, help="Ask for token logprobs.")
+    top_logprobs: int | None = option(None, cli=False, help="Alternatives per logprob token.")
+    batch_api: bool = option(
+        False, flag="--batch-api", help="Send through the OpenAI Batch API (half price, slow)."
+    )
+    dry_run: bool = option(
+        False, flag="--dry-run", help="Print requests, estimated tokens and cost; send nothing."
+    )
+    prices: dict[str, dict[str, float]] = option(
+        default_factory=dict,
+        cli_type=Path,
+        help='JSON price table {"model": {"input": usd_per_1M, "output": usd_per_1M}} '
+        "overriding the built-in one.",
+    )
+    backoff_base: float = option(0.5, cli=False, help="First retry delay, seconds.")
+    backoff_max: float = option(30.0, cli=False, help="Longest retry delay, seconds.")
+    batch_poll_interval: float = option(10.0, cli=False, help="First Batch API poll, seconds.")
+    batch_max_rounds: int = option(3, cli=False, help="Batch API rounds before giving up.")
 
     def __post_init__(self) -> None:
         if self.response_format not in RESPONSE_FORMATS:
@@ -69,6 +100,8 @@ class LLMConfig:
             if getattr(self, name) < 0:
                 raise InputError("must not be negative", field=f"--{_opt(name)}")
         self.cache_path = Path(self.cache_path).expanduser()
+        if self.prices is None or isinstance(self.prices, (str, Path)):  # --prices FILE
+            self.prices = load_prices(Path(self.prices)) if self.prices else {}
 
     def request_params(self) -> dict:
         """Sampling parameters sent with every request (and part of every cache key)."""

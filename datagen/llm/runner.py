@@ -1,40 +1,24 @@
-"""Run an :class:`LLMTask` over rows: cache first, then the server (or the Batch API).
-
-Sync outside, async inside. Records come back grouped and ordered by input row; a row whose
-answers stay unusable after the validation retries becomes a failure, never data.
-"""
+"""Online generation: every request answered by the server (through the response cache), and
+the ``--dry-run`` estimate of what a run would send."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
-from datagen.llm.cache import LLMResponse, ResponseCache, request_key
-from datagen.llm.client import ChatClient, RequestFailed
+from datagen.llm.cache import ResponseCache, request_key
+from datagen.llm.client import ChatClient
 from datagen.llm.config import LLMConfig
-from datagen.llm.messages import feedback_messages, initial_messages, request_body, strip_fences
+from datagen.llm.messages import initial_messages, request_body
 from datagen.llm.pricing import cost_usd, price_note
+from datagen.llm.solve import Ask, RunResult, cached_ask, open_cache, run_conversations
 from datagen.llm.task import LLMTask
 from datagen.llm.tokens import estimate_prompt_tokens
 from datagen.llm.usage import Usage
 
-RAW_LIMIT = 2000
-Ask = Callable[[list[dict]], Awaitable[LLMResponse]]
-
-
-@dataclass
-class RunResult:
-    """``records``: rows to write, in input order; ``failures``: ``{row_id, reason, attempts,
-    raw}`` per row that produced nothing; ``usage``: requests, tokens, cost, time."""
-
-    records: list[dict[str, Any]]
-    failures: list[dict[str, Any]]
-    usage: Usage
+BACKEND = "openai-compatible"
 
 
 @dataclass
@@ -65,37 +49,11 @@ class Estimate:
         return dict(self.__dict__)
 
 
-class NotCached(Exception):
-    """Raised by a cache-only ``ask``: this request has no stored answer yet."""
-
-    def __init__(self, key: str, messages: list[dict]) -> None:
-        super().__init__(key)
-        self.key = key
-        self.messages = messages
-
-
-@dataclass
-class _Outcome:
-    records: list[dict] = field(default_factory=list)
-    failure: dict | None = None
-
-
-def run_task(
-    task: LLMTask, rows: Iterable[dict[str, Any]], config: LLMConfig, *, progress: bool = True
-) -> RunResult:
-    """Answer every row with the LLM (through the cache); see :class:`RunResult`.
-
-    Raises :class:`~schemas.errors.InputError` for a missing key, a rejected request (401, 400,
-    404) or a server never reached. Commands call :func:`estimate` instead when ``dry_run``.
-    """
-    return asyncio.run(_run(task, list(rows), config, progress))
-
-
 def estimate(task: LLMTask, rows: Iterable[dict[str, Any]], config: LLMConfig) -> Estimate:
     """Requests, tokens and cost of a run, without sending anything (cache read, never created)."""
     rows = list(rows)
     body = request_body(task, config)
-    cache = _open_cache(config, read_only=True)
+    cache = open_cache(config, read_only=True)
     requests = cached = prompt_tokens = 0
     for row in rows:
         messages = initial_messages(task, row, config)
@@ -123,176 +81,28 @@ def estimate(task: LLMTask, rows: Iterable[dict[str, Any]], config: LLMConfig) -
     )
 
 
-async def _run(task: LLMTask, rows: list[dict], config: LLMConfig, progress: bool) -> RunResult:
-    started = time.monotonic()
-    usage = Usage(model=config.model, batch_api=config.batch_api)
-    body = request_body(task, config)
-    cache = _open_cache(config)
-    client = ChatClient(config, body, usage)
-    try:
-        if config.batch_api:
-            from datagen.llm.batch import fill_cache_by_batches
+class OnlineGenerator:
+    """A :class:`~datagen.generation.Generator` asking an OpenAI-compatible server directly."""
 
-            unanswered = await fill_cache_by_batches(
-                task, rows, config, client, cache, progress=progress
-            )
-            ask = _batch_answers(_cache_only_ask(config, body, cache, usage), unanswered, config)
-        else:
-            ask = _cached_ask(config, body, cache, usage, client)
-        outcomes = await _solve_all(task, rows, config, ask, usage, progress)
-    finally:
-        await client.close()
-        cache.close()
-    usage.seconds = round(time.monotonic() - started, 3)
-    usage.price(config.prices)
-    records = [record for outcome in outcomes for record in outcome.records]
-    failures = [outcome.failure for outcome in outcomes if outcome.failure is not None]
-    return RunResult(records, failures, usage)
+    backend = BACKEND
 
+    def __init__(self, task: LLMTask, config: LLMConfig, *, progress: bool = True) -> None:
+        self.task, self.config, self.progress = task, config, progress
+        self.model = config.model
 
-def _open_cache(config: LLMConfig, *, read_only: bool = False) -> ResponseCache | None:
-    if not config.use_cache:
-        return None if read_only else ResponseCache(None)
-    if read_only and not config.cache_path.exists():
-        return None
-    return ResponseCache(config.cache_path)
+    def estimate(self, rows: Iterable[dict[str, Any]]) -> str:
+        return estimate(self.task, rows, self.config).summary()
 
+    def run(self, rows: Iterable[dict[str, Any]]) -> RunResult:
+        """Answer every row; see :class:`~datagen.llm.solve.RunResult`.
 
-def _cached_ask(
-    config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient
-) -> Ask:
-    async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config.model, messages, body)
-        hit = cache.get(key)
-        if hit is not None:
-            usage.cached_hits += 1
-            return hit
-        response = await client.complete(messages)
-        cache.put(key, config.model, response)
-        return response
+        Raises :class:`~schemas.errors.InputError` for a missing key, a rejected request (401,
+        400, 404) or a server never reached.
+        """
+        coro = run_conversations(self.task, list(rows), self.config, self.progress, self.make_ask)
+        return asyncio.run(coro)
 
-    return ask
-
-
-def _cache_only_ask(config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage) -> Ask:
-    async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config.model, messages, body)
-        hit = cache.get(key)
-        if hit is None:
-            raise NotCached(key, messages)
-        usage.cached_hits += 1
-        return hit
-
-    return ask
-
-
-def _batch_answers(ask: Ask, unanswered: dict[str, str], config: LLMConfig) -> Ask:
-    """After the Batch API rounds: answers from the cache; a request still missing fails its row."""
-
-    async def batch_ask(messages: list[dict]) -> LLMResponse:
-        try:
-            return await ask(messages)
-        except NotCached as missing:
-            reason = unanswered.get(missing.key, "no answer from the Batch API")
-            raise RequestFailed(reason, config.batch_max_rounds) from None
-
-    return batch_ask
-
-
-async def solve_row(
-    task: LLMTask, row: dict, config: LLMConfig, ask: Ask, usage: Usage | None = None
-) -> _Outcome:
-    """One row's conversation: ask, validate, parse; on an unusable answer ask again with the
-    reason fed back, up to ``max_validation_retries`` times; then give up with a failure."""
-    messages = initial_messages(task, row, config)
-    tries = 1 + config.max_validation_retries
-    for attempt in range(1, tries + 1):
-        try:
-            response = await ask(messages)
-        except RequestFailed as err:
-            return _Outcome(failure=_failure(task, row, err.reason, err.attempts, None))
-        try:
-            content = strip_fences(response.content or "")
-            if not content.strip():
-                raise ValueError("the answer was empty")
-            parsed = task.response_model.model_validate_json(content)
-            return _Outcome(records=task.parse(row, parsed, response.logprobs))
-        except ValueError as err:
-            reason = describe_error(err)
-            if attempt == tries:
-                return _Outcome(failure=_failure(task, row, reason, attempt, response.content))
-            if usage is not None:
-                usage.validation_retries += 1
-            messages = feedback_messages(messages, response.content, reason)
-    raise AssertionError("unreachable")
-
-
-async def _solve_all(
-    task: LLMTask, rows: list[dict], config: LLMConfig, ask: Ask, usage: Usage, progress: bool
-) -> list[_Outcome]:
-    bar = tqdm(total=len(rows), desc=task.name, unit="row", disable=not progress, mininterval=0.5)
-    failed = 0
-    shown = 0.0
-
-    def show_counts() -> None:
-        bar.set_postfix(
-            done=bar.n,
-            failed=failed,
-            cached=usage.cached_hits,
-            tokens=usage.prompt_tokens + usage.completion_tokens,
-            refresh=False,
-        )
-
-    async def one(row: dict) -> _Outcome:
-        nonlocal failed, shown
-        outcome = await solve_row(task, row, config, ask, usage)
-        failed += outcome.failure is not None
-        if progress and time.monotonic() - shown >= bar.mininterval:
-            shown = time.monotonic()
-            show_counts()
-        bar.update(1)
-        return outcome
-
-    if not rows:
-        bar.close()
-        return []
-    tasks = [asyncio.ensure_future(one(row)) for row in rows]
-    try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for t in tasks:
-            if t.done() and not t.cancelled() and t.exception() is not None:
-                raise t.exception()
-        return [t.result() for t in tasks]
-    finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        show_counts()
-        bar.close()
-
-
-def describe_error(err: ValueError) -> str:
-    """A short human reason for an unusable answer (pydantic errors listed compactly)."""
-    errors = getattr(err, "errors", None)
-    if callable(errors):
-        try:
-            items = errors(include_url=False)
-        except TypeError:
-            items = None
-        if items:
-            parts = []
-            for item in items[:5]:
-                loc = ".".join(str(p) for p in item.get("loc", ())) or "answer"
-                parts.append(f"{loc}: {item.get('msg', '')}")
-            more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
-            return "; ".join(parts) + more
-    return " ".join(str(err).split()) or type(err).__name__
-
-
-def _failure(task: LLMTask, row: dict, reason: str, attempts: int, raw: str | None) -> dict:
-    return {
-        "row_id": task.row_id(row),
-        "reason": reason,
-        "attempts": attempts,
-        "raw": raw[:RAW_LIMIT] if raw else raw,
-    }
+    async def make_ask(
+        self, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient, rows: list[dict]
+    ) -> Ask:
+        return cached_ask(self.config, body, cache, usage, client)

@@ -3,24 +3,33 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 from typer.testing import CliRunner
 
 from datagen.llm import LLMConfig
-from datagen.llm.options import llm_options
+from schemas import options
 from schemas.errors import InputError
 
 seen: list[tuple] = []
 app = typer.Typer()
 
 
-@app.command()
-@llm_options
-def command(base: Path, out: Path = typer.Option(..., "--out"), *, llm: LLMConfig) -> None:
+@dataclass
+class Options:
+    base: Path = options.option(argument=True, help="Input.")
+    out: Path = options.option(help="Output.")
+    llm: LLMConfig = options.group(LLMConfig, panel="LLM")
+
+
+def run(opts: Options) -> None:
     """A command with its own arguments plus the LLM options."""
-    seen.append((base, out, llm))
+    seen.append((opts.base, opts.out, opts.llm))
+
+
+app.command()(options.typer_command(Options, run))
 
 
 def invoke(*args: str):

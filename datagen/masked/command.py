@@ -1,0 +1,208 @@
+"""``datagen masked-sentences``: base sentences -> the ``masked`` (phase-2) data set.
+
+One row per (sentence, type), in base order then type order. The LLM path asks one request per
+sentence for all 16 types, or with ``--per-type`` first the slot of each sentence and then one
+request per (sentence, type); the offline path is :mod:`datagen.masked.offline`. Failures go to
+``failures.jsonl``, never into the data.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from datagen.base_sentences.read import read_base_sentences
+from datagen.generation import Generator, make_generator
+from datagen.languages import parse_lang
+from datagen.llm import LLMConfig, RunResult, llm_generator
+from datagen.llm.runner import BACKEND
+from datagen.masked.offline.generator import DESCRIPTION, OfflineGenerator
+from datagen.masked.stats import type_divergence
+from datagen.masked.tasks import MaskedAllTypesTask, MaskSlotTask, PerTypeFillTask
+from schemas.errors import InputError
+from schemas.io import check_output_dir, publish, to_dataset
+from schemas.labels import MBTI
+from schemas.manifest import Manifest
+from schemas.options import group, option
+
+
+@dataclass
+class MaskedOptions:
+    base: Path = option(
+        argument=True,
+        help="Base sentences: a data set from `datagen base-sentences`, a table with a text "
+        "column (.jsonl/.csv/.parquet/...) or a .txt file with one sentence a line.",
+    )
+    out: Path = option(help="Output directory (the `masked` data set).")
+    backend: str = option(
+        "auto",
+        help="auto (an LLM when a key or --base-url is given, else offline), openai (any "
+        "OpenAI-compatible endpoint) or offline (heuristic, not an LLM).",
+    )
+    articles: Path | None = option(
+        None,
+        help="Type articles or type sentences (from `datagen ingest` / `datagen sentences`): "
+        "required by the offline backend; with an LLM they only feed the own-vocabulary check "
+        "in the manifest.",
+    )
+    lang: str | None = option(
+        None, help="Language of the fills: en or ko (default: the base set's `lang`)."
+    )
+    per_type: bool = option(
+        False,
+        flag="--per-type",
+        help="One request per (sentence, type) after one per sentence for the slot; candidate "
+        "probabilities from logprobs where the server returns them.",
+    )
+    logprobs: bool = option(True, help="With --per-type: ask for token logprobs.")
+    k: int = option(5, help="Candidate fills per type (at most).")
+    text_col: str = option("text", help="Text column of the base table.")
+    overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
+    progress: bool = option(True, help="Show progress bars.")
+    llm: LLMConfig = group(LLMConfig, panel="LLM")
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise InputError(f"must be at least 1, got {self.k}", field="--k")
+        self.lang = parse_lang(self.lang) if self.lang else None
+
+
+class PerTypeGenerator:
+    """``--per-type``: the slot of each sentence, then one request per (sentence, type)."""
+
+    backend = BACKEND
+
+    def __init__(self, lang: str, opts: MaskedOptions) -> None:
+        config = opts.llm
+        self.model = config.model
+        self.slots = llm_generator(MaskSlotTask(lang), config, progress=opts.progress)
+        fill_config = replace(config, logprobs=opts.logprobs)
+        fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
+        self.fills = llm_generator(fill, fill_config, progress=opts.progress)
+        self.tasks = [self.slots.task, self.fills.task]
+        self.results: list[RunResult] = []
+
+    def estimate(self, rows: Sequence[dict]) -> str:
+        guess = [{"id": r["id"], "masked": r["text"]} for r in rows]
+        return f"{self.slots.estimate(rows)}\n{self.fills.estimate(_per_type_rows(guess))}"
+
+    def run(self, rows: Sequence[dict]) -> RunResult:
+        slots = self.slots.run(rows)
+        masked = [{"id": r["base_id"], "masked": r["masked"]} for r in slots.records]
+        fills = self.fills.run(_per_type_rows(masked))
+        self.results = [slots, fills]
+        failures = [{**f, "stage": self.slots.task.name} for f in slots.failures]
+        failures += [{**f, "stage": self.fills.task.name} for f in fills.failures]
+        return RunResult(fills.records, failures, fills.usage)
+
+
+def run(opts: MaskedOptions) -> None:
+    """Mask one word or phrase of each base sentence and give each of the 16 types its fills."""
+    config = opts.llm
+    if not config.dry_run:
+        check_output_dir(opts.out, overwrite=opts.overwrite)
+    rows = read_base_sentences(opts.base, text_col=opts.text_col)
+    lang = opts.lang or _lang_of(rows, opts.base)
+    generator = make_generator(
+        opts.backend,
+        config,
+        llm=lambda: _llm(lang, opts),
+        offline=lambda: OfflineGenerator(opts.articles, lang, k=opts.k),
+        offline_what=DESCRIPTION,
+    )
+    inputs = [opts.base, *([opts.articles] if opts.articles else [])]
+    manifest = Manifest("datagen masked-sentences", inputs=inputs)
+    if config.dry_run:
+        print(generator.estimate(rows))
+        return
+    vocabulary = None
+    if not isinstance(generator, OfflineGenerator) and opts.articles is not None:
+        vocabulary = _vocabulary(opts.articles, lang)
+    result = generator.run(rows)
+    records = result.records
+    if isinstance(generator, OfflineGenerator):
+        vocabulary, failures, info = generator.vocabulary, result.failures, generator.info
+    else:
+        failures, info = _llm_outcome(generator, result, opts)
+    stats = type_divergence(records, vocabulary, lang)
+    counts = {
+        "base_sentences": len(rows),
+        "sentences_complete": stats["sentences"],
+        "rows": len(records),
+        "failures": len(failures),
+    }
+    manifest.add(backend=generator.backend, lang=lang, k=opts.k, per_type=opts.per_type, **info)
+    manifest.add(type_divergence=stats)
+    with publish(
+        opts.out, manifest=manifest.finish(counts=counts), overwrite=opts.overwrite
+    ) as out:
+        if records:
+            out.dataset(to_dataset(records, "masked"))
+        out.jsonl("failures.jsonl", failures)
+    print(
+        f"wrote {len(records):,} rows ({stats['sentences']:,} sentences x 16 types) and "
+        f"{len(failures):,} failures to {opts.out}",
+        file=sys.stderr,
+    )
+    if not records:
+        print(f"error: no usable answers; see {opts.out}/failures.jsonl", file=sys.stderr)
+        raise SystemExit(1)
+
+
+def _lang_of(rows: list[dict], path: Path) -> str:
+    langs = {r.get("lang") for r in rows} - {None}
+    if len(langs) > 1:
+        raise InputError(
+            f"mixes languages {sorted(langs)}; pass --lang to choose one", file=path, field="lang"
+        )
+    return parse_lang(langs.pop()) if langs else "en"
+
+
+def _vocabulary(articles: Path, lang: str):
+    from datagen.masked.offline.type_texts import load_type_texts
+    from datagen.masked.offline.vocabulary import build_vocabulary
+
+    return build_vocabulary(load_type_texts(articles, lang), lang)
+
+
+def _llm(lang: str, opts: MaskedOptions) -> Generator:
+    if opts.per_type:
+        return PerTypeGenerator(lang, opts)
+    task = MaskedAllTypesTask(lang, k=opts.k, model=opts.llm.model)
+    return llm_generator(task, opts.llm, progress=opts.progress)
+
+
+def _per_type_rows(masked: list[dict]) -> list[dict]:
+    return [
+        {"id": f"{m['id']}-{t}", "base_id": m["id"], "masked": m["masked"], "label": t}
+        for m in masked
+        for t in MBTI.labels
+    ]
+
+
+def _llm_outcome(generator: Generator, result: RunResult, opts: MaskedOptions):
+    """The failures (with their stage) and the manifest's LLM section of a finished run."""
+    if isinstance(generator, PerTypeGenerator):
+        tasks, results, failures = generator.tasks, generator.results, result.failures
+    else:
+        tasks, results = [generator.task], [result]
+        failures = [{**f, "stage": generator.task.name} for f in result.failures]
+    for r in results:
+        print(r.usage.summary(), file=sys.stderr)
+    config = opts.llm
+    info = {
+        "model": config.model,
+        "prompt_sha": tasks[-1].prompt_sha,
+        "prompt_templates": {t.template.name: t.template.sha for t in tasks},
+        "llm": {
+            "response_format": config.response_format,
+            "temperature": config.temperature,
+            "max_tokens": config.max_tokens,
+            "logprobs": config.logprobs or len(tasks) > 1,
+            "cache": str(config.cache_path) if config.use_cache else None,
+        },
+        "usage": {t.name: r.usage.to_dict() for t, r in zip(tasks, results, strict=True)},
+    }
+    return failures, info

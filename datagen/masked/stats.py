@@ -1,0 +1,99 @@
+"""How much the phase-2 targets differ by type: the numbers in every ``masked`` manifest.
+
+- ``mean_jsd``: Jensen-Shannon divergence (base 2, 0..1) between the candidate distributions of
+  two types for the same sentence, averaged over the 120 type pairs and the sentences.
+- ``axis_top1_differs``: per axis, the share of (sentence, type pair differing only on that
+  axis, e.g. INFJ/ENFJ) whose top-1 targets differ.
+- ``own_vocabulary`` (when the type vocabulary is known): whether a type's targets score higher
+  in its own log-odds vocabulary than in the other types' (``share_own_higher``; 0.5 = chance)
+  and how often a target is among its own type's distinctive words vs another type's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+
+from datagen.masked.offline.vocabulary import TypeVocabulary
+from schemas.labels import MBTI
+
+
+def _jsd_matrix(p: np.ndarray) -> np.ndarray:
+    """Pairwise Jensen-Shannon divergences (base 2) of the rows of ``p``."""
+    m = (p[:, None, :] + p[None, :, :]) / 2
+
+    def kl(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(a > 0, a * np.log2(a / np.where(b > 0, b, 1)), 0.0)
+        return terms.sum(axis=-1)
+
+    return 0.5 * kl(p[:, None, :], m) + 0.5 * kl(p[None, :, :], m)
+
+
+def type_divergence(
+    records: Sequence[dict], vocabulary: TypeVocabulary | None = None, lang: str = "en"
+) -> dict:
+    """The divergence report of a ``masked`` data set (only sentences with all 16 types)."""
+    by_base: dict[str, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        by_base[r["base_id"]][r["label"]] = r
+    complete = [rows for rows in by_base.values() if len(rows) == len(MBTI.labels)]
+    out: dict = {"sentences": len(complete)}
+    if not complete:
+        return out
+    labels = MBTI.labels
+    upper = np.triu_indices(len(labels), k=1)
+    jsds, differs = [], defaultdict(list)
+    flips = {
+        name: [(i, labels.index(_flip(t, a))) for i, t in enumerate(labels) if t[a] == pole]
+        for a, (name, pole) in enumerate(zip(MBTI.axis_names, "ESTJ", strict=True))
+    }
+    for rows in complete:
+        words = sorted({c["word"] for r in rows.values() for c in r["candidates"]})
+        col = {w: j for j, w in enumerate(words)}
+        p = np.zeros((len(labels), len(words)))
+        for i, t in enumerate(labels):
+            for c in rows[t]["candidates"]:
+                p[i, col[c["word"]]] += c["prob"]
+        p /= p.sum(axis=1, keepdims=True)
+        jsds.append(float(_jsd_matrix(p)[upper].mean()))
+        for name, pairs in flips.items():
+            differs[name].extend(
+                rows[labels[i]]["target"] != rows[labels[j]]["target"] for i, j in pairs
+            )
+    out["mean_jsd"] = round(float(np.mean(jsds)), 4)
+    out["axis_top1_differs"] = {k: round(float(np.mean(v)), 4) for k, v in differs.items()}
+    out["distinct_targets_per_sentence"] = round(
+        float(np.mean([len({r["target"] for r in rows.values()}) for rows in complete])), 3
+    )
+    if vocabulary is not None:
+        out["own_vocabulary"] = _own_vocabulary(complete, vocabulary, lang)
+    return out
+
+
+def _flip(label: str, axis: int) -> str:
+    pair = MBTI.axes[axis]
+    letter = pair[1] if label[axis] == pair[0] else pair[0]
+    return label[:axis] + letter + label[axis + 1 :]
+
+
+def _own_vocabulary(complete: list[dict], vocabulary: TypeVocabulary, lang: str) -> dict:
+    labels = MBTI.labels
+    own_higher, advantage, in_own, in_other = [], [], [], []
+    for rows in complete:
+        for t, r in rows.items():
+            word = r["target"] if lang == "ko" else r["target"].lower()
+            scores = {u: vocabulary.score(u, word) for u in labels}
+            others = [scores[u] for u in labels if u != t]
+            own_higher.append(scores[t] > np.mean(others))
+            advantage.append(scores[t] - np.mean(others))
+            in_own.append(word in vocabulary.own[t])
+            in_other.append(np.mean([word in vocabulary.own[u] for u in labels if u != t]))
+    return {
+        "share_own_higher": round(float(np.mean(own_higher)), 4),
+        "mean_logodds_advantage": round(float(np.mean(advantage)), 4),
+        "target_in_own_top_words": round(float(np.mean(in_own)), 4),
+        "target_in_other_top_words": round(float(np.mean(in_other)), 4),
+    }

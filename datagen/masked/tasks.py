@@ -1,0 +1,175 @@
+"""The LLM requests of ``datagen masked-sentences``, as :class:`~datagen.llm.task.LLMTask`s.
+
+- :class:`MaskedAllTypesTask`: one request per base sentence: the masked sentence and the
+  candidate fills of all 16 types.
+- :class:`MaskSlotTask` + :class:`PerTypeFillTask` (``--per-type``): first the slot of each
+  sentence, then one request per (sentence, type); with logprobs, the candidates' probabilities
+  come from the tokens the model generated for them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from datagen.languages import language_name
+from datagen.llm.runner import BACKEND
+from datagen.masked.answers import (
+    MaskedAllTypesResponse,
+    MaskSlotResponse,
+    PerTypeResponse,
+    check_masked,
+    normalise_candidates,
+)
+from datagen.prompts.template import TemplatedTask, load_template
+from schemas.labels import MBTI
+
+_POLES = {
+    "E": "Extraverted", "I": "Introverted", "S": "Sensing", "N": "Intuitive",
+    "T": "Thinking", "F": "Feeling", "J": "Judging", "P": "Perceiving",
+}  # fmt: skip
+_WORD_VALUE = re.compile(r'"word"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def type_description(label: str) -> str:
+    """``INFJ`` -> ``Introverted, Intuitive, Feeling, Judging``."""
+    return ", ".join(_POLES[letter] for letter in MBTI.letters(label))
+
+
+class MaskedAllTypesTask(TemplatedTask):
+    """Rows are base sentences ``{id, text}``; each answer becomes 16 ``masked`` rows."""
+
+    name = "masked_all_types"
+    template_source = ("datagen.masked", "masked_all_types")
+    response_model = MaskedAllTypesResponse
+    est_completion_tokens = 16 * 3 * 12 + 40
+
+    def __init__(self, lang: str, *, k: int, model: str) -> None:
+        super().__init__(lang)
+        self.k, self.model = k, model
+
+    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
+        return self.template.render(
+            sentence=row["text"],
+            types=", ".join(MBTI.labels),
+            k=self.k,
+            language=language_name(self.lang),
+        )
+
+    def parse(self, row, response, logprobs):
+        masked = check_masked(row["text"], response.masked)
+        return [
+            masked_row(
+                row["id"],
+                masked,
+                label,
+                normalise_candidates(
+                    ((f.word, f.prob) for f in getattr(response.fills, label)), self.k, label=label
+                ),
+                self.model,
+                self.prompt_sha,
+            )
+            for label in MBTI.labels
+        ]
+
+
+class MaskSlotTask(TemplatedTask):
+    """``--per-type`` step 1: rows are base sentences; the answer is the masked sentence."""
+
+    name = "mask_slot"
+    template_source = ("datagen.masked", "mask_slot")
+    response_model = MaskSlotResponse
+    est_completion_tokens = 40
+
+    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
+        return self.template.render(sentence=row["text"])
+
+    def parse(self, row, response, logprobs):
+        return [{"base_id": row["id"], "masked": check_masked(row["text"], response.masked)}]
+
+
+class PerTypeFillTask(TemplatedTask):
+    """``--per-type`` step 2: rows ``{id, base_id, masked, label}``; one ``masked`` row each."""
+
+    name = "masked_per_type"
+    template_source = ("datagen.masked", "masked_per_type")
+    response_model = PerTypeResponse
+    est_completion_tokens = 3 * 12 + 10
+
+    def __init__(self, lang: str, *, k: int, model: str) -> None:
+        super().__init__(lang)
+        self.k, self.model = k, model
+        self.prompt_templates = (
+            load_template("datagen.masked", "mask_slot").text,
+            self.template.text,
+        )
+
+    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
+        return self.template.render(
+            type=row["label"],
+            type_description=type_description(row["label"]),
+            masked=row["masked"],
+            k=self.k,
+            language=language_name(self.lang),
+        )
+
+    def parse(self, row, response, logprobs):
+        stated = [(c.word, c.prob) for c in response.candidates]
+        measured = candidate_logprobs(response.candidates, logprobs)
+        fills = (
+            [(w, math.exp(lp)) for (w, _), lp in zip(stated, measured, strict=True)]
+            if (measured is not None)
+            else stated
+        )
+        candidates = normalise_candidates(fills, self.k, label=row["label"])
+        return [
+            masked_row(
+                row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
+            )
+        ]
+
+
+def candidate_logprobs(candidates, logprobs: list[dict] | None) -> list[float] | None:
+    """Log-probability of each candidate's word: the sum of the logprobs of the tokens that
+    spell its ``"word"`` value in the answer. ``None`` when the server sent no usable logprobs
+    (then the probabilities the model stated are used)."""
+    if not logprobs:
+        return None
+    content, starts = "", []
+    for item in logprobs:
+        starts.append(len(content))
+        content += item.get("token", "")
+    spans = [m.span(1) for m in _WORD_VALUE.finditer(content)]
+    if len(spans) != len(candidates):
+        return None
+    out = []
+    for (start, end), candidate in zip(spans, candidates, strict=True):
+        if json.loads(f'"{content[start:end]}"') != candidate.word:
+            return None
+        out.append(
+            sum(
+                float(item.get("logprob", 0.0))
+                for item, tok_start in zip(logprobs, starts, strict=True)
+                if tok_start < end and tok_start + len(item.get("token", "")) > start
+            )
+        )
+    return out
+
+
+def masked_row(
+    base_id: str, masked: str, label: str, candidates: list[dict], model: str, prompt_sha: str
+) -> dict[str, Any]:
+    """One row of the ``masked`` data set."""
+    return {
+        "id": f"{base_id}-{label}",
+        "base_id": base_id,
+        "text": masked,
+        "label": label,
+        "target": candidates[0]["word"],
+        "candidates": candidates,
+        "backend": BACKEND,
+        "model": model,
+        "prompt_sha": prompt_sha,
+    }
