@@ -1,4 +1,4 @@
-"""``python -m datagen``: the ``datagen`` console script (for torchrun, accelerate launch)."""
+"""``python -m datagen``: the ``datagen`` console script (so torchrun and accelerate launch reach it)."""
 
 from datagen.cli import main
 
