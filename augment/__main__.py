@@ -1,4 +1,4 @@
-"""``python -m augment``: the ``augment`` console script (so torchrun and accelerate launch reach it)."""
+"""``python -m augment``: the ``augment`` console script (for torchrun, accelerate launch)."""
 
 from augment.cli import main
 

@@ -1,4 +1,4 @@
-"""``python -m datagen``: the ``datagen`` console script (so torchrun and accelerate launch reach it)."""
+"""``python -m datagen``: the ``datagen`` console script (for torchrun, accelerate launch)."""
 
 from datagen.cli import main
 

@@ -1,4 +1,4 @@
-"""``python -m train``: the ``train`` console script (so torchrun and accelerate launch reach it)."""
+"""``python -m train``: the ``train`` console script (for torchrun, accelerate launch)."""
 
 from train.cli import main
 
