@@ -1,4 +1,4 @@
-"""``python -m augment``: the same CLI as the ``augment`` console script (torchrun, accelerate launch)."""
+"""``python -m augment``: the ``augment`` console script (for torchrun and accelerate launch)."""
 
 from augment.cli import main
 

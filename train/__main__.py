@@ -1,4 +1,4 @@
-"""``python -m train``: the same CLI as the ``train`` console script (torchrun, accelerate launch)."""
+"""``python -m train``: the ``train`` console script (for torchrun and accelerate launch)."""
 
 from train.cli import main
 
