@@ -1,5 +1,6 @@
 """Classification mode of ``augment silver``: gold posts + an unlabelled pool -> gold plus
-confident silver rows, per-class accounting and a held-out precision estimate."""
+confident silver rows, per-class accounting and a held-out precision estimate (the engine; the
+command and its output are :mod:`augment.silver`)."""
 
 from __future__ import annotations
 
@@ -11,36 +12,48 @@ import datasets
 import numpy as np
 
 from augment.embeddings import embed, load_embedder
+from augment.options import SilverBase
 from augment.precision import PrecisionEstimate, estimate_precision
 from augment.selection import Selection, choose, find_candidates, parse_targets
 from augment.teachers import make_teacher
 from schemas.errors import InputError
 from schemas.io import read_table, to_dataset
 from schemas.labels import LabelSet, get_label_set
+from schemas.options import option
 from schemas.text import exact_key
 from schemas.type_mentions import mask_type_mentions
 
 
-@dataclass
-class BalanceConfig:
-    gold: Path
-    pool: Path
-    text_col: str = "text"
-    label_col: str = "label"
-    pool_text_col: str = "text"
-    label_set: str = "mbti"
-    target: str = "max"
-    target_dist: Path | None = None
-    embedder: str | None = None
-    teacher: str = "logreg"
-    threshold: float = 0.5
-    top_k: int = 10
-    near_dup: float = 0.95
-    folds: int = 5
-    index: str = "exact"
-    mask: bool = True
-    batch_size: int = 128
-    seed: int = 0
+@dataclass(kw_only=True)
+class BalanceConfig(SilverBase):
+    """Classification mode: gold posts, the pool, the teacher and the selection cut-offs."""
+
+    pool: Path | None = option(
+        None, help="Unlabelled texts to draw silver from (classification mode)."
+    )
+    text_col: str = option("text", help="Gold text column.")
+    label_col: str = option("label", help="Gold label column.")
+    pool_text_col: str = option("text", help="Pool text column.")
+    label_set: str = option("mbti", help="'mbti' or 'any' (whatever labels gold has).")
+    target: str = option("max", help="'max' (largest class), or a per-class count N.")
+    target_dist: Path | None = option(None, help="JSON {label: weight}: the wanted distribution.")
+    teacher: str = option(
+        "logreg", help="'logreg', 'knn', or a fine-tuned sequence-classifier directory."
+    )
+    threshold: float = option(
+        0.5, help="Keep a candidate only if the teacher's top probability >= this."
+    )
+    near_dup: float = option(0.95, help="Cosine at/above which texts are near-duplicates.")
+    folds: int = option(5, help="Folds of the held-out precision estimate (0: skip).")
+    index: str = option("exact", help="'exact' or 'faiss' (needs mbtikit[faiss]).")
+    mask: bool = option(True, help="Mask MBTI type mentions in gold and pool texts.")
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise InputError(f"--threshold must be in (0, 1], got {self.threshold:g}")
+        super().__post_init__()
+        if self.label_set not in ("mbti", "any"):
+            raise InputError(f"--label-set must be 'mbti' or 'any', got {self.label_set!r}")
 
 
 @dataclass
@@ -212,44 +225,3 @@ def _gold_rows(gold: datasets.Dataset, texts: list[str], labels: list[str]) -> l
         }
         for i in range(len(texts))
     ]
-
-
-def balance_to_dir(cfg: BalanceConfig, out: Path) -> BalanceResult:
-    """Run :func:`balance` and write the data set, ``manifest.json``, report and figures."""
-    from augment.report import write_balance_report
-    from schemas.io import save_dataset, write_json
-    from schemas.manifest import Manifest
-
-    manifest = Manifest("augment silver", inputs=[cfg.gold, cfg.pool], seed=cfg.seed)
-    result = balance(cfg)
-    save_dataset(result.dataset, out)
-    write_balance_report(result, out, cfg.threshold)
-    est = result.precision.at_threshold if result.precision else None
-    write_json(
-        out / "manifest.json",
-        manifest.finish(
-            counts={
-                "gold": sum(result.counts_before.values()),
-                "silver": len(result.selection.labels),
-                "before": result.counts_before,
-                "after": result.counts_after,
-                "targets": result.targets,
-            },
-            mode="classification",
-            threshold=cfg.threshold,
-            teacher=cfg.teacher,
-            embedder=result.embedder_name,
-            top_k=cfg.top_k,
-            near_dup=cfg.near_dup,
-            masked={k: vars(v) for k, v in result.masked.items()},
-            estimated_precision=None
-            if est is None
-            else {
-                "folds": result.precision.folds,
-                "precision": est.precision,
-                "selected": est.selected,
-                "yield": est.yield_,
-            },
-        ),
-    )
-    return result

@@ -1,9 +1,14 @@
-"""``augment``: balance labels with Augmented-SBERT silver data."""
+"""``augment``: balance labels with Augmented-SBERT silver data.
+
+- ``augment silver`` -> :mod:`augment.silver` (``SilverConfig``; engine :mod:`augment.balance`)
+- ``augment pairs``  -> :mod:`augment.pairs` (``PairConfig``; also ``augment silver --pairs``)
+"""
 
 import typer
 
-from augment import silver
+from augment import pairs, silver
 from schemas.cli import run_app
+from schemas.options import typer_command
 
 app = typer.Typer(
     help="Balance labels with silver data (semantic search + teacher), AugSBERT style.",
@@ -11,12 +16,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("silver")(silver.command)
-
-
-@app.callback()
-def _group() -> None:
-    """Keep ``augment silver`` a sub-command even while it is the only one."""
+app.command("silver")(typer_command(silver.SilverConfig, silver.command))
+app.command("pairs")(typer_command(pairs.PairConfig, pairs.command))
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""Pair mode of ``augment silver`` (AugSBERT): a cross-encoder trained on gold STS pairs labels
-new pairs found by semantic search; silver pairs are chosen to shape the score histogram."""
+"""``augment pairs`` (also ``augment silver --pairs``), AugSBERT: a cross-encoder trained on
+gold STS pairs labels new pairs found by semantic search; silver pairs are chosen to shape the
+score histogram."""
 
 from __future__ import annotations
 
@@ -9,30 +10,43 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import typer
 
 from augment.embeddings import embed, load_embedder
+from augment.options import SilverBase
 from augment.search import semantic_search
 from schemas.errors import InputError
-from schemas.io import read_table, save_dataset, to_dataset, write_json
+from schemas.io import Output, publish, read_table, to_dataset
 from schemas.models import resolve_model
+from schemas.options import group, option
 
 BALANCES = ("uniform", "gold")
 TRAIN_BATCH = 16
 
 
 @dataclass
-class PairConfig:
-    gold: Path
-    scale: str = "0,5"
-    balance: str = "uniform"
-    bins: int = 5
-    n_silver: int | None = None
-    embedder: str | None = None
-    top_k: int = 10
-    epochs: int = 1
-    eval_file: Path | None = None
-    batch_size: int = 128
-    seed: int = 0
+class PairOptions:
+    """What only pair mode has."""
+
+    options_panel = "Pair mode"
+
+    scale: str = option("0,5", help="Pair mode: score scale 'LOW,HIGH'.")
+    balance: str = option("uniform", help="Pair mode: 'uniform' or 'gold' histogram.")
+    bins: int = option(5, help="Pair mode: score bins for balancing.")
+    n_silver: int | None = option(
+        None, help="Pair mode: silver pairs to add (default: as many as gold)."
+    )
+    epochs: int = option(1, help="Pair mode: cross-encoder / --eval bi-encoder epochs.")
+    eval_file: Path | None = option(
+        None, flag="--eval", help="Pair mode: test pairs; compare gold vs gold+silver."
+    )
+
+
+@dataclass(kw_only=True)
+class PairConfig(SilverBase):
+    """``augment pairs``: STS gold pairs in, gold + balanced silver pairs out."""
+
+    pair: PairOptions = group(PairOptions, panel="Pair mode")
 
 
 def parse_scale(scale: str) -> tuple[float, float]:
@@ -97,7 +111,7 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
     )
     args = CrossEncoderTrainingArguments(
         output_dir=str(work / "cross-encoder"),
-        num_train_epochs=cfg.epochs,
+        num_train_epochs=cfg.pair.epochs,
         per_device_train_batch_size=TRAIN_BATCH,
         learning_rate=2e-5 if len(train) > 1000 else 5e-5,
         warmup_steps=0.1,
@@ -196,7 +210,7 @@ def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path)
     )
     args = SentenceTransformerTrainingArguments(
         output_dir=str(work / "bi-encoder"),
-        num_train_epochs=cfg.epochs,
+        num_train_epochs=cfg.pair.epochs,
         per_device_train_batch_size=TRAIN_BATCH,
         learning_rate=2e-5,
         warmup_steps=0.1,
@@ -211,22 +225,26 @@ def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path)
     return model
 
 
-def run_pairs(cfg: PairConfig, out: Path) -> dict[str, Any]:
+def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
     """Train the cross-encoder, sample + score + balance silver pairs, optionally evaluate;
     write the ``pairs`` data set, ``manifest.json``, ``report.md`` and ``scores.png``."""
     from augment.report import plot_score_histograms, write_pairs_report
     from schemas.manifest import Manifest
 
-    if cfg.balance not in BALANCES:
-        raise InputError(f"--balance must be one of {', '.join(BALANCES)}, got {cfg.balance!r}")
-    if cfg.bins < 1:
-        raise InputError(f"--bins must be >= 1, got {cfg.bins}")
-    scale = parse_scale(cfg.scale)
+    if cfg.pair.balance not in BALANCES:
+        raise InputError(
+            f"--balance must be one of {', '.join(BALANCES)}, got {cfg.pair.balance!r}"
+        )
+    if cfg.pair.bins < 1:
+        raise InputError(f"--bins must be >= 1, got {cfg.pair.bins}")
+    scale = parse_scale(cfg.pair.scale)
     manifest = Manifest(
-        "augment silver --pairs", inputs=[p for p in (cfg.gold, cfg.eval_file) if p], seed=cfg.seed
+        "augment silver --pairs",
+        inputs=[p for p in (cfg.gold, cfg.pair.eval_file) if p],
+        seed=cfg.seed,
     )
     gold = read_pairs(cfg.gold, scale)
-    test = read_pairs(cfg.eval_file, scale) if cfg.eval_file else None
+    test = read_pairs(cfg.pair.eval_file, scale) if cfg.pair.eval_file else None
     with tempfile.TemporaryDirectory(prefix="augsbert-") as work:
         cross = train_cross_encoder(gold, scale, cfg, Path(work))
         candidates, n_sentences = sample_pairs(gold, cfg)
@@ -236,11 +254,11 @@ def run_pairs(cfg: PairConfig, out: Path) -> dict[str, Any]:
             else np.zeros(0, np.float32)
         )
         cand_scores = scale[0] + probs * (scale[1] - scale[0])
-        edges = np.linspace(scale[0], scale[1], cfg.bins + 1)
+        edges = np.linspace(scale[0], scale[1], cfg.pair.bins + 1)
         gold_scores = np.asarray(gold["score"], dtype=np.float32)
-        n_silver = cfg.n_silver if cfg.n_silver is not None else len(gold_scores)
+        n_silver = cfg.pair.n_silver if cfg.pair.n_silver is not None else len(gold_scores)
         chosen, per_bin = choose_balanced(
-            gold_scores, cand_scores, edges, cfg.balance, n_silver, cfg.seed
+            gold_scores, cand_scores, edges, cfg.pair.balance, n_silver, cfg.seed
         )
         rows = [
             {**{k: gold[k][i] for k in gold}, "is_silver": False, "silver_score": None}
@@ -263,17 +281,17 @@ def run_pairs(cfg: PairConfig, out: Path) -> dict[str, Any]:
             "sampled": len(candidates),
             "sentences": n_sentences,
             "scale": list(scale),
-            "balance": cfg.balance,
-            "bins": cfg.bins,
+            "balance": cfg.pair.balance,
+            "bins": cfg.pair.bins,
             "top_k": cfg.top_k,
-            "epochs": cfg.epochs,
+            "epochs": cfg.pair.epochs,
             "embedder": cfg.embedder or "bundled:all-MiniLM-L6-v2",
             "per_bin": per_bin,
         }
         if test is not None:
             combined = {k: [r[k] for r in rows] for k in ("sentence1", "sentence2", "score")}
             summary["eval"] = {
-                "test": str(cfg.eval_file),
+                "test": str(cfg.pair.eval_file),
                 "n_test": len(test["score"]),
                 "untuned": spearman_of(load_embedder(cfg.embedder), test, cfg.batch_size),
                 "gold": spearman_of(
@@ -283,11 +301,11 @@ def run_pairs(cfg: PairConfig, out: Path) -> dict[str, Any]:
                     train_bi_encoder(combined, scale, cfg, Path(work)), test, cfg.batch_size
                 ),
             }
-    save_dataset(to_dataset(rows, "pairs"), out)
-    plot_score_histograms(gold_scores, cand_scores[chosen], edges, out / "scores.png")
-    write_pairs_report(summary, out)
-    write_json(
-        out / "manifest.json",
+    output.dataset(to_dataset(rows, "pairs"))
+    plot_score_histograms(gold_scores, cand_scores[chosen], edges, output.dir / "scores.png")
+    write_pairs_report(summary, output.dir)
+    output.json(
+        "manifest.json",
         manifest.finish(
             counts={"gold": summary["gold"], "silver": summary["silver"], "bins": per_bin},
             mode="pairs",
@@ -297,3 +315,10 @@ def run_pairs(cfg: PairConfig, out: Path) -> dict[str, Any]:
         ),
     )
     return summary
+
+
+def command(cfg: PairConfig) -> None:
+    """Add silver STS pairs scored by a cross-encoder trained on gold (AugSBERT)."""
+    with publish(cfg.out, overwrite=cfg.overwrite) as output:
+        summary = run_pairs(cfg, output)
+    typer.echo(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {cfg.out}")

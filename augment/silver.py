@@ -1,94 +1,88 @@
-"""``augment silver``: balance labels (or STS scores with ``--pairs``) with silver data."""
+"""``augment silver``: balance labels with silver posts (classification mode), or STS scores
+with silver pairs (``--pairs``, the same as ``augment pairs``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+import dataclasses
+from dataclasses import dataclass
 
 import typer
 
+from augment.balance import BalanceConfig, BalanceResult, balance
+from augment.options import SilverBase
+from augment.pairs import PairConfig, PairOptions
 from schemas.errors import InputError
+from schemas.io import Output, publish
+from schemas.options import group, option
 
-Opt = typer.Option
+
+@dataclass(kw_only=True)
+class SilverConfig(BalanceConfig):
+    """``augment silver``'s options: classification mode, or pair mode with ``--pairs``."""
+
+    pairs: bool = option(False, flag="--pairs", help="AugSBERT pair mode (STS gold pairs).")
+    pair: PairOptions = group(PairOptions, panel="Pair mode")
+
+    def pair_config(self) -> PairConfig:
+        """The options of ``augment pairs`` that these hold."""
+        shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(SilverBase)}
+        return PairConfig(**shared, pair=self.pair)
 
 
-def command(
-    gold: Annotated[Path, typer.Argument(help="Gold: labelled posts, or STS pairs with --pairs.")],
-    out: Annotated[Path, Opt("--out", help="Output directory (data set + report).")],
-    pool: Annotated[
-        Path | None, Opt(help="Unlabelled texts to draw silver from (classification mode).")
-    ] = None,
-    pairs: Annotated[bool, Opt("--pairs", help="AugSBERT pair mode (STS gold pairs).")] = False,
-    text_col: Annotated[str, Opt(help="Gold text column.")] = "text",
-    label_col: Annotated[str, Opt(help="Gold label column.")] = "label",
-    pool_text_col: Annotated[str, Opt(help="Pool text column.")] = "text",
-    label_set: Annotated[str, Opt(help="'mbti' or 'any' (whatever labels gold has).")] = "mbti",
-    target: Annotated[str, Opt(help="'max' (largest class), or a per-class count N.")] = "max",
-    target_dist: Annotated[
-        Path | None, Opt(help="JSON {label: weight}: the wanted distribution.")
-    ] = None,
-    embedder: Annotated[
-        str | None, Opt(help="Bi-encoder name/path (default: bundled all-MiniLM-L6-v2).")
-    ] = None,
-    teacher: Annotated[
-        str, Opt(help="'logreg', 'knn', or a fine-tuned sequence-classifier directory.")
-    ] = "logreg",
-    threshold: Annotated[
-        float, Opt(help="Keep a candidate only if the teacher's top probability >= this.")
-    ] = 0.5,
-    top_k: Annotated[int, Opt(help="Neighbours per query.")] = 10,
-    near_dup: Annotated[float, Opt(help="Cosine at/above which texts are near-duplicates.")] = 0.95,
-    folds: Annotated[int, Opt(help="Folds of the held-out precision estimate (0: skip).")] = 5,
-    index: Annotated[str, Opt(help="'exact' or 'faiss' (needs mbtikit[faiss]).")] = "exact",
-    mask: Annotated[bool, Opt(help="Mask MBTI type mentions in gold and pool texts.")] = True,
-    scale: Annotated[str, Opt(help="Pair mode: score scale 'LOW,HIGH'.")] = "0,5",
-    balance: Annotated[str, Opt(help="Pair mode: 'uniform' or 'gold' histogram.")] = "uniform",
-    bins: Annotated[int, Opt(help="Pair mode: score bins for balancing.")] = 5,
-    n_silver: Annotated[
-        int | None, Opt(help="Pair mode: silver pairs to add (default: as many as gold).")
-    ] = None,
-    epochs: Annotated[int, Opt(help="Pair mode: cross-encoder / --eval bi-encoder epochs.")] = 1,
-    eval_file: Annotated[
-        Path | None, Opt("--eval", help="Pair mode: test pairs; compare gold vs gold+silver.")
-    ] = None,
-    batch_size: Annotated[int, Opt(help="Encoding batch size.")] = 128,
-    seed: Annotated[int, Opt(help="Random seed.")] = 0,
-    overwrite: Annotated[bool, Opt(help="Replace a non-empty --out.")] = False,
-) -> None:
+def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
+    """Run :func:`~augment.balance.balance` and write the data set, report, figures and
+    ``manifest.json`` into ``output``."""
+    from augment.report import write_balance_report
+    from schemas.manifest import Manifest
+
+    manifest = Manifest("augment silver", inputs=[cfg.gold, cfg.pool], seed=cfg.seed)
+    result = balance(cfg)
+    output.dataset(result.dataset)
+    write_balance_report(result, output.dir, cfg.threshold)
+    est = result.precision.at_threshold if result.precision else None
+    output.json(
+        "manifest.json",
+        manifest.finish(
+            counts={
+                "gold": sum(result.counts_before.values()),
+                "silver": len(result.selection.labels),
+                "before": result.counts_before,
+                "after": result.counts_after,
+                "targets": result.targets,
+            },
+            mode="classification",
+            threshold=cfg.threshold,
+            teacher=cfg.teacher,
+            embedder=result.embedder_name,
+            top_k=cfg.top_k,
+            near_dup=cfg.near_dup,
+            masked={k: vars(v) for k, v in result.masked.items()},
+            estimated_precision=None
+            if est is None
+            else {
+                "folds": result.precision.folds,
+                "precision": est.precision,
+                "selected": est.selected,
+                "yield": est.yield_,
+            },
+        ),
+    )
+    return result
+
+
+def command(cfg: SilverConfig) -> None:
     """Add confident silver examples found by semantic search and labelled by a teacher."""
-    from schemas.io import atomic_output_dir, check_output_dir
+    from schemas.io import check_output_dir
 
-    if not 0.0 < threshold <= 1.0:
-        raise InputError(f"--threshold must be in (0, 1], got {threshold:g}")
-    if top_k < 1:
-        raise InputError(f"--top-k must be >= 1, got {top_k}")
-    if label_set not in ("mbti", "any"):
-        raise InputError(f"--label-set must be 'mbti' or 'any', got {label_set!r}")
-    check_output_dir(out, overwrite=overwrite)
-    if pairs:
-        from augment.pairs import PairConfig, run_pairs
+    check_output_dir(cfg.out, overwrite=cfg.overwrite)
+    if cfg.pairs:
+        from augment.pairs import command as pairs_command
 
-        cfg = PairConfig(
-            gold=gold, scale=scale, balance=balance, bins=bins, n_silver=n_silver,
-            embedder=embedder, top_k=top_k, epochs=epochs, eval_file=eval_file,
-            batch_size=batch_size, seed=seed,
-        )  # fmt: skip
-        with atomic_output_dir(out, overwrite=overwrite) as tmp:
-            summary = run_pairs(cfg, tmp)
-        typer.echo(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {out}")
+        pairs_command(cfg.pair_config())
         return
-    if pool is None:
+    if cfg.pool is None:
         raise InputError("--pool is required in classification mode (or pass --pairs)")
-    from augment.balance import BalanceConfig, balance_to_dir
-
-    cfg = BalanceConfig(
-        gold=gold, pool=pool, text_col=text_col, label_col=label_col,
-        pool_text_col=pool_text_col, label_set=label_set, target=target,
-        target_dist=target_dist, embedder=embedder, teacher=teacher, threshold=threshold,
-        top_k=top_k, near_dup=near_dup, folds=folds, index=index, mask=mask,
-        batch_size=batch_size, seed=seed,
-    )  # fmt: skip
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        result = balance_to_dir(cfg, tmp)
+    with publish(cfg.out, overwrite=cfg.overwrite) as output:
+        result = write_balanced(cfg, output)
     added = len(result.selection.labels)
-    typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {out}")
+    typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {cfg.out}")

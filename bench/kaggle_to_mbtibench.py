@@ -137,10 +137,10 @@ def main() -> None:
 
 def run(opts: argparse.Namespace) -> None:
     from schemas.io import to_dataset
-    from train.config import Phase1Config, Phase2Config, Phase3Config, TrainArgs
-    from train.phase1 import run_phase1
-    from train.phase2 import run_phase2
-    from train.phase3 import run_phase3
+    from train.phases.args import TrainArgs
+    from train.phases.phase1 import Phase1Config, run_phase1
+    from train.phases.phase2 import Phase2Config, run_phase2
+    from train.phases.phase3 import Phase3Config, run_phase3
     from train.splits import split_posts
 
     started = time.time()
@@ -168,12 +168,16 @@ def run(opts: argparse.Namespace) -> None:
         pre = replace(args, epochs=opts.pretrain_epochs, max_steps=opts.pretrain_max_steps)
         work = opts.out / f"seed{seed}"
         init = run_phase1(
-            Phase1Config(opts.type_sentences, work / "phase1", opts.model, args=pre)
+            Phase1Config(data=opts.type_sentences, out=work / "phase1", model=opts.model, args=pre)
         ).model_dir
         if opts.masked is not None:
-            init = run_phase2(Phase2Config(opts.masked, init, work / "phase2", args=pre)).model_dir
+            init = run_phase2(
+                Phase2Config(data=opts.masked, init=init, out=work / "phase2", args=pre)
+            ).model_dir
         for arm, start in (("phase3-only", opts.model), ("three-phase", init)):
-            res = run_phase3(Phase3Config(train, dev, test, start, work / arm, args=args))
+            res = run_phase3(
+                Phase3Config(train=train, dev=dev, test=test, init=start, out=work / arm, args=args)
+            )
             metrics = per_user_metrics(bench_rows, np.asarray(res.test_probs))
             results[arm].append(metrics)
             print(
@@ -197,7 +201,7 @@ def run(opts: argparse.Namespace) -> None:
 
 def render_table(results: dict[str, list[dict]], bench_rows: list[dict]) -> str:
     """Markdown: per axis, accuracy and macro-F1 (mean ± sd over seeds) beside majorities."""
-    from train.stats import summarize
+    from train.study.stats import summarize
 
     users = {r["author"]: MBTI.to_bits(r["label"]) for r in bench_rows}
     bits = np.array(list(users.values()))

@@ -1,11 +1,12 @@
 """Phase-3 training throughput: our path vs a plain Hugging Face Trainer (run on demand).
 
 Ours: the phase-3 model (:class:`train.models.MbtiAxisClassifier`), texts tokenised without
-padding, :class:`train.collators.ClassificationCollator` (pad to the longest row of the batch)
-and length-grouped batches (``train.trainer.training_arguments``). Plain: the same encoder as
-``AutoModelForSequenceClassification`` (4 labels, multi-label BCE), every text padded to
-``--max-length``, random batches, ``default_data_collator``. Same data, batch size and number
-of steps; the first ``--warmup`` steps are not timed. Prints samples/s of both and the ratio.
+padding, :class:`train.phases.collators.ClassificationCollator` (pad to the longest row of
+the batch) and length-grouped batches (``train.phases.trainer.training_arguments``). Plain:
+the same encoder as ``AutoModelForSequenceClassification`` (4 labels, multi-label BCE), every
+text padded to ``--max-length``, random batches, ``default_data_collator``. Same data, batch
+size and number of steps; the first ``--warmup`` steps are not timed. Prints samples/s of both
+and the ratio.
 
 Data: real-length posts, the Kaggle MBTI head split at ``|||`` (URL-only posts dropped) when
 ``/work/shared/data`` has it, else ``data/sample/posts.jsonl``.
@@ -135,12 +136,12 @@ def ours(model_path: str, rows, opts, out: Path, bf16: bool) -> dict[str, float]
     """The phase-3 path: axis model, dynamic padding, length-grouped batches."""
     import datasets
 
-    from train.collators import ClassificationCollator
-    from train.config import TrainArgs
     from train.data import tokenize
     from train.encoders import encoder_config_dict, load_init, transfer_encoder
     from train.models import AxisClassifierConfig, MbtiAxisClassifier
-    from train.trainer import pad_multiple, training_arguments
+    from train.phases.args import TrainArgs
+    from train.phases.collators import ClassificationCollator
+    from train.phases.trainer import pad_multiple, training_arguments
 
     init = load_init(model_path, phase=3)
     model = MbtiAxisClassifier(AxisClassifierConfig(encoder=encoder_config_dict(init.encoder)))

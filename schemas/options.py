@@ -83,8 +83,8 @@ def group(cls: type, *, panel: str) -> Any:
 
 
 def _hints(cls: type) -> dict[str, Any]:
-    module = __import__(cls.__module__, fromlist=["_"])
-    return typing.get_type_hints(cls, globalns=vars(module), include_extras=False)
+    # each field's annotation is resolved in the module of the class declaring it (subclasses)
+    return typing.get_type_hints(cls, include_extras=False)
 
 
 def _strip_optional(tp: Any) -> tuple[Any, bool]:

@@ -7,7 +7,7 @@ written, and raises :class:`~schemas.errors.InputError` naming the file, row and
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import datasets
 import numpy as np
@@ -19,10 +19,26 @@ from schemas.manifest import sha256_path
 from schemas.type_mentions import mask_type_mentions
 
 
+class Loaded(NamedTuple):
+    """An input read and validated once (``train all`` hands it to every phase)."""
+
+    dataset: datasets.Dataset
+    name: str
+    provenance: dict[str, Any]
+
+
 def load_data(
-    data: datasets.Dataset | str | Path, kind: str, *, required: tuple[str, ...] = ("text",)
-) -> tuple[datasets.Dataset, str, dict[str, Any]]:
-    """A validated data set of ``kind``, the name used in errors, and its provenance."""
+    data: Loaded | datasets.Dataset | str | Path,
+    kind: str,
+    *,
+    required: tuple[str, ...] = ("text",),
+) -> Loaded:
+    """A validated data set of ``kind``, the name used in errors, and its provenance.
+
+    A :class:`Loaded` is returned as it is: it was validated when it was loaded.
+    """
+    if isinstance(data, Loaded):
+        return data
     if isinstance(data, datasets.Dataset):
         name = f"<{kind} data set>"
         ds, prov = data, {"source": "dataset", "fingerprint": data._fingerprint}
@@ -34,7 +50,13 @@ def load_data(
         raise InputError("is empty (no rows)", file=name)
     validate_rows(ds, kind, file=name)
     prov["rows"] = len(ds)
-    return ds, name, prov
+    return Loaded(ds, name, prov)
+
+
+def input_hashes(loaded: Loaded) -> dict[str, str]:
+    """``{path: sha256}`` of an input read from a path, for the manifest (hashed once)."""
+    prov = loaded.provenance
+    return {prov["source"]: prov["sha256"]} if "sha256" in prov else {}
 
 
 def parse_labels(labels: list[Any], *, file: str, start_row: int = 1) -> list[str]:
@@ -88,7 +110,8 @@ def tokenize(
         enc["length"] = [len(ids) for ids in enc["input_ids"]]
         return enc
 
-    return ds.map(encode, batched=True, desc="tokenising")
+    # in memory: a data set read from disk would get cache files written into its folder
+    return ds.map(encode, batched=True, desc="tokenising", keep_in_memory=True)
 
 
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")

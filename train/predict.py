@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from schemas.errors import InputError
+from schemas.options import option
 
 AXIS_MODEL_TYPE = "mbti_axis_classifier"
 
@@ -123,24 +125,29 @@ def format_table(texts: list[str], preds: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def command(
-    run: Annotated[Path, typer.Argument(help="A train run or phase-3 model directory.")],
-    texts: Annotated[list[str] | None, typer.Argument(help="Texts to classify.")] = None,
-    file: Annotated[
-        Path | None, typer.Option("--file", help="Texts: one per line, or a table (text).")
-    ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or jsonl.")] = "table",
-    batch_size: Annotated[int, typer.Option("--batch-size", help="Batch size.")] = 32,
-) -> None:
+@dataclass
+class PredictOptions:
+    """``train predict``'s options."""
+
+    run: Path = option(argument=True, help="A train run or phase-3 model directory.")
+    texts: list[str] | None = option(None, argument=True, help="Texts to classify.")
+    file: Path | None = option(None, help="Texts: one per line, or a table (text).")
+    fmt: str = option("table", flag="--format", help="table or jsonl.")
+    batch_size: int = option(32, help="Batch size.")
+
+    def __post_init__(self) -> None:
+        if self.fmt not in ("table", "jsonl"):
+            raise InputError(f"unknown --format {self.fmt!r} (table or jsonl)")
+        if bool(self.texts) == (self.file is not None):
+            raise InputError("give either TEXT arguments or --file, not both or neither")
+
+
+def command(opts: PredictOptions) -> None:
     """Per-axis probabilities (of I, N, F, P) and the composed type for each text."""
-    if fmt not in ("table", "jsonl"):
-        raise InputError(f"unknown --format {fmt!r} (table or jsonl)")
-    if bool(texts) == (file is not None):
-        raise InputError("give either TEXT arguments or --file, not both or neither")
-    items = list(texts) if texts else read_texts(file)  # type: ignore[arg-type]
-    predictor = load_predictor(run)
-    preds = predictor.predict(items, batch_size=batch_size)
-    if fmt == "jsonl":
+    items = list(opts.texts) if opts.texts else read_texts(opts.file)  # type: ignore[arg-type]
+    predictor = load_predictor(opts.run)
+    preds = predictor.predict(items, batch_size=opts.batch_size)
+    if opts.fmt == "jsonl":
         for text, p in zip(items, preds, strict=True):
             typer.echo(json.dumps({"text": text, **p}, ensure_ascii=False))
     else:

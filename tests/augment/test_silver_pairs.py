@@ -50,3 +50,15 @@ def test_scores_outside_scale_are_rejected(cli, tmp_path):
     proc = cli("augment", "silver", gold, "--pairs", "--out", out, "--scale", "0,5")
     assert_clean_error(proc, "row 2", "score", "outside")
     assert not out.exists()
+
+
+def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
+    """``augment pairs`` takes the pair options (not the classification ones) and checks
+    them the same way as ``augment silver --pairs``."""
+    rows = [{"id": "a", "sentence1": "x y", "sentence2": "y x", "score": 4.0}]
+    gold = write_jsonl(tmp_path / "gold.jsonl", rows)
+    out = tmp_path / "out"
+    proc = cli("augment", "pairs", gold, "--out", out, "--balance", "flat")
+    assert_clean_error(proc, "--balance", "uniform, gold", "'flat'")
+    assert not out.exists()
+    assert "--pool" not in cli("augment", "pairs", "--help").stdout

@@ -125,7 +125,7 @@ def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     texts, saved like a pretrained encoder (plain ``BertModel`` + tokenizer)."""
     import torch
     from tokenizers import BertWordPieceTokenizer
-    from transformers import BertConfig, BertModel, BertTokenizer
+    from transformers import BertTokenizer
 
     d = tmp_path_factory.mktemp("tiny-bert")
     texts = [r["text"] for r in toy_type_sentences() + toy_posts()] + BASES
@@ -139,21 +139,29 @@ def tiny_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wp.save_model(str(d))
     tokenizer = BertTokenizer(vocab=wp.get_vocab(), do_lower_case=True)
     torch.manual_seed(0)
+    return save_tiny_bert(d, tokenizer, vocab_size=len(tokenizer), max_positions=64)
+
+
+def save_tiny_bert(directory: Path, tokenizer, *, vocab_size: int, max_positions: int) -> Path:
+    """A 2-layer, 32-wide ``BertModel`` (random weights) and ``tokenizer``, saved like a
+    pretrained encoder."""
+    from transformers import BertConfig, BertModel
+
     config = BertConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_size,
         hidden_size=32,
         num_hidden_layers=2,
         num_attention_heads=2,
         intermediate_size=64,
-        max_position_embeddings=64,
+        max_position_embeddings=max_positions,
     )
-    BertModel(config).save_pretrained(d)
-    tokenizer.save_pretrained(d)
-    return d
+    BertModel(config).save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory
 
 
 def tiny_args(**overrides):
-    from train.config import TrainArgs
+    from train.phases.args import TrainArgs
 
     base = dict(
         epochs=1,
@@ -172,8 +180,7 @@ def tiny_args(**overrides):
 
 @pytest.fixture(scope="session")
 def phase1_dir(tiny_encoder: Path, toy_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    from train.config import Phase1Config
-    from train.phase1 import run_phase1
+    from train.phases.phase1 import Phase1Config, run_phase1
 
     out = tmp_path_factory.mktemp("runs") / "phase1"
     return run_phase1(
@@ -188,8 +195,7 @@ def phase1_dir(tiny_encoder: Path, toy_dir: Path, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="session")
 def phase2_dir(phase1_dir, toy_dir: Path, tmp_path_factory: pytest.TempPathFactory):
-    from train.config import Phase2Config
-    from train.phase2 import run_phase2
+    from train.phases.phase2 import Phase2Config, run_phase2
 
     out = tmp_path_factory.mktemp("runs") / "phase2"
     return run_phase2(
@@ -213,8 +219,7 @@ def toy_splits(toy_dir: Path):
 
 @pytest.fixture(scope="session")
 def phase3_dir(phase2_dir, toy_splits, tmp_path_factory: pytest.TempPathFactory):
-    from train.config import Phase3Config
-    from train.phase3 import run_phase3
+    from train.phases.phase3 import Phase3Config, run_phase3
 
     out = tmp_path_factory.mktemp("runs") / "phase3"
     return run_phase3(

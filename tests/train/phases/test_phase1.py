@@ -8,9 +8,8 @@ import pytest
 
 from tests.support.cli import assert_clean_error
 from tests.train.conftest import tiny_args, toy_type_sentences, write_jsonl
-from train.config import Phase1Config
 from train.models import TypeSentenceClassifier
-from train.phase1 import run_phase1
+from train.phases.phase1 import Phase1Config, run_phase1
 
 
 def test_phase1_writes_a_loadable_model_with_lineage(phase1_dir, tiny_encoder, toy_dir):

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from schemas.io import write_json
-from train import plots
-from train.results import (
+from train.study import plots
+from train.study.results import (
     ARM_TITLES,
     COMPARED_ARMS,
     MEAN_ROW,
@@ -24,7 +24,7 @@ from train.results import (
     select,
     summary_tables,
 )
-from train.stats import MIN_SEEDS_TO_CONCLUDE, summarize
+from train.study.stats import MIN_SEEDS_TO_CONCLUDE, summarize
 
 METRIC_TITLES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "auc": "AUC"}
 FIGURES = {

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from schemas.labels import MBTI_AXES  # noqa: E402
-from train.results import (  # noqa: E402
+from train.study.results import (  # noqa: E402
     ARM_TITLES,
     COMPARED_ARMS,
     MEAN_ROW,

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from schemas.labels import AXIS_NAMES
-from train.report import FIGURES, comparison_rows, conclusion, print_comparison, write_report
-from train.results import Run, metric_value, summary_tables
+from train.study.report import FIGURES, comparison_rows, conclusion, print_comparison, write_report
+from train.study.results import Run, metric_value, summary_tables
 
 
 def _metrics(rng: random.Random, level: float, n: int = 40):

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from train.stats import MIN_SEEDS_TO_CONCLUDE, paired_difference, summarize
+from train.study.stats import MIN_SEEDS_TO_CONCLUDE, paired_difference, summarize
 
 
 def test_summarize_uses_sample_sd_and_skips_nan() -> None:

@@ -14,8 +14,9 @@ from typing import Any
 import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
-from schemas.io import atomic_output_dir, write_json
-from train.config import TrainArgs
+from schemas.io import publish
+from train.phases.args import TrainArgs
+from train.phases.result import PhaseResult
 
 
 def checkpoint_dir(out: str | Path) -> Path:
@@ -139,14 +140,13 @@ def write_phase_dir(
     manifest: dict[str, Any],
     overwrite: bool,
 ) -> Path:
-    """Atomically write the model, tokenizer, ``metrics.json``, ``log_history.json`` and
+    """Publish the model, tokenizer, ``metrics.json``, ``log_history.json`` and
     ``manifest.json``; remove the checkpoints afterwards."""
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        write_json(tmp / "metrics.json", metrics)
-        write_json(tmp / "log_history.json", log_history)
-        write_json(tmp / "manifest.json", manifest)
+    with publish(out, manifest=manifest, overwrite=overwrite) as output:
+        model.save_pretrained(output.dir)
+        tokenizer.save_pretrained(output.dir)
+        output.json("metrics.json", metrics)
+        output.json("log_history.json", log_history)
     shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
     return Path(out)
 
@@ -159,11 +159,9 @@ def finish_phase(
     manifest: Any,
     args: TrainArgs,
     **result: Any,
-) -> Any:
+) -> PhaseResult:
     """Write the phase directory (model, tokenizer, metrics, log, manifest) and return the
-    :class:`~train.config.PhaseResult`."""
-    from train.config import PhaseResult
-
+    :class:`PhaseResult`."""
     log_history = list(trainer.state.log_history)
     model_dir = write_phase_dir(
         out,

@@ -13,7 +13,8 @@ from schemas.errors import InputError
 from schemas.io import save_dataset, to_dataset
 from schemas.labels import MBTI
 from tests.support.cli import assert_clean_error
-from train.experiment import parse_fractions
+from tests.train.conftest import save_tiny_bert
+from train.study.config import parse_fractions
 
 WORDS = ["blue", "music", "coffee", "books", "rain", "friends", "ideas", "plans", "home", "work"]
 
@@ -21,21 +22,11 @@ WORDS = ["blue", "music", "coffee", "books", "rain", "friends", "ideas", "plans"
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory: pytest.TempPathFactory, minilm_path: str) -> Path:
     """A 2-layer, 32-wide BERT with the MiniLM tokenizer (random weights, saved locally)."""
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers import AutoTokenizer
 
     path = tmp_path_factory.mktemp("tiny-bert")
     tokenizer = AutoTokenizer.from_pretrained(minilm_path)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return save_tiny_bert(path, tokenizer, vocab_size=tokenizer.vocab_size, max_positions=128)
 
 
 @pytest.fixture(scope="module")

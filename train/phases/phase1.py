@@ -1,34 +1,75 @@
-"""Phase 1: classify type-article sentences (four axes, or the 16 types) with the study's head."""
+"""``train phase1``: classify type-article sentences (four axes, or the 16 types) with the
+study's head."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
+import datasets
 import typer
 
-from train.config import Phase1Config, PhaseResult, TrainArgs
-from train.options import with_train_options
+from schemas.errors import InputError
+from schemas.options import group, option
+from train.data import Loaded
+from train.phases.args import TrainArgs
+from train.phases.result import PhaseResult
+
+DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+@dataclass(kw_only=True)
+class Phase1Config:
+    """Phase 1: classify type-article sentences (``type_sentences`` schema)."""
+
+    data: Path | None = option(None, argument=True, help="Type sentences (phase-1 data set).")
+    dataset: datasets.Dataset | Loaded | None = option(
+        None, cli=False, help="The rows in memory instead of reading data (Python API)."
+    )
+    out: Path = option(help="Output model directory.")
+    model: str | None = option(
+        DEFAULT_MODEL, help="Encoder name or path (default: bundled MiniLM)."
+    )
+    target: str = option("axes", help="axes (4 sigmoid outputs) or type (16-way softmax).")
+    mask_types: bool = option(True, help="Mask type mentions first.")
+    dev_fraction: float = option(0.1, cli=False, help="Share of sentences held out for dev.")
+    args: TrainArgs = group(TrainArgs, panel="Training")
+
+    def __post_init__(self) -> None:
+        if self.data is None and self.dataset is None:
+            raise InputError("missing argument DATA (the type sentences)")
+        if self.target not in ("axes", "type"):
+            raise InputError(f"unknown target {self.target!r} (axes or type)", field="--target")
 
 
 def run_phase1(cfg: Phase1Config) -> PhaseResult:
     """Train phase 1 and write its model directory to ``cfg.out``."""
     import numpy as np
 
-    from schemas.errors import InputError
     from schemas.io import check_output_dir
     from schemas.labels import MBTI
     from schemas.manifest import Manifest
-    from train.data import axis_bits, check_both_classes, load_data, mask_types, parse_labels
+    from train.data import (
+        axis_bits,
+        check_both_classes,
+        input_hashes,
+        load_data,
+        mask_types,
+        parse_labels,
+    )
     from train.data import tokenize as tokenize_ds
     from train.splits import assign_splits
 
     args = cfg.args
     check_output_dir(cfg.out, overwrite=args.overwrite)
-    if cfg.target not in ("axes", "type"):
-        raise InputError(f"unknown target {cfg.target!r} (axes or type)", field="--target")
-    manifest = Manifest("train phase1", inputs=_paths(cfg.data), seed=args.seed)
-    ds, name, prov = load_data(cfg.data, "type_sentences", required=("text", "label"))
+    loaded = load_data(
+        cfg.dataset if cfg.dataset is not None else cfg.data,
+        "type_sentences",
+        required=("text", "label"),
+    )
+    manifest = Manifest("train phase1", seed=args.seed).add(inputs=input_hashes(loaded))
+    ds, name, prov = loaded
     labels = parse_labels(ds["label"], file=name)
     bits = axis_bits(labels)
     if cfg.target == "axes":
@@ -36,11 +77,11 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     elif len(set(labels)) < 2:
         raise InputError("needs at least two types to classify", file=name, field="label")
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
-    from train.collators import ClassificationCollator
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
     from train.metrics import predict_bits
     from train.models import TypeSentenceClassifier, TypeSentenceConfig
-    from train.trainer import finish_phase, fit, pad_multiple
+    from train.phases.collators import ClassificationCollator
+    from train.phases.trainer import finish_phase, fit, pad_multiple
 
     init = load_init(cfg.model, phase=1, flag="--model")
 
@@ -103,35 +144,7 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     return finish_phase(cfg.out, trainer, init.tokenizer, metrics, manifest, args)
 
 
-def _paths(data: Any) -> list[Any]:
-    return [data] if isinstance(data, (str, Path)) else []
-
-
-@with_train_options
-def command(
-    type_sentences: Annotated[Path, typer.Argument(help="Type sentences (phase-1 data set).")],
-    out: Annotated[Path, typer.Option("--out", help="Output model directory.")],
-    model: Annotated[
-        str, typer.Option("--model", help="Encoder name or path (default: bundled MiniLM).")
-    ] = "bundled:all-MiniLM-L6-v2",
-    target: Annotated[
-        str, typer.Option("--target", help="axes (4 sigmoid outputs) or type (16-way softmax).")
-    ] = "axes",
-    mask_types: Annotated[
-        bool, typer.Option("--mask-types/--no-mask-types", help="Mask type mentions first.")
-    ] = True,
-    *,
-    args: TrainArgs,
-) -> None:
+def command(cfg: Phase1Config) -> None:
     """Phase 1: classify type-article sentences with the study's head."""
-    result = run_phase1(
-        Phase1Config(
-            data=type_sentences,
-            out=out,
-            model=model,
-            target=target,  # type: ignore[arg-type]
-            mask_types=mask_types,
-            args=args,
-        )
-    )
+    result = run_phase1(cfg)
     typer.echo(f"phase 1: dev {result.metrics['dev']} -> {result.model_dir}")

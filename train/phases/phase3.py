@@ -1,23 +1,79 @@
-"""Phase 3: fine-tune four MBTI axis heads on posts; thresholds, per-axis metrics, baselines."""
+"""``train phase3``: fine-tune four MBTI axis heads on posts; thresholds, per-axis metrics,
+baselines."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
+import datasets
 import typer
 
-from train.config import Phase3Config, PhaseResult, TrainArgs
-from train.options import with_train_options
+from schemas.errors import InputError
+from schemas.options import group, option
+from train.data import Loaded
+from train.phases.args import TrainArgs
+from train.phases.result import PhaseResult
+
+DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
-def _prepare_split(ds: Any, name: str, cfg: Phase3Config) -> tuple[Any, Any, int]:
-    """Validated split -> (data set with ``labels``/``sample_weight``, bits, n_masked)."""
+@dataclass(kw_only=True)
+class Phase3Config:
+    """Phase 3: fine-tune four MBTI axis heads on posts (``posts`` schema).
+
+    The command line gives ``posts``, split here by author (``--dev``/``--test``); the Python
+    API (``train all``) may give the splits instead (``train``/``dev``/``test``, with
+    ``source``: the validated posts they were cut from). ``init`` is a phase-1/phase-2 output
+    dir, or a plain model name/path (plain fine-tuning).
+    """
+
+    posts: Path | None = option(
+        None, argument=True, help="Posts (gold, optionally with silver rows)."
+    )
+    out: Path = option(help="Output model directory.")
+    init: str | None = option(
+        DEFAULT_MODEL, help="Phase-1/phase-2 output dir, or an encoder (plain fine-tuning)."
+    )
+    silver_weight: float = option(1.0, help="Loss weight of silver rows.")
+    thresholds: str = option("static", help="static (0.5) or dynamic (tuned per axis on dev).")
+    class_weights: bool = option(True, help="pos_weight per axis.")
+    mask_types: bool = option(True, help="Mask type mentions first.")
+    dev_fraction: float = option(0.1, flag="--dev", help="Dev fraction (split by author).")
+    test_fraction: float = option(0.2, flag="--test", help="Test fraction (split by author).")
+    train: datasets.Dataset | None = option(
+        None, cli=False, help="Training posts, already split (instead of posts)."
+    )
+    dev: datasets.Dataset | None = option(None, cli=False, help="Dev posts, already split.")
+    test: datasets.Dataset | None = option(
+        None, cli=False, help="Test posts (None: evaluate on dev)."
+    )
+    source: Loaded | None = option(
+        None, cli=False, help="The validated posts the splits were cut from (names, manifest)."
+    )
+    args: TrainArgs = group(TrainArgs, panel="Training")
+
+    def __post_init__(self) -> None:
+        if self.posts is None and self.train is None:
+            raise InputError("missing argument POSTS")
+        if self.thresholds not in ("static", "dynamic"):
+            raise InputError(f"unknown thresholds {self.thresholds!r} (static or dynamic)")
+        if self.silver_weight < 0:
+            raise InputError(f"--silver-weight must be >= 0, got {self.silver_weight}")
+
+
+def _prepare_split(
+    ds: datasets.Dataset, name: str, cfg: Phase3Config, *, validated: bool
+) -> tuple[Any, Any, int]:
+    """Split -> (data set with ``labels``/``sample_weight``, bits, n_masked); rows not cut
+    from validated posts are validated first."""
     import numpy as np
 
     from train.data import axis_bits, load_data, mask_types, parse_labels
 
-    ds, _, _ = load_data(ds, "posts", required=("text", "label"))
+    if not validated:
+        load_data(ds, "posts", required=("text", "label"))
     bits = axis_bits(parse_labels(ds["label"], file=name))
     n_masked = 0
     if cfg.mask_types:
@@ -30,6 +86,21 @@ def _prepare_split(ds: Any, name: str, cfg: Phase3Config) -> tuple[Any, Any, int
     return ds, bits, n_masked
 
 
+def _splits(cfg: Phase3Config) -> tuple[dict[str, Any], Loaded | None]:
+    """The train/dev/test posts and the posts they came from (read and split for the CLI)."""
+    from train.data import load_data, parse_labels
+    from train.splits import split_posts
+
+    if cfg.train is not None:
+        return {"train": cfg.train, "dev": cfg.dev, "test": cfg.test}, cfg.source
+    source = load_data(cfg.posts, "posts", required=("text", "label"))
+    parse_labels(source.dataset["label"], file=source.name)
+    splits = split_posts(
+        source.dataset, dev=cfg.dev_fraction, test=cfg.test_fraction, seed=cfg.args.seed
+    )
+    return splits, source
+
+
 def class_pos_weight(bits: Any) -> list[float]:
     """Per-axis ``pos_weight`` = negatives / positives in the training labels."""
     pos = bits.sum(axis=0).astype(float)
@@ -37,38 +108,41 @@ def class_pos_weight(bits: Any) -> list[float]:
 
 
 def run_phase3(cfg: Phase3Config) -> PhaseResult:
-    """Train phase 3 on ``cfg.train``, select on ``cfg.dev``, evaluate on ``cfg.test``."""
+    """Train phase 3 on the training posts, select on dev, evaluate on test."""
     import numpy as np
 
-    from schemas.errors import InputError
     from schemas.io import check_output_dir
     from schemas.labels import AXIS_NAMES
     from schemas.manifest import Manifest
-    from train.data import check_both_classes, load_data
+    from train.data import check_both_classes, input_hashes
     from train.data import tokenize as tokenize_ds
 
     args = cfg.args
     check_output_dir(cfg.out, overwrite=args.overwrite)
-    if cfg.thresholds not in ("static", "dynamic"):
-        raise InputError(f"unknown thresholds {cfg.thresholds!r} (static or dynamic)")
-    if cfg.silver_weight < 0:
-        raise InputError(f"--silver-weight must be >= 0, got {cfg.silver_weight}")
-    source = cfg.data_source or "<posts>"
-    manifest = Manifest("train phase3", inputs=[source] if cfg.data_source else [], seed=args.seed)
-    _, _, prov = load_data(cfg.train, "posts", required=("text", "label"))
-    prov["source"] = source
-    train_ds, train_bits, n_masked = _prepare_split(cfg.train, f"{source} (train)", cfg)
+    splits, posts = _splits(cfg)
+    train, validated = splits["train"], posts is not None
+    source = posts.name if posts is not None else "<posts>"
+    manifest = Manifest("train phase3", seed=args.seed)
+    manifest.add(inputs=input_hashes(posts) if posts is not None else {})
+    prov = {"source": source, "fingerprint": train._fingerprint, "rows": len(train)}
+    train_ds, train_bits, n_masked = _prepare_split(
+        train, f"{source} (train)", cfg, validated=validated
+    )
     check_both_classes(train_bits, file=source)
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
-    from train.collators import ClassificationCollator
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
     from train.metrics import axis_metrics, majority_baseline, tune_thresholds
     from train.models import AxisClassifierConfig, MbtiAxisClassifier
-    from train.trainer import finish_phase, fit, pad_multiple
+    from train.phases.collators import ClassificationCollator
+    from train.phases.trainer import finish_phase, fit, pad_multiple
 
-    dev_ds, dev_bits, m_dev = _prepare_split(cfg.dev, f"{source} (dev)", cfg)
-    if cfg.test is not None:
-        test_ds, test_bits, m_test = _prepare_split(cfg.test, f"{source} (test)", cfg)
+    dev_ds, dev_bits, m_dev = _prepare_split(
+        splits["dev"], f"{source} (dev)", cfg, validated=validated
+    )
+    if splits["test"] is not None:
+        test_ds, test_bits, m_test = _prepare_split(
+            splits["test"], f"{source} (test)", cfg, validated=validated
+        )
     else:
         test_ds, test_bits, m_test = dev_ds, dev_bits, 0
     if cfg.thresholds == "dynamic" and len(dev_ds) == 0:
@@ -127,12 +201,12 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
             metrics[axis]["majority_macro_f1"] = majority[axis]["macro_f1"]
     metrics.update(
         majority_mean_axis_accuracy=majority.get("mean_axis_accuracy"),
-        evaluated_on="test" if cfg.test is not None else "dev",
+        evaluated_on="test" if splits["test"] is not None else "dev",
         thresholds_mode=cfg.thresholds,
         n_train=len(train_ds),
         n_dev=len(dev_ds),
-        n_test=len(test_ds) if cfg.test is not None else 0,
-        n_silver=_count_silver(cfg.train),
+        n_test=len(test_ds) if splits["test"] is not None else 0,
+        n_silver=_count_silver(train),
         n_masked=n_masked + m_dev + m_test,
         pos_weight=config.pos_weight,
     )
@@ -143,8 +217,8 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
         metrics,
         manifest,
         args,
-        test_probs=test_probs if cfg.test is not None else None,
-        test_labels=test_bits if cfg.test is not None else None,
+        test_probs=test_probs if splits["test"] is not None else None,
+        test_labels=test_bits if splits["test"] is not None else None,
     )
 
 
@@ -152,57 +226,9 @@ def _count_silver(ds: Any) -> int:
     return int(sum(ds["is_silver"])) if "is_silver" in ds.column_names else 0
 
 
-@with_train_options
-def command(
-    posts: Annotated[Path, typer.Argument(help="Posts (gold, optionally with silver rows).")],
-    out: Annotated[Path, typer.Option("--out", help="Output model directory.")],
-    init: Annotated[
-        str,
-        typer.Option(
-            "--init", help="Phase-1/phase-2 output dir, or an encoder (plain fine-tuning)."
-        ),
-    ] = "bundled:all-MiniLM-L6-v2",
-    silver_weight: Annotated[
-        float, typer.Option("--silver-weight", help="Loss weight of silver rows.")
-    ] = 1.0,
-    thresholds: Annotated[
-        str, typer.Option("--thresholds", help="static (0.5) or dynamic (tuned per axis on dev).")
-    ] = "static",
-    class_weights: Annotated[
-        bool, typer.Option("--class-weights/--no-class-weights", help="pos_weight per axis.")
-    ] = True,
-    mask_types: Annotated[
-        bool, typer.Option("--mask-types/--no-mask-types", help="Mask type mentions first.")
-    ] = True,
-    dev: Annotated[float, typer.Option("--dev", help="Dev fraction (split by author).")] = 0.1,
-    test: Annotated[float, typer.Option("--test", help="Test fraction (split by author).")] = 0.2,
-    *,
-    args: TrainArgs,
-) -> None:
+def command(cfg: Phase3Config) -> None:
     """Phase 3: fine-tune four axis heads on posts (split by author when there is one)."""
-    from schemas.io import check_output_dir
-    from train.data import load_data, parse_labels
-    from train.splits import split_posts
-
-    check_output_dir(out, overwrite=args.overwrite)
-    ds, name, _ = load_data(posts, "posts", required=("text", "label"))
-    parse_labels(ds["label"], file=name)
-    splits = split_posts(ds, dev=dev, test=test, seed=args.seed)
-    result = run_phase3(
-        Phase3Config(
-            train=splits["train"],
-            dev=splits["dev"],
-            test=splits["test"],
-            init=init,
-            out=out,
-            silver_weight=silver_weight,
-            class_weights=class_weights,
-            thresholds=thresholds,  # type: ignore[arg-type]
-            mask_types=mask_types,
-            data_source=str(posts),
-            args=args,
-        )
-    )
+    result = run_phase3(cfg)
     typer.echo(format_axis_table(result.metrics))
     typer.echo(f"-> {result.model_dir}")
 

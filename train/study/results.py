@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from schemas.labels import AXIS_NAMES
-from train.stats import PairedDifference, Summary, paired_difference, summarize
+from train.study.stats import PairedDifference, Summary, paired_difference, summarize
 
 PRETRAINING_ARMS = ("phase1", "phase2")
 COMPARED_ARMS = ("tfidf", "plain", "mlm")

@@ -15,92 +15,53 @@ fractions below 1 are not kept (only their records).
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import datasets
+import typer
 from tqdm.auto import tqdm
 
 from schemas.errors import InputError
-from schemas.io import check_output_dir, write_json
+from schemas.io import publish, write_json
 from schemas.manifest import Manifest
 from schemas.models import resolve_model
-from train.config import TrainArgs
-from train.results import Run
+from train.data import Loaded
+from train.phases.args import TrainArgs
+from train.study.config import StudyConfig
+from train.study.results import Run
 
 
 @dataclass
-class StudyConfig:
-    """What ``train all`` runs; ``args.seed`` is the first seed, the others follow it."""
+class StudyData:
+    """The three inputs, each read and validated once, and per seed the split of the posts
+    and per fraction the training subset."""
 
-    type_sentences: Path
-    masked: Path
-    posts: Path
-    out: Path
-    model: str | None = None
-    seeds: int = 3
-    fractions: tuple[float, ...] = (1.0,)
-    dev: float = 0.1
-    test: float = 0.2
-    thresholds: Literal["static", "dynamic"] = "static"
-    silver_weight: float = 1.0
-    mlm_mix: float = 0.0
-    mask_types: bool = True
-    args: TrainArgs = field(default_factory=TrainArgs)
-
-    @property
-    def seed_list(self) -> list[int]:
-        return [self.args.seed + i for i in range(self.seeds)]
-
-
-def parse_fractions(text: str) -> tuple[float, ...]:
-    """``"0.05,0.25,1.0"`` -> sorted unique fractions, each in (0, 1]."""
-    values = []
-    for part in text.split(","):
-        try:
-            value = float(part)
-        except ValueError:
-            raise InputError(f"{part.strip()!r} is not a number", field="--fractions") from None
-        if not 0 < value <= 1 or math.isnan(value):
-            raise InputError(f"{value:g} is outside (0, 1]", field="--fractions")
-        values.append(value)
-    return tuple(sorted(set(values)))
-
-
-def staging_dir(out: Path) -> Path:
-    return out.parent / f".{out.name}.partial"
-
-
-@dataclass
-class PreparedPosts:
-    """The posts, and per seed the split and per fraction the training subset."""
-
-    posts: datasets.Dataset
+    type_sentences: Loaded
+    masked: Loaded
+    posts: Loaded
     splits: dict[int, dict[str, datasets.Dataset]]
     train_subsets: dict[tuple[int, float], datasets.Dataset]
 
 
-def prepare(cfg: StudyConfig) -> PreparedPosts:
+def prepare(cfg: StudyConfig) -> StudyData:
     """Check every input and make every split before anything is written (bad input -> error)."""
+    from schemas.io import check_output_dir
     from train.data import axis_bits, check_both_classes, load_data, parse_labels
     from train.encoders import read_model_type
     from train.splits import assign_splits, split_posts
 
-    if cfg.seeds < 1:
-        raise InputError("must be at least 1", field="--seeds")
-    if not cfg.fractions:
-        raise InputError("no fractions given", field="--fractions")
     check_output_dir(cfg.out, overwrite=cfg.args.overwrite)
     read_model_type(resolve_model(cfg.model), flag="--model")
-    load_data(cfg.type_sentences, "type_sentences", required=("text", "label"))
-    load_data(cfg.masked, "masked", required=("text", "label", "candidates"))
-    posts, name, _ = load_data(cfg.posts, "posts", required=("text", "label"))
+    type_sentences = load_data(cfg.type_sentences, "type_sentences", required=("text", "label"))
+    masked = load_data(cfg.masked, "masked", required=("text", "label", "candidates"))
+    loaded = load_data(cfg.posts, "posts", required=("text", "label"))
+    posts, name = loaded.dataset, loaded.name
     parse_labels(posts["label"], file=name)
     splits, subsets = {}, {}
     for seed in cfg.seed_list:
@@ -114,7 +75,7 @@ def prepare(cfg: StudyConfig) -> PreparedPosts:
                 )
         splits[seed] = split
         train = split["train"]
-        for fraction in cfg.fractions:
+        for fraction in cfg.fraction_list:
             subset = train
             if fraction < 1:
                 groups = [a or f"row:{i}" for i, a in enumerate(_authors(train))]
@@ -133,7 +94,7 @@ def prepare(cfg: StudyConfig) -> PreparedPosts:
                 f"({len(subset)} posts)",
             )
             subsets[(seed, fraction)] = subset
-    return PreparedPosts(posts, splits, subsets)
+    return StudyData(type_sentences, masked, loaded, splits, subsets)
 
 
 def _authors(ds: datasets.Dataset) -> list[str | None]:
@@ -141,54 +102,63 @@ def _authors(ds: datasets.Dataset) -> list[str | None]:
 
 
 def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
-    """Run the whole study and write the report; returns ``out`` and the runs."""
-    from train import report
+    """Run the whole study in ``.<out>.partial`` and publish it with its report; returns
+    ``out`` and the runs."""
+    from train.data import input_hashes
+    from train.study import report
 
-    prepared = prepare(cfg)
-    stage = staging_dir(cfg.out)
-    created = not stage.exists() or not cfg.args.resume
-    if stage.exists() and not cfg.args.resume:
-        shutil.rmtree(stage)
-    stage.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest(
-        "train all", inputs=[cfg.type_sentences, cfg.masked, cfg.posts], seed=cfg.args.seed
+    data = prepare(cfg)
+    manifest = Manifest("train all", seed=cfg.args.seed)
+    manifest.add(
+        inputs={
+            **input_hashes(data.type_sentences),
+            **input_hashes(data.masked),
+            **input_hashes(data.posts),
+        }
     )
-    try:
-        runs = _run_all(cfg, prepared, stage)
-        setup = describe(cfg, prepared, runs)
-        report.write_report(runs, stage, setup)
-        write_json(stage / "manifest.json", manifest.finish(counts={"runs": len(runs)}))
-    except InputError:
-        if created:
-            shutil.rmtree(stage, ignore_errors=True)
-        raise
-    _publish(stage, cfg.out)
+    with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
+        runs = _run_all(cfg, data, output.dir)
+        report.write_report(runs, output.dir, describe(cfg, data, runs))
+        output.json("manifest.json", manifest.finish(counts={"runs": len(runs)}))
     return cfg.out, runs
 
 
-def _run_all(cfg: StudyConfig, prepared: PreparedPosts, stage: Path) -> list[Run]:
-    fractions = sorted(cfg.fractions, reverse=True)
+def command(cfg: StudyConfig) -> None:
+    """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF, over seeds, with a report.
+
+    Works in .<out>.partial beside --out (--resume continues there) and renames it to --out
+    when the report is written.
+    """
+    from train.study.report import print_comparison
+
+    result_dir, runs = run_study(cfg)
+    print_comparison(runs)
+    typer.echo(f"report: {result_dir / 'report.md'}")
+
+
+def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
+    fractions = sorted(cfg.fraction_list, reverse=True)
     runs: list[Run] = []
     with tqdm(total=cfg.seeds * (2 + 3 * len(fractions)), desc="train all", unit="run") as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
-            phase1 = _cached(stage, seed_dir / "phase1", bar, partial(_phase1, cfg, seed))
+            phase1 = _cached(stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed))
             phase2 = _cached(
                 stage,
                 seed_dir / "phase2",
                 bar,
-                partial(_phase2, cfg, seed, stage / str(phase1.model_dir)),
+                partial(_phase2, cfg, data, seed, stage / str(phase1.model_dir)),
             )
             runs += [phase1, phase2]
-            split = prepared.splits[seed]
+            split = data.splits[seed]
             for fraction in fractions:
-                train = prepared.train_subsets[(seed, fraction)]
+                train = data.train_subsets[(seed, fraction)]
                 base = seed_dir / f"fraction{fraction:g}"
                 for arm, init in (
                     ("mlm", str(stage / str(phase2.model_dir))),
                     ("plain", cfg.model),
                 ):
-                    make = partial(_phase3, cfg, seed, fraction, arm, init, train, split)
+                    make = partial(_phase3, cfg, data, seed, fraction, arm, init, train, split)
                     runs.append(_cached(stage, base / arm, bar, make))
                 make = partial(_tfidf, cfg, seed, fraction, train, split)
                 runs.append(_cached(stage, base / "tfidf", bar, make))
@@ -218,13 +188,16 @@ def _args(cfg: StudyConfig, seed: int) -> TrainArgs:
     return replace(cfg.args, seed=seed, overwrite=True)
 
 
-def _phase1(cfg: StudyConfig, seed: int, out: Path) -> Run:
-    from train.config import Phase1Config
-    from train.phase1 import run_phase1
+def _phase1(cfg: StudyConfig, data: StudyData, seed: int, out: Path) -> Run:
+    from train.phases.phase1 import Phase1Config, run_phase1
 
     res = run_phase1(
         Phase1Config(
-            cfg.type_sentences, out, cfg.model, mask_types=cfg.mask_types, args=_args(cfg, seed)
+            dataset=data.type_sentences,
+            out=out,
+            model=cfg.model,
+            mask_types=cfg.mask_types,
+            args=_args(cfg, seed),
         )
     )
     return Run(
@@ -239,12 +212,17 @@ def _phase1(cfg: StudyConfig, seed: int, out: Path) -> Run:
     )
 
 
-def _phase2(cfg: StudyConfig, seed: int, init: Path, out: Path) -> Run:
-    from train.config import Phase2Config
-    from train.phase2 import run_phase2
+def _phase2(cfg: StudyConfig, data: StudyData, seed: int, init: Path, out: Path) -> Run:
+    from train.phases.phase2 import Phase2Config, run_phase2
 
     res = run_phase2(
-        Phase2Config(cfg.masked, init, out, mlm_mix=cfg.mlm_mix, args=_args(cfg, seed))
+        Phase2Config(
+            dataset=data.masked,
+            init=str(init),
+            out=out,
+            mlm_mix=cfg.mlm_mix,
+            args=_args(cfg, seed),
+        )
     )
     return Run(
         seed,
@@ -260,6 +238,7 @@ def _phase2(cfg: StudyConfig, seed: int, init: Path, out: Path) -> Run:
 
 def _phase3(
     cfg: StudyConfig,
+    data: StudyData,
     seed: int,
     fraction: float,
     arm: str,
@@ -268,20 +247,19 @@ def _phase3(
     split: dict[str, datasets.Dataset],
     out: Path,
 ) -> Run:
-    from train.config import Phase3Config
-    from train.phase3 import run_phase3
+    from train.phases.phase3 import Phase3Config, run_phase3
 
     res = run_phase3(
         Phase3Config(
             train=train,
             dev=split["dev"],
             test=split["test"],
+            source=data.posts,
             init=init,
             out=out,
             silver_weight=cfg.silver_weight,
             thresholds=cfg.thresholds,
             mask_types=cfg.mask_types,
-            data_source=str(cfg.posts),
             args=_args(cfg, seed),
         )
     )
@@ -312,7 +290,7 @@ def _tfidf(
     out: Path,
 ) -> Run:
     """The baseline writes no model; ``out`` only names its record."""
-    from train.baselines import tfidf_logreg
+    from train.study.baselines import tfidf_logreg
 
     res = tfidf_logreg(
         train,
@@ -340,17 +318,18 @@ def _tolist(array: Any) -> list | None:
     return None if array is None else array.tolist()
 
 
-def describe(cfg: StudyConfig, prepared: PreparedPosts, runs: Sequence[Run]) -> dict[str, Any]:
+def describe(cfg: StudyConfig, data: StudyData, runs: Sequence[Run]) -> dict[str, Any]:
     """The report's setup section."""
-    first = prepared.splits[cfg.seed_list[0]]
+    posts = data.posts.dataset
+    first = data.splits[cfg.seed_list[0]]
     args = cfg.args
     return {
         "model": cfg.model or "bundled:all-MiniLM-L6-v2",
         "seeds": ", ".join(map(str, cfg.seed_list)),
-        "fractions of training posts": ", ".join(f"{f:g}" for f in cfg.fractions),
-        "posts": f"{cfg.posts} ({len(prepared.posts)} rows)",
+        "fractions of training posts": ", ".join(f"{f:g}" for f in cfg.fraction_list),
+        "posts": f"{cfg.posts} ({len(posts)} rows)",
         "split (first seed)": ", ".join(f"{k} {len(v)}" for k, v in first.items())
-        + (" (by author)" if any(_authors(prepared.posts)) else " (by row: no author column)"),
+        + (" (by author)" if any(_authors(posts)) else " (by row: no author column)"),
         "type sentences / masked": f"{cfg.type_sentences} / {cfg.masked}",
         "training": f"epochs {args.epochs:g}, max_steps {args.max_steps}, batch {args.batch_size}, "
         f"lr {args.lr:g}, max_length {args.max_length}, group_by_length {args.group_by_length}",
@@ -358,15 +337,3 @@ def describe(cfg: StudyConfig, prepared: PreparedPosts, runs: Sequence[Run]) -> 
         "type mentions masked": "yes" if cfg.mask_types else "no (--no-mask-types)",
         "minutes of training": f"{sum(r.seconds for r in runs) / 60:.1f}",
     }
-
-
-def _publish(stage: Path, out: Path) -> None:
-    """Rename the finished staging directory to ``out`` (replacing an old one last)."""
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        out.rename(old)
-    stage.rename(out)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -1,17 +1,48 @@
-"""Phase 2: type-conditioned MLM on masked sentences, against the candidates' soft targets."""
+"""``train phase2``: type-conditioned MLM on masked sentences, against the candidates' soft
+targets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
+import datasets
 import typer
 
-from train.config import Phase2Config, PhaseResult, TrainArgs
-from train.options import with_train_options
+from schemas.errors import InputError
+from schemas.options import group, option
+from train.data import Loaded
+from train.phases.args import TrainArgs
+from train.phases.result import PhaseResult
 
 HEAD_PRETRAINED = "pretrained"
 HEAD_NEW = "new (decoder tied to the input embeddings)"
+
+
+@dataclass(kw_only=True)
+class Phase2Config:
+    """Phase 2: type-conditioned MLM on masked sentences (``masked`` schema).
+
+    ``init`` is a phase-1 output dir or a plain model name/path; ``mlm_mix`` > 0 adds
+    ordinary random-masking MLM on the same texts with that weight.
+    """
+
+    data: Path | None = option(None, argument=True, help="Masked sentences (phase-2 data set).")
+    dataset: datasets.Dataset | Loaded | None = option(
+        None, cli=False, help="The rows in memory instead of reading data (Python API)."
+    )
+    init: str = option(help="Phase-1 output dir (or an encoder name/path).")
+    out: Path = option(help="Output model directory.")
+    mlm_mix: float = option(0.0, help="Weight of ordinary 15 % random-masking MLM (0: off).")
+    dev_fraction: float = option(0.1, cli=False, help="Share of base sentences held out for dev.")
+    args: TrainArgs = group(TrainArgs, panel="Training")
+
+    def __post_init__(self) -> None:
+        if self.data is None and self.dataset is None:
+            raise InputError("missing argument DATA (the masked sentences)")
+        if self.mlm_mix < 0:
+            raise InputError(f"--mlm-mix must be >= 0, got {self.mlm_mix}", field="--mlm-mix")
 
 
 def build_rows(ds: Any, tokenizer: Any, max_length: int, *, file: str) -> tuple[list, Any]:
@@ -20,7 +51,7 @@ def build_rows(ds: Any, tokenizer: Any, max_length: int, *, file: str) -> tuple[
     from schemas.labels import MBTI
     from schemas.records import MASK
     from train.data import MODEL_INPUTS, parse_labels
-    from train.soft_targets import CandidateMapper, SoftTargetStats, mask_text, soft_target
+    from train.phases.soft_targets import CandidateMapper, SoftTargetStats, mask_text, soft_target
 
     labels = parse_labels(ds["label"], file=file)
     mapper, stats = CandidateMapper(tokenizer), SoftTargetStats()
@@ -86,27 +117,26 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
 
 def run_phase2(cfg: Phase2Config) -> PhaseResult:
     """Train phase 2 and write its model directory to ``cfg.out``."""
-    import datasets
-
-    from schemas.errors import InputError
     from schemas.io import check_output_dir
     from schemas.labels import MBTI
     from schemas.manifest import Manifest
-    from train.data import load_data
+    from train.data import input_hashes, load_data
     from train.splits import assign_splits
 
     args = cfg.args
     check_output_dir(cfg.out, overwrite=args.overwrite)
-    if cfg.mlm_mix < 0:
-        raise InputError(f"--mlm-mix must be >= 0, got {cfg.mlm_mix}", field="--mlm-mix")
-    inputs = [cfg.data] if isinstance(cfg.data, (str, Path)) else []
-    manifest = Manifest("train phase2", inputs=inputs, seed=args.seed)
-    ds, name, prov = load_data(cfg.data, "masked", required=("text", "label", "candidates"))
+    loaded = load_data(
+        cfg.dataset if cfg.dataset is not None else cfg.data,
+        "masked",
+        required=("text", "label", "candidates"),
+    )
+    manifest = Manifest("train phase2", seed=args.seed).add(inputs=input_hashes(loaded))
+    ds, name, prov = loaded
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
-    from train.collators import TypeMlmCollator
     from train.encoders import encoder_config_dict, lineage_entry, load_init
     from train.models import TypeMlmConfig
-    from train.trainer import finish_phase, fit, pad_multiple
+    from train.phases.collators import TypeMlmCollator
+    from train.phases.trainer import finish_phase, fit, pad_multiple
 
     init = load_init(cfg.init, phase=2)
     rows, stats = build_rows(ds, init.tokenizer, args.max_length, file=name)
@@ -162,22 +192,9 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
     return finish_phase(cfg.out, trainer, init.tokenizer, metrics, manifest, args)
 
 
-@with_train_options
-def command(
-    masked: Annotated[Path, typer.Argument(help="Masked sentences (phase-2 data set).")],
-    init: Annotated[
-        str, typer.Option("--init", help="Phase-1 output dir (or an encoder name/path).")
-    ],
-    out: Annotated[Path, typer.Option("--out", help="Output model directory.")],
-    mlm_mix: Annotated[
-        float,
-        typer.Option("--mlm-mix", help="Weight of ordinary 15 % random-masking MLM (0: off)."),
-    ] = 0.0,
-    *,
-    args: TrainArgs,
-) -> None:
+def command(cfg: Phase2Config) -> None:
     """Phase 2: type-conditioned MLM against the candidates' soft targets."""
-    result = run_phase2(Phase2Config(data=masked, init=init, out=out, mlm_mix=mlm_mix, args=args))
+    result = run_phase2(cfg)
     st = result.metrics["soft_targets"]
     typer.echo(
         f"phase 2: {result.metrics['n_train']} train / {result.metrics['n_dev']} dev rows; "

@@ -8,7 +8,7 @@ from schemas.labels import AXIS_NAMES
 from tests.support.cli import assert_clean_error
 from tests.train.conftest import toy_posts, write_jsonl
 from train.models import MbtiAxisClassifier
-from train.phase3 import class_pos_weight
+from train.phases.phase3 import class_pos_weight
 
 
 def test_phase3_metrics_thresholds_and_lineage(phase3_dir, toy_splits):

@@ -9,7 +9,7 @@ import pytest
 from schemas.errors import InputError
 from schemas.io import to_dataset
 from schemas.labels import AXIS_NAMES, MBTI
-from train.baselines import tfidf_logreg
+from train.study.baselines import tfidf_logreg
 
 # One cue word per pole of each axis: the text carries the label, honestly learnable.
 CUES = {

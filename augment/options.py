@@ -1,0 +1,31 @@
+"""The options every ``augment`` command shares: gold in, output out, the bi-encoder that
+searches, and the knobs of search and encoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.errors import InputError
+from schemas.options import option
+
+
+@dataclass(kw_only=True)
+class SilverBase:
+    """Gold, output, embedder, search breadth, batch size, seed."""
+
+    gold: Path = option(
+        argument=True, help="Gold: labelled posts, or STS pairs with --pairs / augment pairs."
+    )
+    out: Path = option(help="Output directory (data set + report).")
+    embedder: str | None = option(
+        None, help="Bi-encoder name/path (default: bundled all-MiniLM-L6-v2)."
+    )
+    top_k: int = option(10, help="Neighbours per query.")
+    batch_size: int = option(128, help="Encoding batch size.")
+    seed: int = option(0, help="Random seed.")
+    overwrite: bool = option(False, help="Replace a non-empty --out.")
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise InputError(f"--top-k must be >= 1, got {self.top_k}")

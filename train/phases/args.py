@@ -1,0 +1,52 @@
+"""The training options every phase shares (optimisation, batching, hardware, checkpoints):
+one options dataclass, a ``group`` of every phase command and of ``train all``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.options import option
+
+
+@dataclass
+class TrainArgs:
+    """Options shared by every phase.
+
+    ``bf16``/``tf32`` ``None`` means automatic (on for CUDA, off on CPU). ``max_steps`` > 0
+    overrides ``epochs`` (tests use a few steps). ``early_stopping_patience`` counts
+    evaluations (one per epoch) without improvement of the dev metric; ``None`` (or 0 on the
+    command line) disables it.
+    """
+
+    options_panel = "Training"
+
+    seed: int = option(0, help="Random seed.")
+    epochs: float = option(3.0, help="Training epochs.")
+    batch_size: int = option(16, help="Batch size per device.")
+    lr: float = option(5e-5, help="Peak learning rate (linear warm-up and decay).")
+    max_length: int = option(128, help="Truncate texts to this many tokens.")
+    warmup_ratio: float = option(0.1, help="Share of steps for the learning-rate warm-up.")
+    weight_decay: float = option(0.01, help="AdamW weight decay.")
+    grad_accum: int = option(1, help="Gradient accumulation steps.")
+    bf16: bool | None = option(None, help="bf16 mixed precision (default: on for CUDA).")
+    tf32: bool | None = option(None, help="TF32 matmuls (default: on for CUDA).")
+    group_by_length: bool = option(True, help="Length-grouped batches (less padding).")
+    early_stopping_patience: int | None = option(
+        2, help="Stop after this many evaluations without dev improvement (0: never)."
+    )
+    torch_compile: bool = option(False, help="Compile the model with torch.compile.")
+    resume: bool = option(False, help="Resume from the newest checkpoint beside --out.")
+    device: str | None = option(None, help="cpu or cuda (default: cuda when available).")
+    num_workers: int = option(0, help="Data-loader worker processes.")
+    logging_steps: int = option(10, help="Log the loss every N steps.")
+    max_steps: int = option(-1, help="Stop after N optimiser steps (overrides --epochs).")
+    eval_batch_size: int | None = option(
+        None, cli=False, help="Evaluation batch size (default: twice --batch-size)."
+    )
+    head_dropout: float = option(0.1, cli=False, help="Dropout of the classification heads.")
+    overwrite: bool = option(False, help="Replace a non-empty --out.")
+    progress: bool = option(True, help="Show progress bars.")
+
+    def __post_init__(self) -> None:
+        if self.early_stopping_patience == 0:
+            self.early_stopping_patience = None
