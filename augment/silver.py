@@ -56,7 +56,7 @@ def command(
     overwrite: Annotated[bool, Opt(help="Replace a non-empty --out.")] = False,
 ) -> None:
     """Add confident silver examples found by semantic search and labelled by a teacher."""
-    from schemas.io import atomic_output_dir, check_output_dir
+    from schemas.io import check_output_dir, publish
 
     if not 0.0 < threshold <= 1.0:
         raise InputError(f"--threshold must be in (0, 1], got {threshold:g}")
@@ -73,8 +73,8 @@ def command(
             embedder=embedder, top_k=top_k, epochs=epochs, eval_file=eval_file,
             batch_size=batch_size, seed=seed,
         )  # fmt: skip
-        with atomic_output_dir(out, overwrite=overwrite) as tmp:
-            summary = run_pairs(cfg, tmp)
+        with publish(out, overwrite=overwrite) as output:
+            summary = run_pairs(cfg, output.dir)
         typer.echo(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {out}")
         return
     if pool is None:
@@ -88,7 +88,7 @@ def command(
         top_k=top_k, near_dup=near_dup, folds=folds, index=index, mask=mask,
         batch_size=batch_size, seed=seed,
     )  # fmt: skip
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        result = balance_to_dir(cfg, tmp)
+    with publish(out, overwrite=overwrite) as output:
+        result = balance_to_dir(cfg, output.dir)
     added = len(result.selection.labels)
     typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {out}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import datasets
 
 from schemas.features import FEATURES
-from schemas.io import atomic_output_dir, save_dataset, to_dataset, write_json
+from schemas.io import publish, to_dataset
 
 FAILURES_FILE = "failures.jsonl"
 
@@ -34,10 +33,6 @@ def write_generated(
     JSON object a line; the file exists, empty, when nothing failed) and the manifest. With no
     rows at all only the failures and the manifest are written (``datasets`` cannot load an
     empty saved data set back)."""
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        if len(ds):
-            save_dataset(ds, tmp)
-        with (tmp / FAILURES_FILE).open("w", encoding="utf-8") as f:
-            for failure in failures:
-                f.write(json.dumps(dict(failure), ensure_ascii=False) + "\n")
-        write_json(tmp / "manifest.json", manifest)
+    with publish(out, manifest=manifest, overwrite=overwrite) as output:
+        output.dataset(ds)
+        output.jsonl(FAILURES_FILE, failures)

@@ -21,6 +21,7 @@ from typing import Any
 import datasets
 from pydantic import ValidationError
 
+from schemas.cards import write_card
 from schemas.errors import InputError
 from schemas.features import FEATURES
 from schemas.records import RECORDS
@@ -255,9 +256,10 @@ def publish(
     """The one way every command writes its output directory.
 
     Yields an :class:`Output` on a directory beside ``out``; when the block succeeds the
-    ``manifest`` (a mapping, or a callable evaluated at the end) becomes ``manifest.json`` and
-    the directory is renamed to ``out`` (an existing ``out`` replaced only then, and only with
-    ``overwrite``). On failure nothing is published.
+    ``manifest`` (a mapping, or a callable evaluated at the end) becomes ``manifest.json``, a
+    data set or model gets its card (``README.md``, :mod:`schemas.cards`), and the directory
+    is renamed to ``out`` (an existing ``out`` replaced only then, and only with ``overwrite``).
+    On failure nothing is published.
 
     ``resume=None``: a fresh temporary directory, removed on failure. ``resume`` True/False: a
     fixed staging directory ``.<out>.partial`` that survives a failure or a kill (bad input
@@ -281,6 +283,7 @@ def publish(
         yield Output(tmp, out)
         if manifest is not None:
             write_json(tmp / "manifest.json", manifest() if callable(manifest) else manifest)
+        write_card(tmp)
     except InputError:
         if not keep_on_failure:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -3,7 +3,9 @@
 import typer
 
 from schemas.cli import run_app
+from schemas.options import typer_command
 from train import phase1, phase2, phase3, predict, run_all
+from train.serve.command import ServeOptions, run_serve
 
 app = typer.Typer(
     help="Train the three-phase personality classifier and compare it with plain fine-tuning.",
@@ -16,6 +18,7 @@ app.command("phase2")(phase2.command)
 app.command("phase3")(phase3.command)
 app.command("all")(run_all.command)
 app.command("predict")(predict.command)
+app.command("serve")(typer_command(ServeOptions, run_serve))
 
 
 def main() -> None:
