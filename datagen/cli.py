@@ -3,7 +3,9 @@
 import typer
 
 from datagen import base_sentences, ingest, masked_sentences, scrape, sentences
+from datagen.view.command import ViewOptions, run_view
 from schemas.cli import run_app
+from schemas.options import typer_command
 
 app = typer.Typer(
     help="Build mbtikit's data sets: articles, type sentences, base and masked sentences.",
@@ -16,6 +18,7 @@ app.command("scrape")(scrape.command)
 app.command("sentences")(sentences.command)
 app.command("base-sentences")(base_sentences.command)
 app.command("masked-sentences")(masked_sentences.command)
+app.command("view")(typer_command(ViewOptions, run_view))
 
 
 def main() -> None:

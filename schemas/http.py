@@ -9,6 +9,7 @@ the server starts, so a port in use is one ``error:`` line (exit 2), not a trace
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,11 +83,13 @@ def install_error_handlers(app: Any, *, max_body_bytes: int) -> None:
         return await call_next(request)
 
 
-def run_server(app: Any, options: ServerOptions, *, what: str) -> None:
-    """Bind, print the address, and serve ``app`` until interrupted."""
+def run_server(build: Callable[[], Any], options: ServerOptions, *, what: str) -> None:
+    """Bind (a port in use fails before any model loads), ``build`` the app, print the
+    address, and serve until interrupted."""
     import uvicorn
 
     sock = bind(options.host, options.port)
+    app = build()
     host, port = sock.getsockname()[:2]
     print(f"{what} on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops it", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from schemas.errors import InputError
 from schemas.http import ServerOptions, run_server
@@ -43,18 +44,23 @@ class ServeOptions:
 def run_serve(options: ServeOptions) -> None:
     """Serve a trained model: POST /predict, /predict/author, /similarity; a page at /."""
     from train.serve.app import Limits, create_app
-    from train.serve.predictors import load_models
+    from train.serve.predictors import load_models, locate_model
 
-    models = load_models(
-        options.run,
-        embedder=options.embedder,
-        device=options.device,
-        batch_size=options.batch_size,
-    )
+    locate_model(options.run)
     limits = Limits(
         max_texts=options.max_texts,
         max_chars=options.max_chars,
         batch_items=max(options.batch_size, options.max_texts),
         batch_wait=options.batch_wait_ms / 1000,
     )
-    run_server(create_app(models, limits), options.server, what=f"train serve {options.run}")
+
+    def build() -> Any:
+        models = load_models(
+            options.run,
+            embedder=options.embedder,
+            device=options.device,
+            batch_size=options.batch_size,
+        )
+        return create_app(models, limits)
+
+    run_server(build, options.server, what=f"train serve {options.run}")

@@ -136,17 +136,14 @@ def is_sentence_transformer(path: str | Path) -> bool:
     return str(path) == BUNDLED_MINILM or (path / "modules.json").is_file()
 
 
-def load_models(
-    run: str | Path, *, embedder: str | None = None, device: str | None = None, batch_size: int = 32
-) -> Models:
-    """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
-    ``embedder``, also similarity) or a sentence-transformers model (similarity only)."""
+def locate_model(run: str | Path) -> Path | None:
+    """The phase-3 model directory inside ``run``, or ``None`` when ``run`` is a
+    sentence-transformers model; an :class:`InputError` when it holds neither (cheap: nothing
+    is loaded)."""
     from train.predict import find_model_dir
 
     if is_sentence_transformer(run):
-        if embedder is not None:
-            raise InputError("--embedder is for a classifier run; RUN is already an embedder")
-        return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device))
+        return None
     try:
         model_dir = find_model_dir(run)
     except InputError as err:
@@ -155,14 +152,22 @@ def load_models(
             "sentence-transformers model)",
             file=err.file,
         ) from None
-    _check_weights(model_dir)
+    if not any(model_dir.glob("*.safetensors")) and not any(model_dir.glob("*.bin")):
+        raise InputError("has a model config.json but no weights", file=model_dir)
+    return model_dir
+
+
+def load_models(
+    run: str | Path, *, embedder: str | None = None, device: str | None = None, batch_size: int = 32
+) -> Models:
+    """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
+    ``embedder``, also similarity) or a sentence-transformers model (similarity only)."""
+    model_dir = locate_model(run)
+    if model_dir is None:
+        if embedder is not None:
+            raise InputError("--embedder is for a classifier run; RUN is already an embedder")
+        return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device))
     return Models(
         classifier=MbtiClassifier(model_dir, device, batch_size),
         similarity=BiEncoderSimilarity(embedder, device) if embedder else None,
     )
-
-
-def _check_weights(model_dir: Path) -> None:
-    """A phase-3 model directory whose weights are missing is bad input, not a crash."""
-    if not any(model_dir.glob("*.safetensors")) and not any(model_dir.glob("*.bin")):
-        raise InputError("has a model config.json but no weights", file=model_dir)
