@@ -49,16 +49,17 @@ health, or anything similar). Type names inside texts leak the label; mbtikit ma
 before training and prediction when the model was trained that way."""
 
 
-def write_card(directory: Path) -> Path | None:
-    """Write the card that fits ``directory`` (a saved data set or a model) unless it already
-    has a ``README.md``; returns its path, or ``None`` when nothing fits."""
+def write_card(directory: Path, name: str | None = None) -> Path | None:
+    """Write the card that fits ``directory`` (a saved data set or a model; ``name``: what it
+    will be called, default its directory's name) unless it already has a ``README.md``;
+    returns its path, or ``None`` when nothing fits."""
     path = directory / CARD
     if path.exists():
         return None
     if (directory / "dataset_info.json").is_file():
-        text = dataset_card(directory)
+        text = dataset_card(directory, name or directory.name)
     elif (directory / "config.json").is_file() and _has_weights(directory):
-        text = model_card(directory)
+        text = model_card(directory, name or directory.name)
     else:
         return None
     path.write_text(text, encoding="utf-8")
@@ -111,7 +112,9 @@ def _languages(manifest: Mapping[str, Any], rows: Any) -> list[str]:
 
 
 def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, Mapping):
+    """Dotted keys down to mappings of plain values (one line each, e.g. counts per label)."""
+    flat = isinstance(value, Mapping) and not any(isinstance(v, Mapping) for v in value.values())
+    if isinstance(value, Mapping) and (not flat or not prefix):
         for key, sub in value.items():
             yield from _flatten(sub, f"{prefix}.{key}" if prefix else str(key))
     else:
@@ -119,6 +122,8 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def _figure(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {_figure(v)}" for k, v in value.items())
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list):
@@ -154,7 +159,7 @@ def _provenance(manifest: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def dataset_card(directory: Path) -> str:
+def dataset_card(directory: Path, name: str) -> str:
     """The dataset card of a saved data set (its rows and its ``manifest.json``)."""
     import datasets
 
@@ -166,7 +171,7 @@ def dataset_card(directory: Path) -> str:
         "language": _languages(manifest, rows),
         "task_categories": [dataset_task(columns)],
         "size_categories": [size_category(len(rows))],
-        "pretty_name": directory.name,
+        "pretty_name": name,
         "tags": ["mbtikit", *(["synthetic"] if "backend" in columns else [])],
     }
     made = _provenance(manifest)
@@ -179,10 +184,9 @@ def dataset_card(directory: Path) -> str:
         if values:
             made.append(f"- {key}: " + ", ".join(f"`{v}`" for v in sorted(values)))
     body = [
-        f"# {directory.name}",
+        f"# {name}",
         "",
-        f"A data set written by mbtikit {_command(manifest)}: "
-        f"{len(rows)} rows; load it with `datasets.load_from_disk(DIR)` or read "
+        f"A data set written by mbtikit: {len(rows)} rows; load it with `datasets.load_from_disk(DIR)` or read "
         "`data.parquet`.",
         "",
         "## How it was made",
@@ -193,7 +197,7 @@ def dataset_card(directory: Path) -> str:
     ]
     if "label" in columns:
         counts = Counter(str(v) for v in rows["label"])
-        body += ["", "## Labels", *(f"- {k}: {v}" for k, v in sorted(counts.items()))]
+        body += ["", "## Labels (rows per label)", _figure(dict(sorted(counts.items())))]
     figures = _figures(manifest, skip=(*PROVENANCE, "seconds", *GENERATION_KEYS))
     if figures:
         body += ["", "## Counts and quality figures (from manifest.json)", *figures]
@@ -248,7 +252,7 @@ def _lineage(lineage: list[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def model_card(directory: Path) -> str:
+def model_card(directory: Path, name: str) -> str:
     """The model card of a model directory (``config.json``, ``metrics.json``, manifest)."""
     config = _read_json(directory / "config.json")
     metrics = _read_json(directory / "metrics.json")
@@ -266,7 +270,7 @@ def model_card(directory: Path) -> str:
     if base:
         header["base_model"] = base
     labels = config.get("labels") or []
-    body = [f"# {directory.name}", "", f"A model trained with mbtikit. {task}", "", "## Labels"]
+    body = [f"# {name}", "", f"A model trained with mbtikit. {task}", "", "## Labels"]
     body.append(", ".join(f"`{label}`" for label in labels) if labels else "(none recorded)")
     if config.get("thresholds"):
         body.append(
@@ -287,8 +291,8 @@ def model_card(directory: Path) -> str:
             "",
             "## How to use it",
             "```bash",
-            f'train predict {directory.name} "a message"',
-            f"train serve {directory.name}    # a JSON API and a page on 127.0.0.1",
+            f'train predict {name} "a message"',
+            f"train serve {name}    # a JSON API and a page on 127.0.0.1",
             "```",
         ]
     return _header(header) + "\n" + "\n".join(body) + "\n"

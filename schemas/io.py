@@ -283,7 +283,7 @@ def publish(
         yield Output(tmp, out)
         if manifest is not None:
             write_json(tmp / "manifest.json", manifest() if callable(manifest) else manifest)
-        write_card(tmp)
+        write_card(tmp, out.name)
     except InputError:
         if not keep_on_failure:
             shutil.rmtree(tmp, ignore_errors=True)
