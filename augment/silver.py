@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from schemas.errors import InputError
+from schemas.hub import PUSH_HELP
 
 Opt = typer.Option
 
@@ -54,6 +55,7 @@ def command(
     batch_size: Annotated[int, Opt(help="Encoding batch size.")] = 128,
     seed: Annotated[int, Opt(help="Random seed.")] = 0,
     overwrite: Annotated[bool, Opt(help="Replace a non-empty --out.")] = False,
+    push_to_hub: Annotated[str | None, Opt("--push-to-hub", help=PUSH_HELP)] = None,
 ) -> None:
     """Add confident silver examples found by semantic search and labelled by a teacher."""
     from schemas.io import check_output_dir, publish
@@ -73,7 +75,7 @@ def command(
             embedder=embedder, top_k=top_k, epochs=epochs, eval_file=eval_file,
             batch_size=batch_size, seed=seed,
         )  # fmt: skip
-        with publish(out, overwrite=overwrite) as output:
+        with publish(out, overwrite=overwrite, push_to_hub=push_to_hub) as output:
             summary = run_pairs(cfg, output.dir)
         typer.echo(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {out}")
         return
@@ -88,7 +90,7 @@ def command(
         top_k=top_k, near_dup=near_dup, folds=folds, index=index, mask=mask,
         batch_size=batch_size, seed=seed,
     )  # fmt: skip
-    with publish(out, overwrite=overwrite) as output:
+    with publish(out, overwrite=overwrite, push_to_hub=push_to_hub) as output:
         result = balance_to_dir(cfg, output.dir)
     added = len(result.selection.labels)
     typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {out}")

@@ -186,8 +186,8 @@ def dataset_card(directory: Path, name: str) -> str:
     body = [
         f"# {name}",
         "",
-        f"A data set written by mbtikit: {len(rows)} rows; load it with `datasets.load_from_disk(DIR)` or read "
-        "`data.parquet`.",
+        f"A data set written by mbtikit: {len(rows)} rows; load it with "
+        "`datasets.load_from_disk(DIR)` or read `data.parquet`.",
         "",
         "## How it was made",
         *made,

@@ -252,6 +252,7 @@ def publish(
     manifest: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     overwrite: bool = False,
     resume: bool | None = None,
+    push_to_hub: str | None = None,
 ) -> Iterator[Output]:
     """The one way every command writes its output directory.
 
@@ -264,7 +265,8 @@ def publish(
     ``resume=None``: a fresh temporary directory, removed on failure. ``resume`` True/False: a
     fixed staging directory ``.<out>.partial`` that survives a failure or a kill (bad input
     still removes one this call created) so that a later call with ``resume=True`` continues
-    from what it holds; ``resume=False`` starts it afresh.
+    from what it holds; ``resume=False`` starts it afresh. ``push_to_hub``: then upload it to
+    that Hub repository (:mod:`schemas.hub`).
     """
     out = Path(out)
     check_output_dir(out, overwrite=overwrite)
@@ -293,6 +295,10 @@ def publish(
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     _rename_into_place(tmp, out)
+    if push_to_hub:
+        from schemas.hub import push_to_hub as push
+
+        push(out, push_to_hub)
 
 
 def _rename_into_place(tmp: Path, out: Path) -> None:

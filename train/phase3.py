@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from schemas import hub
 from train.config import Phase3Config, PhaseResult, TrainArgs
 from train.options import with_train_options
 
@@ -176,6 +177,7 @@ def command(
     ] = True,
     dev: Annotated[float, typer.Option("--dev", help="Dev fraction (split by author).")] = 0.1,
     test: Annotated[float, typer.Option("--test", help="Test fraction (split by author).")] = 0.2,
+    push_to_hub: Annotated[str | None, typer.Option("--push-to-hub", help=hub.PUSH_HELP)] = None,
     *,
     args: TrainArgs,
 ) -> None:
@@ -205,6 +207,8 @@ def command(
     )
     typer.echo(format_axis_table(result.metrics))
     typer.echo(f"-> {result.model_dir}")
+    if push_to_hub:
+        typer.echo(f"-> {hub.push_to_hub(result.model_dir, push_to_hub)}")
 
 
 def format_axis_table(metrics: dict[str, Any]) -> str:
