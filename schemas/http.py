@@ -83,6 +83,41 @@ def install_error_handlers(app: Any, *, max_body_bytes: int) -> None:
         return await call_next(request)
 
 
+PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="stylesheet" href="/page.css">
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def add_page(app: Any, package: str, title: str) -> None:
+    """``GET /``: ``package``'s ``page.html`` (its style, markup and script) in the shared
+    frame; ``GET /page.css``: the style the pages share."""
+    from importlib import resources
+
+    from fastapi.responses import HTMLResponse, Response
+
+    body = resources.files(package).joinpath("page.html").read_text(encoding="utf-8")
+    html = PAGE.format(title=title, body=body.strip())
+    css = resources.files("schemas").joinpath("page.css").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def page() -> str:
+        return html
+
+    @app.get("/page.css", include_in_schema=False)
+    async def style() -> Any:
+        return Response(css, media_type="text/css")
+
+
 def run_server(build: Callable[[], Any], options: ServerOptions, *, what: str) -> None:
     """Bind (a port in use fails before any model loads), ``build`` the app, print the
     address, and serve until interrupted."""

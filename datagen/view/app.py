@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse
 
 from datagen.view.tables import FILTERS, Table
-from schemas.http import install_error_handlers
+from schemas.http import add_page, install_error_handlers
 
 MAX_PAGE_SIZE = 200
 
@@ -18,16 +16,12 @@ def create_app(tables: dict[str, Table]) -> FastAPI:
     """An app that browses ``tables`` (name -> opened data set)."""
     app = FastAPI(title="mbtikit view", description="Browse the data sets mbtikit wrote.")
     install_error_handlers(app, max_body_bytes=1024)
-    page = resources.files("datagen.view").joinpath("page.html").read_text(encoding="utf-8")
+    add_page(app, "datagen.view", "mbtikit view")
 
     def table(name: str) -> Table:
         if name not in tables:
             raise HTTPException(404, f"no data set {name!r} (known: {', '.join(tables)})")
         return tables[name]
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def index() -> str:
-        return page
 
     @app.get("/api/datasets")
     async def datasets() -> list[dict[str, Any]]:

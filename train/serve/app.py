@@ -5,32 +5,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
-from schemas.http import install_error_handlers
+from schemas.http import add_page, install_error_handlers
 from train.serve.batcher import MicroBatcher
-from train.serve.predictors import Models
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps on one request and on batching."""
-
-    max_texts: int = 64
-    max_chars: int = 2000
-    batch_items: int = 64
-    batch_wait: float = 0.005
-
-    @property
-    def max_body_bytes(self) -> int:
-        # every character may take 4 bytes in UTF-8 and 6 as a JSON escape
-        return self.max_texts * (self.max_chars * 6 + 16) + 1024
+from train.serve.command import ServeOptions
+from train.serve.predictors import Classifier, Models
 
 
 class Texts(BaseModel):
@@ -42,7 +25,12 @@ class Pair(BaseModel):
     sentence2: str
 
 
-def check_texts(texts: list[str], limits: Limits) -> None:
+def max_body_bytes(options: ServeOptions) -> int:
+    """The largest request body worth reading: every character may take 6 bytes as JSON."""
+    return options.max_texts * (options.max_chars * 6 + 16) + 1024
+
+
+def check_texts(texts: list[str], limits: ServeOptions) -> None:
     """413 for too many or too long texts; 422 for none or an empty one."""
     if not texts:
         raise HTTPException(422, "texts is empty: send at least one text")
@@ -57,11 +45,13 @@ def check_texts(texts: list[str], limits: Limits) -> None:
             raise HTTPException(422, f"texts[{i}] is empty")
 
 
-def create_app(models: Models, limits: Limits | None = None) -> FastAPI:
-    """An app serving ``models`` (loaded once, shared by all requests)."""
-    limits = limits or Limits()
+def create_app(models: Models, limits: ServeOptions) -> FastAPI:
+    """An app serving ``models`` (loaded once, shared by all requests) within ``limits``."""
     classifier, similarity = models.classifier, models.similarity
-    batching = {"max_items": limits.batch_items, "max_wait": limits.batch_wait}
+    batching = {
+        "max_items": max(limits.batch_size, limits.max_texts),
+        "max_wait": limits.batch_wait_ms / 1000,
+    }
     predict = MicroBatcher(classifier.predict, **batching) if classifier else None
     score = MicroBatcher(similarity.similarity, **batching) if similarity else None
 
@@ -77,12 +67,8 @@ def create_app(models: Models, limits: Limits | None = None) -> FastAPI:
         description="Predictions and similarity from a model trained with mbtikit.",
         lifespan=lifespan,
     )
-    install_error_handlers(app, max_body_bytes=limits.max_body_bytes)
-    page = resources.files("train.serve").joinpath("page.html").read_text(encoding="utf-8")
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def index() -> str:
-        return page
+    install_error_handlers(app, max_body_bytes=max_body_bytes(limits))
+    add_page(app, "train.serve", "mbtikit serve")
 
     @app.get("/info")
     async def info() -> dict[str, Any]:
@@ -97,32 +83,27 @@ def create_app(models: Models, limits: Limits | None = None) -> FastAPI:
             "items": sum(b.items for b in (predict, score) if b),
         }
 
-    async def classify(texts: list[str]) -> list[dict[str, Any]]:
-        if predict is None:
+    async def classify(texts: list[str]) -> tuple[Classifier, list[dict[str, Any]]]:
+        """The classifier and one prediction per text (the text first)."""
+        if predict is None or classifier is None:
             raise HTTPException(
                 400, "this server holds no classifier (it serves a similarity model: /similarity)"
             )
         check_texts(texts, limits)
-        return await predict(texts)
+        preds = await predict(texts)
+        return classifier, [{"text": t, **p} for t, p in zip(texts, preds, strict=True)]
 
     @app.post("/predict")
     async def predict_texts(body: Texts) -> dict[str, Any]:
         """A label and probabilities per text (for MBTI also each axis's two poles)."""
-        preds = await classify(body.texts)
-        return {
-            "task": classifier.task,  # type: ignore[union-attr]
-            "predictions": [{"text": t, **p} for t, p in zip(body.texts, preds, strict=True)],
-        }
+        model, preds = await classify(body.texts)
+        return {"task": model.task, "predictions": preds}
 
     @app.post("/predict/author")
     async def predict_author(body: Texts) -> dict[str, Any]:
         """One person's label from all their texts, with per-axis agreement (votes per pole)."""
-        preds = await classify(body.texts)
-        return {
-            "task": classifier.task,  # type: ignore[union-attr]
-            **classifier.author(preds),  # type: ignore[union-attr]
-            "predictions": [{"text": t, **p} for t, p in zip(body.texts, preds, strict=True)],
-        }
+        model, preds = await classify(body.texts)
+        return {"task": model.task, **model.author(preds), "predictions": preds}
 
     @app.post("/similarity")
     async def similarity_score(body: Pair) -> dict[str, Any]:

@@ -43,16 +43,10 @@ class ServeOptions:
 
 def run_serve(options: ServeOptions) -> None:
     """Serve a trained model: POST /predict, /predict/author, /similarity; a page at /."""
-    from train.serve.app import Limits, create_app
+    from train.serve.app import create_app
     from train.serve.predictors import load_models, locate_model
 
     locate_model(options.run)
-    limits = Limits(
-        max_texts=options.max_texts,
-        max_chars=options.max_chars,
-        batch_items=max(options.batch_size, options.max_texts),
-        batch_wait=options.batch_wait_ms / 1000,
-    )
 
     def build() -> Any:
         models = load_models(
@@ -61,6 +55,6 @@ def run_serve(options: ServeOptions) -> None:
             device=options.device,
             batch_size=options.batch_size,
         )
-        return create_app(models, limits)
+        return create_app(models, options)
 
     run_server(build, options.server, what=f"train serve {options.run}")
