@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.errors import InputError
+from schemas.hub import PUSH_HELP
 from schemas.options import option
 
 
@@ -25,6 +26,7 @@ class SilverBase:
     batch_size: int = option(128, help="Encoding batch size.")
     seed: int = option(0, help="Random seed.")
     overwrite: bool = option(False, help="Replace a non-empty --out.")
+    push_to_hub: str | None = option(None, help=PUSH_HELP)
 
     def __post_init__(self) -> None:
         if self.top_k < 1:

@@ -82,7 +82,7 @@ def command(cfg: SilverConfig) -> None:
         return
     if cfg.pool is None:
         raise InputError("--pool is required in classification mode (or pass --pairs)")
-    with publish(cfg.out, overwrite=cfg.overwrite) as output:
+    with publish(cfg.out, overwrite=cfg.overwrite, push_to_hub=cfg.push_to_hub) as output:
         result = write_balanced(cfg, output)
     added = len(result.selection.labels)
     typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {cfg.out}")

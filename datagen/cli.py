@@ -11,6 +11,7 @@ from datagen.articles import ingest, scrape
 from datagen.base_sentences import command as base_sentences
 from datagen.masked import command as masked
 from datagen.type_sentences import command as sentences
+from datagen.view.command import ViewOptions, run_view
 from schemas.cli import run_app
 from schemas.options import typer_command
 
@@ -27,6 +28,7 @@ app.command("base-sentences")(
     typer_command(base_sentences.BaseSentencesOptions, base_sentences.run)
 )
 app.command("masked-sentences")(typer_command(masked.MaskedOptions, masked.run))
+app.command("view")(typer_command(ViewOptions, run_view))
 
 
 def main() -> None:

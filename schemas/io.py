@@ -21,6 +21,7 @@ from typing import Any
 import datasets
 from pydantic import ValidationError
 
+from schemas.cards import write_card
 from schemas.errors import InputError
 from schemas.features import FEATURES
 from schemas.records import RECORDS
@@ -251,18 +252,21 @@ def publish(
     manifest: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     overwrite: bool = False,
     resume: bool | None = None,
+    push_to_hub: str | None = None,
 ) -> Iterator[Output]:
     """The one way every command writes its output directory.
 
     Yields an :class:`Output` on a directory beside ``out``; when the block succeeds the
-    ``manifest`` (a mapping, or a callable evaluated at the end) becomes ``manifest.json`` and
-    the directory is renamed to ``out`` (an existing ``out`` replaced only then, and only with
-    ``overwrite``). On failure nothing is published.
+    ``manifest`` (a mapping, or a callable evaluated at the end) becomes ``manifest.json``, a
+    data set or model gets its card (``README.md``, :mod:`schemas.cards`), and the directory
+    is renamed to ``out`` (an existing ``out`` replaced only then, and only with ``overwrite``).
+    On failure nothing is published.
 
     ``resume=None``: a fresh temporary directory, removed on failure. ``resume`` True/False: a
     fixed staging directory ``.<out>.partial`` that survives a failure or a kill (bad input
     still removes one this call created) so that a later call with ``resume=True`` continues
-    from what it holds; ``resume=False`` starts it afresh.
+    from what it holds; ``resume=False`` starts it afresh. ``push_to_hub``: then upload it to
+    that Hub repository (:mod:`schemas.hub`).
     """
     out = Path(out)
     check_output_dir(out, overwrite=overwrite)
@@ -281,6 +285,7 @@ def publish(
         yield Output(tmp, out)
         if manifest is not None:
             write_json(tmp / "manifest.json", manifest() if callable(manifest) else manifest)
+        write_card(tmp, out.name)
     except InputError:
         if not keep_on_failure:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -290,6 +295,10 @@ def publish(
             shutil.rmtree(tmp, ignore_errors=True)
         raise
     _rename_into_place(tmp, out)
+    if push_to_hub:
+        from schemas.hub import push_to_hub as push
+
+        push(out, push_to_hub)
 
 
 def _rename_into_place(tmp: Path, out: Path) -> None:

@@ -15,6 +15,7 @@ from schemas.cli import run_app
 from schemas.options import typer_command
 from train import predict
 from train.phases import phase1, phase2, phase3
+from train.serve.command import ServeOptions, run_serve
 from train.study import config, run
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command("phase2")(typer_command(phase2.Phase2Config, phase2.command))
 app.command("phase3")(typer_command(phase3.Phase3Config, phase3.command))
 app.command("all")(typer_command(config.StudyConfig, run.command))
 app.command("predict")(typer_command(predict.PredictOptions, predict.command))
+app.command("serve")(typer_command(ServeOptions, run_serve))
 
 
 def main() -> None:

@@ -18,14 +18,19 @@ def run_cli(
     timeout: float = 600,
 ) -> subprocess.CompletedProcess[str]:
     """Run one of the console scripts (``datagen``, ``augment``, ``train``) as a subprocess."""
+    cmd = [str(BIN / str(args[0])), *map(str, args[1:])]
+    return subprocess.run(
+        cmd, capture_output=True, text=True, env=cli_env(env), cwd=cwd, timeout=timeout
+    )
+
+
+def cli_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a console-script subprocess: no API key, this checkout importable."""
     full_env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     # the checkout under test, even when the venv's editable install points at another one
     full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), full_env.get("PYTHONPATH")]))
     full_env.update(env or {})
-    cmd = [str(BIN / str(args[0])), *map(str, args[1:])]
-    return subprocess.run(
-        cmd, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout
-    )
+    return full_env
 
 
 def assert_clean_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import datasets
 import typer
 
+from schemas import hub
 from schemas.errors import InputError
 from schemas.options import group, option
 from train.data import Loaded
@@ -42,6 +43,7 @@ class Phase3Config:
     mask_types: bool = option(True, help="Mask type mentions first.")
     dev_fraction: float = option(0.1, flag="--dev", help="Dev fraction (split by author).")
     test_fraction: float = option(0.2, flag="--test", help="Test fraction (split by author).")
+    push_to_hub: str | None = option(None, help=hub.PUSH_HELP)
     train: datasets.Dataset | None = option(
         None, cli=False, help="Training posts, already split (instead of posts)."
     )
@@ -231,6 +233,8 @@ def command(cfg: Phase3Config) -> None:
     result = run_phase3(cfg)
     typer.echo(format_axis_table(result.metrics))
     typer.echo(f"-> {result.model_dir}")
+    if cfg.push_to_hub:
+        typer.echo(f"-> {hub.push_to_hub(result.model_dir, cfg.push_to_hub)}")
 
 
 def format_axis_table(metrics: dict[str, Any]) -> str:

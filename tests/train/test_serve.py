@@ -1,0 +1,181 @@
+"""``train serve``: the API over real HTTP on 127.0.0.1 and the page in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from schemas.labels import AXIS_NAMES, MBTI
+from tests.support.browser import Browser
+from tests.support.cli import assert_clean_error
+from tests.support.server import request, running
+
+MESSAGES = [
+    "alone quiet ideas dreams logic analysis plans schedule.",
+    "party crowd facts details feelings harmony spontaneous flexible.",
+    "quiet alone dreams ideas harmony feelings schedule plans.",
+]
+
+
+@pytest.fixture(scope="module")
+def server(phase3_dir, minilm_path):
+    """The tiny phase-3 model with MiniLM for /similarity, small limits to test them."""
+    with running(
+        "train", "serve", phase3_dir.model_dir, "--embedder", minilm_path, "--port", "0",
+        "--max-texts", "4", "--max-chars", "200", "--batch-wait-ms", "20",
+    ) as url:  # fmt: skip
+        yield url
+
+
+def test_predict_gives_a_type_with_probabilities_and_axes(server):
+    status, body = request(f"{server}/predict", {"texts": MESSAGES[:2]})
+    assert status == 200, body
+    assert body["task"] == "mbti"
+    first, second = body["predictions"]
+    assert first["text"] == MESSAGES[0]
+    for pred in (first, second):
+        assert pred["label"] in MBTI.labels
+        assert set(pred["probabilities"]) == set(MBTI.labels)
+        assert sum(pred["probabilities"].values()) == pytest.approx(1, abs=1e-4)
+        assert list(pred["axes"]) == list(AXIS_NAMES)
+        for poles in pred["axes"].values():
+            assert sum(poles.values()) == pytest.approx(1, abs=1e-5)
+    # the same text alone gives the same answer (batching does not change results)
+    _, alone = request(f"{server}/predict", {"texts": MESSAGES[:1]})
+    for name, poles in alone["predictions"][0]["axes"].items():
+        assert poles == pytest.approx(first["axes"][name], abs=1e-4)
+
+
+def test_author_label_is_the_majority_of_the_message_votes(server):
+    status, body = request(f"{server}/predict/author", {"texts": MESSAGES})
+    assert status == 200, body
+    assert body["n_texts"] == 3
+    labels = [p["label"] for p in body["predictions"]]
+    for i, (name, axis) in enumerate(body["axes"].items()):
+        votes = axis["votes"]
+        assert sum(votes.values()) == 3
+        assert votes == {pole: sum(lab[i] == pole for lab in labels) for pole in votes}
+        assert axis["pole"] == max(votes, key=votes.get)  # 3 votes: never a tie
+        assert body["label"][i] == axis["pole"]
+        assert axis["agreement"] == pytest.approx(votes[axis["pole"]] / 3, abs=1e-6)
+        assert name in AXIS_NAMES
+
+
+def test_similarity_is_the_cosine_of_minilm_embeddings(server):
+    status, close = request(
+        f"{server}/similarity",
+        {"sentence1": "A man is playing a guitar.", "sentence2": "Someone plays the guitar."},
+    )
+    assert status == 200, close
+    _, far = request(
+        f"{server}/similarity",
+        {"sentence1": "A man is playing a guitar.", "sentence2": "The stock market fell today."},
+    )
+    assert 0.6 < close["score"] <= 1.0
+    assert far["score"] < close["score"] - 0.3
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "needle"),
+    [
+        ("/predict", {"texts": []}, 422, "texts is empty"),
+        ("/predict", {"texts": ["a"] * 5}, 413, "at most 4"),
+        ("/predict", {"texts": ["x" * 201]}, 413, "201 characters"),
+        ("/predict", {"texts": ["ok", "   "]}, 422, "texts[1] is empty"),
+        ("/predict/author", {"text": "no list"}, 422, "texts"),
+        ("/predict", {"texts": "one string"}, 422, "texts"),
+        ("/similarity", {"sentence1": "only one"}, 422, "sentence2"),
+    ],
+)
+def test_bad_requests_get_a_4xx_json_error(server, path, body, status, needle):
+    got, answer = request(f"{server}{path}", body)
+    assert got == status, answer
+    assert needle in answer["error"]
+
+
+def test_malformed_or_oversized_bodies_are_4xx_never_500(server):
+    status, answer = request(f"{server}/predict", raw=b'{"texts": ["unclosed')
+    assert status == 400 and "not valid JSON" in answer["error"]
+    status, answer = request(f"{server}/predict", raw=b"x" * 2_000_000)
+    assert status == 413 and "over" in answer["error"]
+
+
+def test_concurrent_requests_share_forward_passes(server):
+    _, before = request(f"{server}/info")
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda t: request(f"{server}/predict", {"texts": [t]}), MESSAGES * 4)
+        )
+    assert all(status == 200 for status, _ in answers)
+    _, after = request(f"{server}/info")
+    assert after["items"] - before["items"] == 12
+    assert after["batches"] - before["batches"] < 12
+
+
+def test_openapi_page_lists_the_endpoints(server):
+    status, spec = request(f"{server}/openapi.json")
+    assert status == 200
+    assert {"/predict", "/predict/author", "/similarity"} <= set(spec["paths"])
+
+
+def test_the_page_shows_the_type_and_axis_bars_in_a_browser(server, tmp_path):
+    _, expected = request(f"{server}/predict/author", {"texts": MESSAGES})
+    with Browser() as page:
+        page.goto(server + "/")
+        page.wait_for("document.body.dataset.ready === '1'")
+        page.eval(f"document.getElementById('texts').value = {json.dumps(chr(10).join(MESSAGES))}")
+        page.eval("document.getElementById('predict').click()")
+        shown = page.wait_for("document.getElementById('person-type').textContent")
+        assert shown == expected["label"]
+        rows = page.eval(
+            "[...document.querySelectorAll('.axis')].map(r => [r.dataset.axis, r.dataset.pole,"
+            " [...r.querySelectorAll('.bar div')].map(d => d.style.width)])"
+        )
+        assert [r[0] for r in rows] == list(AXIS_NAMES)
+        for name, pole, widths in rows:
+            axis = expected["axes"][name]
+            assert pole == axis["pole"]
+            shares = [100 * v / 3 for v in axis["votes"].values()]
+            assert [float(w.rstrip("%")) for w in widths] == pytest.approx(shares, abs=0.1)
+        types = page.eval(
+            "[...document.querySelectorAll('#messages tbody tr')].map(r => r.dataset.type)"
+        )
+        assert types == [p["label"] for p in expected["predictions"]]
+        page.eval("document.getElementById('sentence1').value = 'A man plays a guitar.'")
+        page.eval("document.getElementById('sentence2').value = 'Someone is playing guitar.'")
+        page.eval("document.getElementById('compare').click()")
+        score = page.wait_for("document.getElementById('score').dataset.score")
+        assert 0.5 < float(score) <= 1
+        assert page.eval("document.getElementById('score').textContent").endswith("%")
+        page.eval("document.getElementById('texts').value = ''")
+        page.eval("document.getElementById('predict').click()")
+        error = page.wait_for("document.getElementById('predict-error').textContent")
+        assert "texts is empty" in error
+        shot = page.screenshot(tmp_path / "serve.png")
+    assert shot.stat().st_size > 10_000
+
+
+def test_a_sentence_transformers_model_serves_similarity_only(minilm_path):
+    with running("train", "serve", minilm_path, "--port", "0") as url:
+        status, body = request(f"{url}/similarity", {"sentence1": "hi there", "sentence2": "hello"})
+        assert status == 200 and -1 <= body["score"] <= 1
+        status, body = request(f"{url}/predict", {"texts": ["hi"]})
+        assert status == 400 and "no classifier" in body["error"]
+
+
+def test_a_run_without_a_model_is_one_error_line(cli, tmp_path: Path):
+    (tmp_path / "notes.txt").write_text("no model here")
+    assert_clean_error(cli("train", "serve", tmp_path, "--port", "0"), "holds no model to serve")
+
+
+def test_a_port_in_use_is_one_error_line(cli, phase3_dir):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = cli("train", "serve", phase3_dir.model_dir, "--port", str(port))
+    assert_clean_error(proc, f"127.0.0.1:{port}", "in use")
