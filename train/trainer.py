@@ -14,7 +14,7 @@ from typing import Any
 import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
-from schemas.io import atomic_output_dir, write_json
+from schemas.io import publish
 from train.config import TrainArgs
 
 
@@ -141,12 +141,11 @@ def write_phase_dir(
 ) -> Path:
     """Atomically write the model, tokenizer, ``metrics.json``, ``log_history.json`` and
     ``manifest.json``; remove the checkpoints afterwards."""
-    with atomic_output_dir(out, overwrite=overwrite) as tmp:
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
-        write_json(tmp / "metrics.json", metrics)
-        write_json(tmp / "log_history.json", log_history)
-        write_json(tmp / "manifest.json", manifest)
+    with publish(out, manifest=manifest, overwrite=overwrite) as output:
+        model.save_pretrained(output.dir)
+        tokenizer.save_pretrained(output.dir)
+        output.json("metrics.json", metrics)
+        output.json("log_history.json", log_history)
     shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
     return Path(out)
 
