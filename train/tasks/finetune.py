@@ -47,6 +47,21 @@ def model_inputs(
     return tokenize(out, tokenizer, max_length, pair_column=pair)
 
 
+def predict_in_order(trainer: Any, ds: datasets.Dataset) -> np.ndarray:
+    """``trainer.predict``'s outputs in ``ds``'s row order.
+
+    transformers 5 samples evaluation batches like training ones: with
+    ``group_by_length`` its eval sampler groups rows by length, so ``predict`` returns them
+    permuted (right beside its own ``label_ids``, wrong beside anything else).
+    """
+    strategy = trainer.args.train_sampling_strategy
+    trainer.args.train_sampling_strategy = "random"
+    try:
+        return trainer.predict(ds).predictions
+    finally:
+        trainer.args.train_sampling_strategy = strategy
+
+
 def finetune(
     data: TaskData,
     init: str | Path | None,
@@ -114,7 +129,7 @@ def finetune(
     def scores_of(ds: datasets.Dataset) -> np.ndarray:
         if len(ds) == 0:
             return np.zeros((0, task.n_outputs))
-        return task.scores(trainer.predict(ds).predictions)
+        return task.scores(predict_in_order(trainer, ds))
 
     dev_targets = np.asarray(dev_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
     task = task.tune(dev_targets, scores_of(dev_t))
