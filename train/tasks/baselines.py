@@ -53,7 +53,15 @@ def tfidf_baseline(data: TaskData, *, seed: int = 0) -> BaselineResult:
     else:
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
         x = {"train": vectorizer.fit_transform(task.texts(data.train))}
-        x.update({n: vectorizer.transform(task.texts(splits[n])) for n in ("dev", "test")})
+        width = x["train"].shape[1]
+        x.update(
+            {
+                n: vectorizer.transform(task.texts(splits[n]))
+                if len(splits[n])
+                else sparse.csr_matrix((0, width))
+                for n in ("dev", "test")
+            }
+        )
         if isinstance(task, SigmoidTask):
             scores = _per_output_logreg(x, y["train"], task.class_weights, seed)
         else:

@@ -5,7 +5,6 @@ chosen cut-offs and at 0.5."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections import Counter
 from typing import Any, ClassVar
 
@@ -14,14 +13,13 @@ import numpy as np
 from sklearn.metrics import f1_score, roc_auc_score
 
 from schemas.errors import InputError
-from schemas.labels import LabelSet
 from train.tasks.base import check_label_column
 from train.tasks.sigmoid import SigmoidTask
-from train.tasks.vocab import labels_from_values, one_label, split_values
+from train.tasks.vocab import NamedLabels, labels_from_values, one_label, split_values
 
 
 @dataclasses.dataclass(frozen=True)
-class MultiLabelTask(SigmoidTask):
+class MultiLabelTask(NamedLabels, SigmoidTask):
     """``labels``: the label set (``--labels FILE``, else the union over the training rows);
     ``label_sep``: the separator of a delimited string cell."""
 
@@ -30,14 +28,6 @@ class MultiLabelTask(SigmoidTask):
     dev_metric: ClassVar[str] = "macro_f1"
     labels: tuple[str, ...] = ()
     label_sep: str = ","
-
-    @functools.cached_property
-    def label_set(self) -> LabelSet:
-        return LabelSet(self.name, tuple(self.labels))
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        return tuple(self.labels)
 
     def cells(self, ds: datasets.Dataset, *, file: str) -> list[list[Any]]:
         """Every row's label values, split."""

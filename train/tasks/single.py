@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from typing import Any, ClassVar
 
 import datasets
@@ -12,27 +11,18 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 
 from schemas.errors import InputError
-from schemas.labels import LabelSet
 from train.tasks.base import Task, check_label_column, softmax
-from train.tasks.vocab import labels_from_values, one_label
+from train.tasks.vocab import NamedLabels, labels_from_values, one_label
 
 
 @dataclasses.dataclass(frozen=True)
-class SingleLabelTask(Task):
+class SingleLabelTask(NamedLabels, Task):
     """``labels``: the label set (from ``--labels FILE``, else read from the training data)."""
 
     name: ClassVar[str] = "single"
     problem_type: ClassVar[str] = "single_label_classification"
     dev_metric: ClassVar[str] = "macro_f1"
     labels: tuple[str, ...] = ()
-
-    @functools.cached_property
-    def label_set(self) -> LabelSet:
-        return LabelSet(self.name, tuple(self.labels))
-
-    @property
-    def output_names(self) -> tuple[str, ...]:
-        return tuple(self.labels)
 
     def fit(self, ds: datasets.Dataset, *, file: str) -> SingleLabelTask:
         check_label_column(ds, file=file)

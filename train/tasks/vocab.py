@@ -7,6 +7,7 @@ separate names file).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -59,3 +60,17 @@ def labels_from_values(values: Iterable[Any], *, file: str) -> LabelSet:
     names = list(seen.values())
     numeric = all(n.lstrip("-").isdigit() for n in names)
     return LabelSet("data", tuple(sorted(names, key=int if numeric else str)))
+
+
+class NamedLabels:
+    """For a task whose outputs are its ``labels`` (a dataclass field of the task)."""
+
+    labels: tuple[str, ...]
+
+    @functools.cached_property
+    def label_set(self) -> LabelSet:
+        return LabelSet("labels", tuple(self.labels))
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(self.labels)
