@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from schemas.errors import InputError
 
@@ -107,3 +108,23 @@ def get_label_set(name_or_labels: str | Iterable[str]) -> LabelSet:
             return MBTI
         raise InputError(f"unknown label set {name_or_labels!r} (known: mbti, or pass the labels)")
     return LabelSet("custom", tuple(str(x) for x in name_or_labels))
+
+
+def read_label_file(path: str | Path) -> LabelSet:
+    """The label set of ``--labels FILE``: one label a line (blank lines skipped), unique."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError("no such file", file=path, field="--labels") from None
+    except UnicodeDecodeError:
+        raise InputError("is not UTF-8 text", file=path, field="--labels") from None
+    labels = [line.strip() for line in lines if line.strip()]
+    seen: set[str] = set()
+    for row, lab in enumerate(labels, start=1):
+        if lab.upper() in seen:
+            raise InputError(f"label {lab!r} listed twice", file=path, row=row, field="--labels")
+        seen.add(lab.upper())
+    if len(labels) < 2:
+        raise InputError("lists fewer than two labels", file=path, field="--labels")
+    return LabelSet(path.stem, tuple(labels))

@@ -100,12 +100,18 @@ def mask_types(ds: datasets.Dataset) -> tuple[datasets.Dataset, int]:
 
 
 def tokenize(
-    ds: datasets.Dataset, tokenizer: Any, max_length: int, text_column: str = "text"
+    ds: datasets.Dataset,
+    tokenizer: Any,
+    max_length: int,
+    text_column: str = "text",
+    pair_column: str | None = None,
 ) -> datasets.Dataset:
-    """Add ``input_ids``/``attention_mask`` (+ ``token_type_ids``) and ``length`` (unpadded)."""
+    """Add ``input_ids``/``attention_mask`` (+ ``token_type_ids``) and ``length`` (unpadded);
+    with ``pair_column`` each row is encoded as one sentence pair (a cross-encoder input)."""
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
-        enc = tokenizer(batch[text_column], truncation=True, max_length=max_length)
+        pair = batch[pair_column] if pair_column else None
+        enc = tokenizer(batch[text_column], pair, truncation=True, max_length=max_length)
         enc = {k: v for k, v in enc.items() if k in MODEL_INPUTS}
         enc["length"] = [len(ids) for ids in enc["input_ids"]]
         return enc

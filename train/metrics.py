@@ -47,9 +47,10 @@ def axis_metrics(
     return out
 
 
-def tune_thresholds(labels: np.ndarray, probs: np.ndarray) -> list[float]:
-    """Per-axis threshold maximising macro-F1 on dev (the multi-label study's dynamic
-    thresholds); candidates are midpoints between sorted dev probabilities, ties go to the
+def tune_thresholds(labels: np.ndarray, probs: np.ndarray, average: str = "macro") -> list[float]:
+    """Per-column threshold maximising F1 on dev (the multi-label study's dynamic
+    thresholds): ``average="macro"`` for MBTI axes, ``"binary"`` (the label's own F1) for
+    multi-label; candidates are midpoints between sorted dev probabilities, ties go to the
     threshold nearest 0.5."""
     labels, probs = np.asarray(labels).astype(int), np.asarray(probs, dtype=float)
     out = []
@@ -57,7 +58,7 @@ def tune_thresholds(labels: np.ndarray, probs: np.ndarray) -> list[float]:
         p = np.unique(probs[:, j])
         cands = np.unique(np.concatenate([[0.5], (p[:-1] + p[1:]) / 2]))
         scores = [
-            f1_score(labels[:, j], (probs[:, j] >= t).astype(int), average="macro", zero_division=0)
+            f1_score(labels[:, j], (probs[:, j] >= t).astype(int), average=average, zero_division=0)
             for t in cands
         ]
         best = max(scores)

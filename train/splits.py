@@ -53,16 +53,24 @@ def assign_splits(
 
 
 def split_posts(
-    ds: datasets.Dataset, dev: float = 0.1, test: float = 0.2, seed: int = 0
+    ds: datasets.Dataset,
+    dev: float = 0.1,
+    test: float = 0.2,
+    seed: int = 0,
+    strata: Sequence[str] | None = None,
 ) -> dict[str, datasets.Dataset]:
     """Split posts into train/dev/test.
 
     By author when an ``author`` column has values (rows without one are their own group),
-    else by row; stratified by label. Silver rows (``is_silver``) only ever go to train, and
-    a silver row whose author is in dev/test is dropped.
+    else by row; stratified by label (or by ``strata``, one value per row, e.g. a binned
+    score). Silver rows (``is_silver``) only ever go to train, and a silver row whose author
+    is in dev/test is dropped.
     """
     n = len(ds)
-    labels = ds["label"] if "label" in ds.column_names else [None] * n
+    if strata is not None:
+        labels = list(strata)
+    else:
+        labels = ds["label"] if "label" in ds.column_names else [None] * n
     silver = ds["is_silver"] if "is_silver" in ds.column_names else [False] * n
     authors = ds["author"] if "author" in ds.column_names else [None] * n
     ids = ds["id"] if "id" in ds.column_names else [str(i) for i in range(n)]

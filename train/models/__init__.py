@@ -12,6 +12,7 @@ from transformers import AutoConfig, AutoModel
 
 from train.models.axes import AxisClassifierConfig, MbtiAxisClassifier
 from train.models.encoder import EncoderHeadConfig, EncoderModel
+from train.models.task_model import TaskModel, TaskModelConfig
 from train.models.type_mlm import TypeConditionedMlm, TypeMlmConfig
 from train.models.type_sentences import TypeSentenceClassifier, TypeSentenceConfig
 
@@ -19,11 +20,13 @@ PHASE_MODELS: dict[str, type[EncoderModel]] = {
     TypeSentenceConfig.model_type: TypeSentenceClassifier,
     TypeMlmConfig.model_type: TypeConditionedMlm,
     AxisClassifierConfig.model_type: MbtiAxisClassifier,
+    TaskModelConfig.model_type: TaskModel,
 }
 PHASE_OF_MODEL_TYPE: dict[str, int] = {
     TypeSentenceConfig.model_type: 1,
     TypeMlmConfig.model_type: 2,
     AxisClassifierConfig.model_type: 3,
+    TaskModelConfig.model_type: 3,
 }
 
 for _model_cls in PHASE_MODELS.values():
@@ -39,5 +42,7 @@ __all__ = [
     "TypeConditionedMlm",
     "TypeMlmConfig",
     "TypeSentenceClassifier",
+    "TaskModel",
+    "TaskModelConfig",
     "TypeSentenceConfig",
 ]

@@ -81,6 +81,9 @@ class EncoderModel(PreTrainedModel):
 
     config_class = EncoderHeadConfig
     base_model_prefix = "encoder"
+    # the losses are means over the local batch: the Trainer must not rescale them by the
+    # world size (it does for models that accept loss kwargs, i.e. ``**kwargs``)
+    accepts_loss_kwargs = False
     _supports_sdpa = True
     main_input_name = "input_ids"
 

@@ -1,0 +1,161 @@
+"""What every task is: how labels become targets, logits become scores, scores become metrics.
+
+A task is a frozen dataclass. ``fit`` (on the training split) and ``tune`` (on dev) return
+a new task with what they learned (label set, class weights, cut-offs); ``to_config`` /
+:func:`train.tasks.task_from_config` store it in a saved model's config, so the predictor
+rebuilds the same task.
+
+Data sets arrive with the canonical columns of :mod:`train.tasks.columns`: ``text``,
+``label``, optionally ``text_pair`` and ``author``. Targets are ``float32`` arrays
+``[n, n_outputs]``; scores are what the model's outputs mean (probabilities, or a score
+scaled to [0, 1]) with the same shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import datasets
+import numpy as np
+import torch
+
+from schemas.errors import InputError
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    """Base of the four tasks (``mbti``, ``single``, ``multi``, ``regression``)."""
+
+    name: ClassVar[str]
+    problem_type: ClassVar[str]
+    """Hugging Face's ``problem_type`` of the model config."""
+    dev_metric: ClassVar[str]
+    """The test metric that selects the best checkpoint on dev (greater is better)."""
+    needs_pair: ClassVar[bool] = False
+
+    # --- data -------------------------------------------------------------------------------
+    def fit(self, ds: datasets.Dataset, *, file: str) -> Task:
+        """The task with what the training split fixes (labels, class weights); checks it."""
+        return self
+
+    def targets(self, ds: datasets.Dataset, *, file: str) -> np.ndarray:
+        """``[n, n_outputs]`` float targets of ``ds``'s ``label`` column."""
+        check_label_column(ds, file=file)
+        rows = [self.encode(value, file=file, row=i) for i, value in enumerate(ds["label"], 1)]
+        return np.asarray(rows, dtype=np.float32).reshape(len(rows), self.n_outputs)
+
+    def encode(self, value: Any, *, file: str, row: int) -> list[float]:
+        """One row's target; a bad value raises :class:`InputError` naming file and row."""
+        raise NotImplementedError
+
+    def texts(self, ds: datasets.Dataset) -> list[str]:
+        """The model input texts of ``ds`` (MBTI masks type mentions here)."""
+        return list(ds["text"])
+
+    def strata(self, ds: datasets.Dataset) -> list[str]:
+        """One stratum per row for a made split (labels spread evenly over the splits)."""
+        return [str(v) for v in ds["label"]]
+
+    # --- outputs ----------------------------------------------------------------------------
+    @property
+    def n_outputs(self) -> int:
+        return len(self.output_names)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """One name per model output (labels, axes, or ``score``)."""
+        raise NotImplementedError
+
+    def loss(
+        self,
+        logits: torch.Tensor,
+        targets: torch.Tensor,
+        sample_weight: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The training loss of a batch (a mean over rows, weighted by ``sample_weight``)."""
+        return weighted_mean(self.row_loss(logits.float(), targets.float()), sample_weight)
+
+    def row_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """``[batch]`` loss per row."""
+        raise NotImplementedError
+
+    def scores(self, logits: np.ndarray) -> np.ndarray:
+        """Model outputs -> scores (probabilities by default: sigmoid per output)."""
+        return sigmoid(logits)
+
+    def predictions(self, scores: np.ndarray) -> list[Any]:
+        """One prediction per row: a label, a list of labels, a type or a score."""
+        raise NotImplementedError
+
+    # --- evaluation -------------------------------------------------------------------------
+    def tune(self, targets: np.ndarray, scores: np.ndarray) -> Task:
+        """The task with cut-offs tuned on dev (where the task has any)."""
+        return self
+
+    def majority(self, train_targets: np.ndarray) -> np.ndarray:
+        """The majority baseline's scores (one row, broadcast to every test row)."""
+        raise NotImplementedError
+
+    def metrics(
+        self, targets: np.ndarray, scores: np.ndarray, train_targets: np.ndarray | None = None
+    ) -> dict[str, Any]:
+        """Test metrics under the task's top-level names; ``train_targets`` adds the
+        majority baseline's where the task reports one."""
+        raise NotImplementedError
+
+    def majority_scores(self, train_targets: np.ndarray, n: int) -> np.ndarray:
+        """``[n, n_outputs]`` scores of always predicting the training majority."""
+        return np.tile(self.majority(train_targets), (n, 1)).astype(np.float32)
+
+    # --- storage ----------------------------------------------------------------------------
+    def to_config(self) -> dict[str, Any]:
+        """JSON-able description (``name`` + fields) stored in the model config."""
+        fields = {
+            f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self) if f.init
+        }
+        return {"name": self.name, **fields}
+
+
+def check_label_column(ds: datasets.Dataset, *, file: str) -> None:
+    if "label" not in ds.column_names:
+        raise InputError("has no label column (name it with --label-col)", file=file, field="label")
+
+
+def weighted_mean(per_row: torch.Tensor, weight: torch.Tensor | None) -> torch.Tensor:
+    """Mean of ``per_row``, weighted by ``weight`` when given."""
+    if weight is None:
+        return per_row.mean()
+    w = weight.float()
+    return (per_row * w).sum() / w.sum().clamp(min=1e-8)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def pos_weight_of(targets: np.ndarray) -> tuple[float, ...]:
+    """Per-output ``pos_weight`` = negatives / positives (1 where a label never occurs)."""
+    pos = np.asarray(targets, dtype=np.float64).sum(axis=0)
+    neg = len(targets) - pos
+    return tuple(float(n / p) if p > 0 else 1.0 for n, p in zip(neg, pos, strict=True))
+
+
+def bce_rows(
+    logits: torch.Tensor, targets: torch.Tensor, pos_weight: tuple[float, ...] | None
+) -> torch.Tensor:
+    """Binary cross-entropy per output (with ``pos_weight``), averaged per row."""
+    weight = torch.tensor(pos_weight, device=logits.device) if pos_weight else None
+    return torch.nn.functional.binary_cross_entropy_with_logits(
+        logits, targets, pos_weight=weight, reduction="none"
+    ).mean(dim=1)
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,90 @@
+"""``--task`` and its options, declared once (a group for phase 3, ``train all`` and
+``predict`` to include), and the task they build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from schemas.errors import InputError
+from schemas.labels import read_label_file
+from schemas.options import option
+from train.tasks import MbtiTask, MultiLabelTask, RegressionTask, SingleLabelTask, Task
+
+PANEL = "Task"
+
+
+@dataclass
+class TaskOptions:
+    """What is learnt from the label column, and how it is judged."""
+
+    options_panel = PANEL
+    task: Literal["mbti", "single", "multi", "regression"] = option(
+        "mbti",
+        help="mbti (four axes), single (one label, softmax), multi (several labels, sigmoid) "
+        "or regression (sentence pairs -> score).",
+    )
+    labels: Path | None = option(
+        None, help="single/multi: the label set, one label a line (default: from the data)."
+    )
+    label_sep: str = option(",", help="multi: separator of a delimited label string.")
+    thresholds: Literal["static", "dynamic"] = option(
+        "static", help="mbti/multi: cut-off 0.5, or one per output tuned on dev (best F1)."
+    )
+    class_weights: bool = option(
+        True, help="mbti/multi: pos_weight = negatives / positives per output."
+    )
+    score_range: str = option("0,5", help="regression: LOW,HIGH of valid scores.")
+    binary_threshold: float | None = option(
+        None, help="regression: add binary precision/recall/F1 at this score."
+    )
+    pair_model: Literal["cross", "bi"] = option(
+        "cross", help="regression: cross-encoder (pair in one input) or bi-encoder (cosine)."
+    )
+
+    def __post_init__(self) -> None:
+        if self.task != "regression":
+            for name, value, default in (
+                ("--binary-threshold", self.binary_threshold, None),
+                ("--pair-model", self.pair_model, "cross"),
+            ):
+                if value != default:
+                    raise InputError(f"{name} needs --task regression", field=name)
+        if self.labels is not None and self.task not in ("single", "multi"):
+            raise InputError("--labels needs --task single or multi", field="--labels")
+        parse_range(self.score_range)
+
+
+def parse_range(text: str) -> tuple[float, float]:
+    """``"0,5"`` -> ``(0.0, 5.0)``."""
+    try:
+        low, high = (float(x) for x in text.split(","))
+    except ValueError:
+        raise InputError(
+            f"--score-range must be LOW,HIGH (e.g. 0,5), got {text!r}", field="--score-range"
+        ) from None
+    if not low < high:
+        raise InputError(f"--score-range needs LOW < HIGH, got {text!r}", field="--score-range")
+    return low, high
+
+
+def build_task(opts: TaskOptions, *, mask_types: bool = True) -> Task:
+    """The (not yet fitted) task that ``opts`` describe."""
+    labels = read_label_file(opts.labels).labels if opts.labels else ()
+    if opts.task == "single":
+        return SingleLabelTask(labels=labels)
+    if opts.task == "multi":
+        return MultiLabelTask(
+            labels=labels,
+            label_sep=opts.label_sep,
+            thresholds=opts.thresholds,
+            class_weights=opts.class_weights,
+        )
+    if opts.task == "regression":
+        return RegressionTask(
+            score_range=parse_range(opts.score_range), binary_threshold=opts.binary_threshold
+        )
+    return MbtiTask(
+        thresholds=opts.thresholds, class_weights=opts.class_weights, mask_types=mask_types
+    )

@@ -1,0 +1,61 @@
+"""What the sigmoid tasks (``multi`` and ``mbti``) share: one binary output per label or
+axis, ``pos_weight`` class weights, and static (0.5) or dev-tuned ("dynamic") cut-offs."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar, Literal
+
+import datasets
+import numpy as np
+import torch
+
+from schemas.errors import InputError
+from train.metrics import predict_bits, tune_thresholds
+from train.tasks.base import Task, bce_rows, pos_weight_of
+
+THRESHOLD_MODES = ("static", "dynamic")
+
+
+@dataclasses.dataclass(frozen=True)
+class SigmoidTask(Task):
+    """``thresholds``: ``static`` or ``dynamic``; ``cutoffs``: one per output once tuned;
+    ``class_weights``: fit sets ``pos_weight`` = negatives / positives per output."""
+
+    tune_average: ClassVar[str] = "binary"
+    """The F1 that a dynamic cut-off maximises on dev."""
+    thresholds: Literal["static", "dynamic"] = "static"
+    cutoffs: tuple[float, ...] = ()
+    class_weights: bool = True
+    pos_weight: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.thresholds not in THRESHOLD_MODES:
+            raise InputError(
+                f"unknown thresholds {self.thresholds!r} (static or dynamic)", field="--thresholds"
+            )
+
+    def with_class_weights(self, ds: datasets.Dataset, *, file: str) -> SigmoidTask:
+        """The task with ``pos_weight`` from ``ds``'s targets (when class weights are on)."""
+        if not self.class_weights:
+            return self
+        return dataclasses.replace(self, pos_weight=pos_weight_of(self.targets(ds, file=file)))
+
+    @property
+    def active_cutoffs(self) -> tuple[float, ...]:
+        return self.cutoffs or (0.5,) * self.n_outputs
+
+    def row_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        return bce_rows(logits, targets, self.pos_weight)
+
+    def tune(self, targets: np.ndarray, scores: np.ndarray) -> SigmoidTask:
+        if self.thresholds == "static":
+            return self
+        if len(targets) == 0:
+            raise InputError("dynamic thresholds need dev rows (the dev split is empty)")
+        cuts = tune_thresholds(targets, scores, average=self.tune_average)
+        return dataclasses.replace(self, cutoffs=tuple(cuts))
+
+    def decide(self, scores: np.ndarray) -> np.ndarray:
+        """``[n, n_outputs]`` 0/1 decisions at the active cut-offs."""
+        return predict_bits(np.asarray(scores).reshape(-1, self.n_outputs), self.active_cutoffs)
