@@ -35,22 +35,31 @@ def load_data(
 ) -> Loaded:
     """A validated data set of ``kind``, the name used in errors, and its provenance.
 
-    A :class:`Loaded` is returned as it is: it was validated when it was loaded.
+    A :class:`Loaded` is returned as it is: it was validated when it was loaded. The rows are
+    held in memory (see :func:`in_memory`).
     """
     if isinstance(data, Loaded):
         return data
     if isinstance(data, datasets.Dataset):
         name = f"<{kind} data set>"
-        ds, prov = data, {"source": "dataset", "fingerprint": data._fingerprint}
+        ds, prov = in_memory(data), {"source": "dataset", "fingerprint": data._fingerprint}
     else:
         name = str(data)
-        ds = read_table(data, required=required)
+        ds = in_memory(read_table(data, required=required))
         prov = {"source": name, "sha256": sha256_path(data)}
     if len(ds) == 0:
         raise InputError("is empty (no rows)", file=name)
     validate_rows(ds, kind, file=name)
     prov["rows"] = len(ds)
     return Loaded(ds, name, prov)
+
+
+def in_memory(ds: datasets.Dataset) -> datasets.Dataset:
+    """``ds`` with its rows in memory (same fingerprint): ``datasets`` writes the cache files of
+    later ``map``/``add_column`` calls beside a data set's own files, i.e. into an input folder."""
+    if not ds.cache_files:
+        return ds
+    return ds.flatten_indices(keep_in_memory=True, new_fingerprint=ds._fingerprint)
 
 
 def input_hashes(loaded: Loaded) -> dict[str, str]:
@@ -116,7 +125,6 @@ def tokenize(
         enc["length"] = [len(ids) for ids in enc["input_ids"]]
         return enc
 
-    # in memory: a data set read from disk would get cache files written into its folder
     return ds.map(encode, batched=True, desc="tokenising", keep_in_memory=True)
 
 

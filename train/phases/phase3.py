@@ -75,7 +75,7 @@ def _prepare_split(
     from train.data import axis_bits, load_data, mask_types, parse_labels
 
     if not validated:
-        load_data(ds, "posts", required=("text", "label"))
+        ds = load_data(ds, "posts", required=("text", "label")).dataset
     bits = axis_bits(parse_labels(ds["label"], file=name))
     n_masked = 0
     if cfg.mask_types:
