@@ -155,7 +155,7 @@ def fill_cache(config: LLMConfig, task: BenchTask, items: list[dict]) -> None:
     cache = ResponseCache(config.cache_path)
     body = request_body(task, config)
     for row in items:
-        key = request_key(config.model, initial_messages(task, row, config), body)
+        key = request_key(config, initial_messages(task, row, config), body)
         cache.put(key, config.model, LLMResponse(ANSWER, None, 40, 10))
     cache.close()
 

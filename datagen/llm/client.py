@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx2
 import openai
 
 from datagen.llm.cache import LLMResponse, MalformedResponse
-from datagen.llm.config import LLMConfig, resolve_api_key
+from datagen.llm.config import LLMConfig, public_url, resolve_api_key
 from datagen.llm.limits import RateLimiter, backoff_delay, retry_after
 from datagen.llm.tokens import estimate_prompt_tokens
 from datagen.llm.usage import Usage
@@ -28,6 +28,7 @@ from schemas.manifest import redact
 
 T = TypeVar("T")
 RETRYABLE_STATUS = {408, 409, 429}
+QUOTA_CODE = "insufficient_quota"
 MAX_SERVER_WAIT = 600.0
 
 
@@ -40,21 +41,12 @@ class RequestFailed(Exception):
         self.attempts = attempts
 
 
-def public_url(url: str | None) -> str:
-    """The base URL without any user:password part (safe to print)."""
-    if not url:
-        return "https://api.openai.com/v1"
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 class ChatClient:
     """``openai.AsyncOpenAI`` (its own retries off) plus ours: backoff with jitter on 429, 5xx,
     timeouts and connection errors, ``Retry-After`` / ``x-ratelimit-*`` honoured, ``concurrency``
-    requests in flight at most and the RPM/TPM limiter. Non-retryable 4xx answers raise
-    :class:`InputError` at once; so does a server never reached after all retries."""
+    requests in flight at most and the RPM/TPM limiter. Non-retryable 4xx answers, an empty
+    account (429 ``insufficient_quota``) and ``x-should-retry: false`` raise :class:`InputError`
+    at once; so does a server never reached after all retries."""
 
     def __init__(self, config: LLMConfig, body: dict, usage: Usage) -> None:
         self.config = config
@@ -81,6 +73,7 @@ class ChatClient:
         self.limiter = RateLimiter(config.rpm, config.tpm)
         self._slots = asyncio.Semaphore(config.concurrency)
         self._completion_budget = config.max_tokens or 256
+        self._stopped: InputError | None = None
 
     async def complete(self, messages: list[dict]) -> LLMResponse:
         """One chat completion (no cache here: the runner looks there first)."""
@@ -110,11 +103,14 @@ class ChatClient:
             try:
                 async with self._slots:
                     await self.limiter.acquire(tokens)
+                    if self._stopped is not None:  # another request hit a final error
+                        raise self._stopped
                     return await send(self._api)
             except openai.APIStatusError as err:
                 status = err.status_code
-                if status not in RETRYABLE_STATUS and status < 500:
-                    raise self._rejected(err) from None
+                if (status not in RETRYABLE_STATUS and status < 500) or _final(err):
+                    self._stopped = self._rejected(err)
+                    raise self._stopped from None
                 reason = f"HTTP {status}: {self._scrub(_server_message(err))}"
                 wait = retry_after(err.response.headers)
                 if wait is not None:
@@ -148,7 +144,14 @@ class ChatClient:
         status = err.status_code
         message = self._scrub(_server_message(err))
         url = public_url(self.config.base_url)
-        if status == 401:
+        if err.code == QUOTA_CODE:
+            text = (
+                f"the account behind ${self.config.api_key_env} has no quota left at {url} "
+                "(insufficient_quota): add credit or use another key"
+            )
+        elif _final(err):
+            text = f"the LLM server at {url} answered x-should-retry: false; not retrying"
+        elif status == 401:
             text = f"the LLM server at {url} refused the API key from ${self.config.api_key_env}"
         elif status == 403:
             text = f"the LLM server at {url} denied access"
@@ -171,6 +174,11 @@ class ChatClient:
 
     async def close(self) -> None:
         await self._api.close()
+
+
+def _final(err: openai.APIStatusError) -> bool:
+    """An error no retry can fix: an empty account, or the server's ``x-should-retry: false``."""
+    return err.code == QUOTA_CODE or err.response.headers.get("x-should-retry") == "false"
 
 
 def _timed_out(err: openai.APIConnectionError) -> bool:

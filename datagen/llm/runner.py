@@ -57,7 +57,7 @@ def estimate(task: LLMTask, rows: Iterable[dict[str, Any]], config: LLMConfig) -
     requests = cached = prompt_tokens = 0
     for row in rows:
         messages = initial_messages(task, row, config)
-        if cache is not None and request_key(config.model, messages, body) in cache:
+        if cache is not None and request_key(config, messages, body) in cache:
             cached += 1
             continue
         requests += 1

@@ -59,7 +59,7 @@ async def run_conversations(
     """Open the cache and the client, get the backend's ``ask`` from ``make_ask(body, cache,
     usage, client, rows)`` and solve every row with it."""
     started = time.monotonic()
-    usage = Usage(model=config.model, batch_api=config.batch_api)
+    usage = Usage(model=config.model, batch_api=config.batch_api, cache=config.use_cache)
     body = request_body(task, config)
     cache = open_cache(config)
     client = ChatClient(config, body, usage)
@@ -88,7 +88,7 @@ def cached_ask(
     config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient
 ) -> Ask:
     async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config.model, messages, body)
+        key = request_key(config, messages, body)
         hit = cache.get(key)
         if hit is not None:
             usage.cached_hits += 1
@@ -100,13 +100,23 @@ def cached_ask(
     return ask
 
 
-def cache_only_ask(config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage) -> Ask:
+def cache_only_ask(
+    config: LLMConfig,
+    body: dict,
+    cache: ResponseCache,
+    usage: Usage,
+    fresh: frozenset[str] | set[str] = frozenset(),
+) -> Ask:
+    """Answers from the cache only; those under ``fresh`` keys (delivered in this run, e.g. by
+    the Batch API) are not counted as cache hits."""
+
     async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config.model, messages, body)
+        key = request_key(config, messages, body)
         hit = cache.get(key)
         if hit is None:
             raise NotCached(key, messages)
-        usage.cached_hits += 1
+        if key not in fresh:
+            usage.cached_hits += 1
         return hit
 
     return ask
