@@ -87,7 +87,7 @@ def test_key_sent_only_in_the_header_and_never_stored(make_config, monkeypatch, 
     stored = b"".join(p.read_bytes() for p in config.cache_path.parent.iterdir())
     assert SECRET.encode() not in stored
     manifest = Manifest("datagen test").finish(llm=result.usage.to_dict(), failures=result.failures)
-    assert SECRET not in json.dumps(manifest) + json.dumps(result.records)
+    assert SECRET not in json.dumps(manifest) + json.dumps(list(result.records))
     out, err = capfd.readouterr()
     assert SECRET not in out + err
     assert "echo" in err  # the progress bar did run
