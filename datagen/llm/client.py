@@ -1,10 +1,8 @@
-"""Sending requests: the async openai client with our own retries, concurrency and rate limits.
+"""Sending requests: our own retries, concurrency and rate limits around the chat transport
+(:mod:`datagen.llm.transport`, plain aiohttp) and the async openai client (files, batches).
 
-The client runs on openai's aiohttp transport (``openai[aiohttp]``, which its README recommends
-for concurrency) and chat requests go through ``client.post`` with a plain JSON body, skipping
-``chat.completions.create``'s typed-parameter transform and response models. On 2 cores this
-took the client's CPU per request from 3-4 ms to 1.6-1.8 ms, which is what bounds throughput at
-32 requests in flight (bench/llm_throughput.py). Errors, auth, timeouts and headers stay openai's.
+The openai client runs on its aiohttp transport (``openai[aiohttp]``), or httpx for a base URL
+with ``user:password``; errors, auth and timeouts are openai's on both paths.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from datagen.llm.cache import LLMResponse, MalformedResponse
 from datagen.llm.config import LLMConfig, public_url, resolve_api_key
 from datagen.llm.limits import RateLimiter, backoff_delay, retry_after
 from datagen.llm.tokens import estimate_prompt_tokens
+from datagen.llm.transport import ChatTransport
 from datagen.llm.usage import Usage
 from schemas.errors import InputError
 from schemas.manifest import redact
@@ -70,6 +69,7 @@ class ChatClient:
             max_retries=0,
             http_client=transport(limits=connections),
         )
+        self._chat = ChatTransport(self._api, self._key, config.timeout, config.concurrency)
         self.limiter = RateLimiter(config.rpm, config.tpm)
         self._slots = asyncio.Semaphore(config.concurrency)
         self._completion_budget = config.max_tokens or 256
@@ -80,11 +80,7 @@ class ChatClient:
         tokens = estimate_prompt_tokens(messages) + self._completion_budget
         body = {"model": self.config.model, "messages": messages, **self.body}
 
-        async def send(api: openai.AsyncOpenAI) -> tuple[LLMResponse, httpx2.Headers]:
-            raw = await api.post("/chat/completions", body=body, cast_to=httpx2.Response)
-            return LLMResponse.from_completion(raw.content), raw.headers
-
-        response, headers = await self.call(send, tokens=tokens)
+        response, headers = await self.call(lambda api: self._chat.post(body), tokens=tokens)
         self.limiter.observe(headers)
         self.limiter.settle(tokens, response.prompt_tokens + response.completion_tokens)
         self.usage.add_tokens(response.prompt_tokens, response.completion_tokens)
@@ -173,6 +169,7 @@ class ChatClient:
         return " ".join(redact(text).split())[:300]
 
     async def close(self) -> None:
+        await self._chat.close()
         await self._api.close()
 
 

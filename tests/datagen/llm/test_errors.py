@@ -136,3 +136,11 @@ def test_an_empty_account_or_should_retry_false_stops_at_once(tmp_path, fault, n
     assert_clean_error(proc, needle)
     assert len(server.requests) == 1  # not 7 per row
     assert not out.exists()
+
+
+def test_credentials_in_the_base_url_go_as_basic_auth(make_config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    with FakeOpenAI(echo_responder) as server:
+        url = server.base_url.replace("http://", "http://user:p%40ss@")
+        run_task(EchoTask(), make_rows(1), make_config(server, base_url=url), progress=False)
+    assert server.request_headers[0]["authorization"] == "Basic dXNlcjpwQHNz"  # user:p@ss
