@@ -164,6 +164,7 @@ async def solve_all(
     emitted = 0
     shown = 0.0
     error: Exception | None = None
+    over = asyncio.Event()  # every row emitted, or a run-stopping error
 
     def show_counts() -> None:
         bar.set_postfix(
@@ -180,6 +181,7 @@ async def solve_all(
             finished[index] = await solve_row(task, row, config, ask, usage)
         except Exception as err:  # a run-stopping error (InputError): the first one is raised
             error = error or err
+            over.set()
             return
         finally:
             slots.release()
@@ -189,6 +191,8 @@ async def solve_all(
             if outcome.failure is not None:
                 failures.append(outcome.failure)
             emitted += 1
+        if emitted == len(rows):
+            over.set()
         if progress and time.monotonic() - shown >= bar.mininterval:
             shown = time.monotonic()
             show_counts()
@@ -203,8 +207,8 @@ async def solve_all(
             job = asyncio.ensure_future(one(index, row))
             running.add(job)
             job.add_done_callback(running.discard)
-        while running and error is None:
-            await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        if rows and error is None:
+            await over.wait()
         if error is not None:
             raise error
         return records, failures
