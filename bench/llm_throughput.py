@@ -41,7 +41,7 @@ import openai  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from datagen.llm import LLMConfig, LLMTask, run_task  # noqa: E402
-from datagen.llm.cache import LLMResponse, ResponseCache, request_key  # noqa: E402
+from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache  # noqa: E402
 from datagen.llm.messages import initial_messages, request_body  # noqa: E402
 
 ANSWER = json.dumps({"word": "tidy", "score": 0.5})
@@ -187,9 +187,9 @@ def run_bare_aiohttp(base_url: str, n: int, concurrency: int) -> None:
 
 def fill_cache(config: LLMConfig, task: BenchTask, items: list[dict]) -> None:
     cache = ResponseCache(config.cache_path)
-    body = request_body(task, config)
+    request_key = RequestKeys(config, request_body(task, config))
     for row in items:
-        key = request_key(config, initial_messages(task, row, config), body)
+        key = request_key(initial_messages(task, row, config))
         cache.put(key, config.model, LLMResponse(ANSWER, None, 40, 10))
     cache.close()
 

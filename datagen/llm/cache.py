@@ -97,21 +97,23 @@ def _without_nulls(token: dict) -> dict:
     }
 
 
-def request_key(config: LLMConfig, messages: list[dict], body: dict[str, Any]) -> str:
-    """sha256 of endpoint (base URL without credentials) + model + messages + request
-    parameters (response_format included)."""
-    blob = json.dumps(
-        {
-            "endpoint": config.endpoint(),
-            "model": config.model,
-            "messages": messages,
-            "params": body,
-        },
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+class RequestKeys:
+    """Cache keys for one run: sha256 of endpoint (base URL without credentials) + model +
+    request parameters (response_format included), serialized once, then each request's
+    messages."""
+
+    def __init__(self, config: LLMConfig, body: dict[str, Any]) -> None:
+        head = {"endpoint": config.endpoint(), "model": config.model, "params": body}
+        self._head = hashlib.sha256(_canonical(head))
+
+    def __call__(self, messages: list[dict]) -> str:
+        digest = self._head.copy()
+        digest.update(_canonical(messages))
+        return digest.hexdigest()
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class ResponseCache:

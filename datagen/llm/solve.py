@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from datagen.llm.cache import LLMResponse, ResponseCache, request_key
+from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache
 from datagen.llm.client import ChatClient, RequestFailed
 from datagen.llm.config import LLMConfig
 from datagen.llm.messages import feedback_messages, initial_messages, request_body, strip_fences
@@ -88,8 +88,10 @@ def open_cache(config: LLMConfig, *, read_only: bool = False) -> ResponseCache |
 def cached_ask(
     config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient
 ) -> Ask:
+    request_key = RequestKeys(config, body)
+
     async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config, messages, body)
+        key = request_key(messages)
         hit = cache.get(key)
         if hit is not None:
             usage.cached_hits += 1
@@ -111,8 +113,10 @@ def cache_only_ask(
     """Answers from the cache only; those under ``fresh`` keys (delivered in this run, e.g. by
     the Batch API) are not counted as cache hits."""
 
+    request_key = RequestKeys(config, body)
+
     async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config, messages, body)
+        key = request_key(messages)
         hit = cache.get(key)
         if hit is None:
             raise NotCached(key, messages)
