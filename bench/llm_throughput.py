@@ -1,15 +1,20 @@
 """Throughput of the LLM runner against a local OpenAI-compatible server with fixed latency.
 
-    python bench/llm_throughput.py [--latency 0.1] [--n 900] [--n1 100] [--server fake]
-                                   [--repeat 3] [--concurrency 1 8 32 64]
+    python bench/llm_throughput.py [--latency 0.1] [--n 1500] [--n1 100] [--server fake]
+                                   [--repeat 3] [--concurrency 8 32 64] [--curator PYTHON]
 
 The server runs in its own process (bench/latency_server.py, asyncio; ``--server fake``: the
 scriptable test server tests/support/fake_openai.py, threads). For each concurrency C it sends
-N requests three ways and reports achieved time against the ideal ``N x latency / C``:
-``run_task`` (cache in memory, validation on), a plain ``openai.AsyncOpenAI`` + semaphore loop
-(the library baseline) and a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
-this server and machine allow any Python client). It also prints the client's CPU time per
-request. Concurrency 1 uses ``--n1`` requests (900 x 100 ms would be 90 s).
+N requests each way and reports achieved time against the ideal ``N x latency / C``:
+``run_task`` without a cache (``--no-cache``) and with the SQLite cache on disk (a fresh file
+per run: every answer written), validation on; a plain ``openai.AsyncOpenAI`` + semaphore loop
+(the library baseline); a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
+this server and machine allow any Python client); and, with ``--curator``, Bespoke Curator
+(bench/curator_run.py run by that interpreter, e.g. /tmp/curator-venv/bin/python made with
+``python3 -m venv /tmp/curator-venv && /tmp/curator-venv/bin/pip install bespokelabs-curator``;
+its time is the ``llm(rows)`` call, its own file writing and data set included). The ways are
+interleaved, ``--repeat`` times, and the median is reported. It also prints the client's CPU
+time per request. Concurrency 1 uses ``--n1`` requests (1,500 x 100 ms would be 150 s).
 Then it times the resume of a fully cached 14,400-row run, two ways: 900 requests whose
 answers each yield 16 rows (one request per base sentence), and 14,400 requests of one row
 each (one request per sentence and type). The cache is filled directly (same keys as a run).
@@ -36,7 +41,7 @@ import openai  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from datagen.llm import LLMConfig, LLMTask, run_task  # noqa: E402
-from datagen.llm.cache import LLMResponse, ResponseCache, request_key  # noqa: E402
+from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache  # noqa: E402
 from datagen.llm.messages import initial_messages, request_body  # noqa: E402
 
 ANSWER = json.dumps({"word": "tidy", "score": 0.5})
@@ -85,9 +90,12 @@ def rows(n: int, prefix: str = "s") -> list[dict]:
 
 
 def timed(run: Callable[..., object], *args: object) -> tuple[float, float]:
-    """Wall seconds and this process's CPU seconds of ``run(*args)``."""
+    """Wall seconds and this process's CPU seconds of ``run(*args)`` (or what ``run`` returns,
+    when it measured another process)."""
     wall, cpu = time.perf_counter(), time.process_time()
-    run(*args)
+    measured = run(*args)
+    if isinstance(measured, tuple):
+        return measured
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -105,12 +113,38 @@ def stolen_seconds() -> float:
     return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
-def run_runner(base_url: str, n: int, concurrency: int) -> None:
+def run_runner(base_url: str, n: int, concurrency: int, cache: Path | None = None) -> None:
     config = LLMConfig(
-        model="bench-model", base_url=base_url, concurrency=concurrency, use_cache=False
+        model="bench-model",
+        base_url=base_url,
+        concurrency=concurrency,
+        use_cache=cache is not None,
+        cache_path=cache or LLMConfig.cache_path,
     )
     result = run_task(BenchTask(), rows(n, f"c{concurrency}-"), config, progress=False)
     assert len(result.records) == n and not result.failures, result.failures[:3]
+
+
+def run_runner_cached(base_url: str, n: int, concurrency: int) -> None:
+    """The runner writing every answer to a fresh on-disk SQLite cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        run_runner(base_url, n, concurrency, Path(tmp) / "llm.sqlite")
+
+
+def curator_way(python: str) -> Callable[[str, int, int], tuple[float, float]]:
+    """Bespoke Curator in its own interpreter; returns the (wall, cpu) it measured itself."""
+    runs = iter(range(1_000_000))
+
+    def run(base_url: str, n: int, concurrency: int) -> tuple[float, float]:
+        script = str(ROOT / "bench" / "curator_run.py")
+        prefix = f"k{concurrency}-{next(runs)}-"
+        out = subprocess.run(
+            [python, script, base_url, str(n), str(concurrency), prefix],
+            capture_output=True, text=True, check=True, cwd=tempfile.gettempdir(),
+        ).stdout.split()  # fmt: skip
+        return float(out[-2]), float(out[-1])
+
+    return run
 
 
 def run_plain_openai(base_url: str, n: int, concurrency: int) -> None:
@@ -153,9 +187,9 @@ def run_bare_aiohttp(base_url: str, n: int, concurrency: int) -> None:
 
 def fill_cache(config: LLMConfig, task: BenchTask, items: list[dict]) -> None:
     cache = ResponseCache(config.cache_path)
-    body = request_body(task, config)
+    request_key = RequestKeys(config, request_body(task, config))
     for row in items:
-        key = request_key(config.model, initial_messages(task, row, config), body)
+        key = request_key(initial_messages(task, row, config))
         cache.put(key, config.model, LLMResponse(ANSWER, None, 40, 10))
     cache.close()
 
@@ -180,27 +214,38 @@ def time_cached_resume(requests: int, rows_per_answer: int, cache_dir: Path) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=0.1)
-    parser.add_argument("--n", type=int, default=900)
+    parser.add_argument("--n", type=int, default=1500)
     parser.add_argument("--n1", type=int, default=100, help="requests at concurrency 1")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32, 64])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 32, 64])
+    parser.add_argument("--curator", help="Python of a virtualenv with bespokelabs-curator")
+    parser.add_argument("--no-resume", action="store_true", help="skip the cached-resume timing")
     parser.add_argument(
         "--server", choices=["latency", "fake"], default="latency", help="see the docstring"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per way; median reported")
     args = parser.parse_args()
 
-    ways = {"runner": run_runner, "openai": run_plain_openai, "aiohttp": run_bare_aiohttp}
+    ways: dict[str, Callable] = {
+        "runner": run_runner,
+        "cached": run_runner_cached,
+        "openai": run_plain_openai,
+        "aiohttp": run_bare_aiohttp,
+    }
+    if args.curator:
+        ways["curator"] = curator_way(args.curator)
     proc, base_url = start_server(args.latency, args.server)
     try:
-        for run in ways.values():  # warm-up (imports, first connections)
-            run(base_url, 20, 8)
+        for name, run in ways.items():  # warm-up (imports, first connections)
+            if name != "curator":
+                run(base_url, 20, 8)
         print(
             f"server ({args.server}) latency {args.latency * 1000:.0f} ms, in its own process; "
             f"ratio = ideal / achieved, cpu = client CPU ms per request (median of {args.repeat}"
             ", the ways interleaved); steal = share of CPU time the hypervisor took"
         )
+        print(f"load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
         header = "".join(f"{name + ' s':>11} {'ratio':>6} {'cpu':>5}" for name in ways)
-        print(f"{'conc':>5} {'N':>5} {'ideal s':>8}{header} {'runner/openai':>14} {'steal':>6}")
+        print(f"{'conc':>5} {'N':>5} {'ideal s':>8}{header} {'cached-aiohttp':>15} {'steal':>6}")
         for c in args.concurrency:
             n = args.n1 if c == 1 else args.n
             ideal = n * args.latency / c
@@ -215,14 +260,16 @@ def main() -> None:
                 f"{wall:>11.2f} {ideal / wall:>6.3f} {cpu / n * 1000:>5.2f}"
                 for wall, cpu in times.values()
             )
-            speedup = times["openai"][0] / times["runner"][0]
+            gap = ideal / times["cached"][0] - ideal / times["aiohttp"][0]
             wall_total = sum(wall for values in runs.values() for wall, _ in values)
-            print(f"{c:>5} {n:>5} {ideal:>8.2f}{cells} {speedup:>14.3f} "
-                  f"{steal / (wall_total * os.cpu_count()):>6.1%}")  # fmt: skip
+            print(f"{c:>5} {n:>5} {ideal:>8.2f}{cells} {gap:>+15.3f} "
+                  f"{steal / (wall_total * os.cpu_count()):>6.1%}", flush=True)  # fmt: skip
+        print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     finally:
         proc.kill()
         proc.wait()
-
+    if args.no_resume:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         by_sentence = time_cached_resume(900, 16, Path(tmp))
         by_type = time_cached_resume(14_400, 1, Path(tmp))

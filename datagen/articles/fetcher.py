@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import urllib.robotparser
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from protego import Protego
 
 from schemas.errors import InputError
 from schemas.options import option
@@ -212,12 +212,14 @@ class RobotsRules:
     """robots.txt per origin, fetched through the :class:`Fetcher` (so cached too).
 
     As RFC 9309 says: a 4xx robots.txt allows everything; a 5xx or unreachable one means
-    "disallow everything" for that origin.
+    "disallow everything" for that origin. Rules are matched by protego, which follows the RFC
+    where ``urllib.robotparser`` does not: ``*`` and ``$`` in paths (``/*.pdf$``, ``/*?session=``)
+    and the longest matching rule winning (``Allow: /docs/public/`` inside ``Disallow: /docs/``).
     """
 
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
-        self._parsers: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._rules: dict[str, Protego | bool] = {}
 
     @staticmethod
     def robots_url(url: str) -> str:
@@ -225,13 +227,17 @@ class RobotsRules:
         return f"{parts.scheme}://{parts.netloc}/robots.txt"
 
     def allowed(self, url: str) -> bool:
-        return self._parser(url).can_fetch(self.fetcher.config.user_agent, url)
+        rules = self._origin_rules(url)
+        if isinstance(rules, bool):
+            return rules
+        return rules.can_fetch(url, self.fetcher.config.user_agent)
 
-    def _parser(self, url: str) -> urllib.robotparser.RobotFileParser:
+    def _origin_rules(self, url: str) -> Protego | bool:
+        """The parsed robots.txt, or ``True``/``False`` for "allow"/"disallow" everything."""
         robots_url = self.robots_url(url)
-        if robots_url in self._parsers:
-            return self._parsers[robots_url]
-        parser = urllib.robotparser.RobotFileParser(robots_url)
+        if robots_url in self._rules:
+            return self._rules[robots_url]
+        rules: Protego | bool
         try:
             resp = self.fetcher.get(robots_url)
             for _ in range(5):  # RFC 9309: follow at least five redirects
@@ -239,16 +245,16 @@ class RobotsRules:
                     break
                 resp = self.fetcher.get(resp.location)
         except FetchError:
-            parser.disallow_all = True
+            rules = False
         else:
             if resp.status >= 500:
-                parser.disallow_all = True
+                rules = False
             elif resp.status >= 400 or resp.is_redirect:
-                parser.allow_all = True
+                rules = True
             else:
-                parser.parse(resp.body.decode("utf-8", errors="replace").splitlines())
-                delay = parser.crawl_delay(self.fetcher.config.user_agent)
+                rules = Protego.parse(resp.body.decode("utf-8", errors="replace"))
+                delay = rules.crawl_delay(self.fetcher.config.user_agent)
                 if delay:
                     self.fetcher.host_delay[urlsplit(url).netloc] = float(delay)
-        self._parsers[robots_url] = parser
-        return parser
+        self._rules[robots_url] = rules
+        return rules

@@ -33,6 +33,14 @@ def run(opts: IngestOptions) -> None:
     manifest = Manifest("datagen ingest", inputs=opts.paths)
     result = read_articles(opts.paths, opts.read, fetched_at=utc_now_iso())
     rows, n_duplicates = drop_duplicate_articles(result.rows)
+    if result.unlabelled:
+        names = ", ".join(str(f) for f in result.unlabelled[:3])
+        more = f" and {len(result.unlabelled) - 3} more" if len(result.unlabelled) > 3 else ""
+        print(
+            f"note: skipped {len(result.unlabelled)} file(s) with no MBTI type in their path "
+            f"(--label-from path): {names}{more}",
+            file=sys.stderr,
+        )
     if not rows:
         raise InputError("no article with text found", file=", ".join(map(str, opts.paths)))
     labels = Counter(r["label"] for r in rows if r["label"])

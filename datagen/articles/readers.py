@@ -59,14 +59,24 @@ class ReadOptions:
 class ReadResult:
     rows: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    unlabelled: list[Path] = field(default_factory=list)
 
 
 def read_articles(
     paths: Sequence[str | Path], options: ReadOptions, *, fetched_at: str
 ) -> ReadResult:
-    """Read every file under ``paths`` into article rows (in a stable, sorted order)."""
+    """Read every file under ``paths`` into article rows (in a stable, sorted order).
+
+    With ``label_from="path"``, a file found in a folder with no type in its path (a README)
+    is skipped and listed in ``unlabelled``; a file named directly is an error.
+    """
     result = ReadResult()
+    named = {Path(p) for p in paths}
     files = [f for p in paths for f in _input_files(Path(p), result.counts)]
+    if options.label_from == "path":
+        result.unlabelled = [f for f in files if f not in named and _type_in_path(f) is None]
+        result.counts["skipped_unlabelled"] = len(result.unlabelled)
+        files = [f for f in files if f not in result.unlabelled]
     for path in tqdm(files, desc="reading", unit="file", disable=None):
         if path.is_dir() or path.suffix.lower() in TABLE_SUFFIXES:
             rows = _read_table_articles(path, options, fetched_at)
@@ -121,9 +131,13 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _path_label(path: Path) -> str:
+def _type_in_path(path: Path) -> str | None:
     # The path as given (not resolved), so folders above what the user named never count.
-    label = find_type_name([path.stem, *(p.name for p in path.parents)])
+    return find_type_name([path.stem, *(p.name for p in path.parents)])
+
+
+def _path_label(path: Path) -> str:
+    label = _type_in_path(path)
     if label is None:
         raise InputError(
             "no MBTI type in the file name or its folder names (--label-from path)", file=path

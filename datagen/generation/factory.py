@@ -39,10 +39,12 @@ def make_generator(
     llm: Callable[[], Generator],
     offline: Callable[[], Generator],
     offline_what: str,
+    no_batch_api: str | None = None,
 ) -> Generator:
     """The generator for ``--backend name``. ``auto`` is an LLM when a key or ``--base-url``
     is given, else ``offline()`` (with a notice on stderr naming ``offline_what``). ``openai``
-    without a usable key is an error (except for ``--dry-run``, which sends nothing)."""
+    without a usable key is an error (except for ``--dry-run``, which sends nothing); so is
+    ``--batch-api`` when the stage's mode cannot run through it (``no_batch_api``: why)."""
     choice = name.strip().lower()
     if choice not in BACKENDS:
         raise InputError(
@@ -56,6 +58,8 @@ def make_generator(
             choice = "offline"
     if choice == "offline":
         return offline()
+    if config.batch_api and no_batch_api:
+        raise InputError(no_batch_api, field="--batch-api")
     if not config.dry_run:
         resolve_api_key(config)
     return llm()

@@ -2,7 +2,9 @@
 
 Each round: replay every row's conversation from the cache to find the requests still
 needed, write them as JSONL, upload (``purpose="batch"``), create the batch, poll with
-backoff, download the output and error files and store every answer in the cache. Requests
+backoff, download the output and error files and store every answer in the cache. The input
+file id and the batch id are saved in the cache, keyed by the set of requests, before the
+poll: a run killed while waiting resumes the same batch instead of paying again. Requests
 that failed or expired are submitted again in the next round; invalid answers get their
 feedback follow-up there too. Rounds are bounded: ``batch_max_rounds`` plus one per
 validation retry.
@@ -11,7 +13,9 @@ validation retry.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import sys
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -38,12 +42,12 @@ class BatchGenerator(OnlineGenerator):
     async def make_ask(
         self, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient, rows: list[dict]
     ) -> Ask:
+        delivered: set[str] = set()
         unanswered = await fill_cache_by_batches(
-            self.task, rows, self.config, body, client, cache, progress=self.progress
+            self.task, rows, self.config, body, client, cache, delivered, progress=self.progress
         )
-        return _batch_answers(
-            cache_only_ask(self.config, body, cache, usage), unanswered, self.config
-        )
+        ask = cache_only_ask(self.config, body, cache, usage, delivered)
+        return _batch_answers(ask, unanswered, self.config)
 
 
 def _batch_answers(ask: Ask, unanswered: dict[str, str], config: LLMConfig) -> Ask:
@@ -66,12 +70,14 @@ async def fill_cache_by_batches(
     body: dict,
     client: ChatClient,
     cache: ResponseCache,
+    delivered: set[str],
     *,
     progress: bool = True,
 ) -> dict[str, str]:
     """Run Batch API rounds until every conversation is answered or the rounds run out.
 
-    Returns the reason for each request key still unanswered.
+    Returns the reason for each request key still unanswered; adds the keys the batches
+    answered to ``delivered``.
     """
     probe = cache_only_ask(config, body, cache, Usage())
     unanswered: dict[str, str] = {}
@@ -91,6 +97,7 @@ async def fill_cache_by_batches(
             unanswered.update(errors)
         for key in keys:
             if key in cache:
+                delivered.add(key)
                 unanswered.pop(key, None)
             else:
                 unanswered.setdefault(key, "no answer from the Batch API")
@@ -121,19 +128,11 @@ async def _run_one_batch(
         for custom_id, key in ids.items()
     ]
     data = ("\n".join(lines) + "\n").encode("utf-8")
-    uploaded = await client.call(
-        lambda api: api.files.create(file=("requests.jsonl", data), purpose="batch")
-    )
-    batch = await client.call(
-        lambda api: api.batches.create(
-            input_file_id=uploaded.id,
-            endpoint=ENDPOINT,
-            completion_window="24h",
-            metadata={"source": "mbtikit"},
-        )
-    )
+    request_set = hashlib.sha256("\n".join(sorted(requests)).encode()).hexdigest()
+    batch = await _submit(request_set, data, client, cache)
     batch = await _wait(batch, config, client, round_no, len(ids), progress)
     if batch.status == "failed":
+        cache.drop_batch_job(request_set)
         details = "; ".join(e.message or e.code or "" for e in (batch.errors.data or []))[:300]
         raise InputError(f"the Batch API rejected batch {batch.id}: {details or 'no details'}")
     errors: dict[str, str] = {}
@@ -147,7 +146,39 @@ async def _run_one_batch(
             key = ids.get(item.get("custom_id", ""))
             if key is not None and key not in cache:
                 errors[key] = _error_reason(item, batch.status)
+    cache.drop_batch_job(request_set)  # its answers are stored (committed here)
     return errors
+
+
+async def _submit(request_set: str, data: bytes, client: ChatClient, cache: ResponseCache) -> Any:
+    """The batch for these requests: the one a killed run submitted (saved in the cache), else a
+    new one, its file and batch ids saved before anything waits on it."""
+    saved = cache.batch_job(request_set)
+    if saved is not None and saved[1] is not None:
+        try:
+            batch = await client.call(lambda api: api.batches.retrieve(saved[1]))
+        except InputError:  # gone (another account or server): submit again
+            saved = None
+        else:
+            print(f"resuming Batch API job {batch.id} ({batch.status})", file=sys.stderr)
+            return batch
+    file_id = saved[0] if saved is not None else None
+    if file_id is None:
+        uploaded = await client.call(
+            lambda api: api.files.create(file=("requests.jsonl", data), purpose="batch")
+        )
+        file_id = uploaded.id
+        cache.save_batch_job(request_set, file_id, None)
+    batch = await client.call(
+        lambda api: api.batches.create(
+            input_file_id=file_id,
+            endpoint=ENDPOINT,
+            completion_window="24h",
+            metadata={"source": "mbtikit"},
+        )
+    )
+    cache.save_batch_job(request_set, file_id, batch.id)
+    return batch
 
 
 async def _wait(

@@ -1,10 +1,8 @@
-"""Sending requests: the async openai client with our own retries, concurrency and rate limits.
+"""Sending requests: our own retries, concurrency and rate limits around the chat transport
+(:mod:`datagen.llm.transport`, plain aiohttp) and the async openai client (files, batches).
 
-The client runs on openai's aiohttp transport (``openai[aiohttp]``, which its README recommends
-for concurrency) and chat requests go through ``client.post`` with a plain JSON body, skipping
-``chat.completions.create``'s typed-parameter transform and response models. On 2 cores this
-took the client's CPU per request from 3-4 ms to 1.6-1.8 ms, which is what bounds throughput at
-32 requests in flight (bench/llm_throughput.py). Errors, auth, timeouts and headers stay openai's.
+The openai client runs on its aiohttp transport (``openai[aiohttp]``), or httpx for a base URL
+with ``user:password``; errors, auth and timeouts are openai's on both paths.
 """
 
 from __future__ import annotations
@@ -12,22 +10,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import httpx2
 import openai
 
 from datagen.llm.cache import LLMResponse, MalformedResponse
-from datagen.llm.config import LLMConfig, resolve_api_key
+from datagen.llm.config import LLMConfig, public_url, resolve_api_key
 from datagen.llm.limits import RateLimiter, backoff_delay, retry_after
 from datagen.llm.tokens import estimate_prompt_tokens
+from datagen.llm.transport import ChatTransport
 from datagen.llm.usage import Usage
 from schemas.errors import InputError
 from schemas.manifest import redact
 
 T = TypeVar("T")
 RETRYABLE_STATUS = {408, 409, 429}
+QUOTA_CODE = "insufficient_quota"
 MAX_SERVER_WAIT = 600.0
 
 
@@ -40,21 +40,12 @@ class RequestFailed(Exception):
         self.attempts = attempts
 
 
-def public_url(url: str | None) -> str:
-    """The base URL without any user:password part (safe to print)."""
-    if not url:
-        return "https://api.openai.com/v1"
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 class ChatClient:
     """``openai.AsyncOpenAI`` (its own retries off) plus ours: backoff with jitter on 429, 5xx,
     timeouts and connection errors, ``Retry-After`` / ``x-ratelimit-*`` honoured, ``concurrency``
-    requests in flight at most and the RPM/TPM limiter. Non-retryable 4xx answers raise
-    :class:`InputError` at once; so does a server never reached after all retries."""
+    requests in flight at most and the RPM/TPM limiter. Non-retryable 4xx answers, an empty
+    account (429 ``insufficient_quota``) and ``x-should-retry: false`` raise :class:`InputError`
+    at once; so does a server never reached after all retries."""
 
     def __init__(self, config: LLMConfig, body: dict, usage: Usage) -> None:
         self.config = config
@@ -78,20 +69,18 @@ class ChatClient:
             max_retries=0,
             http_client=transport(limits=connections),
         )
+        self._chat = ChatTransport(self._api, self._key, config.timeout, config.concurrency)
         self.limiter = RateLimiter(config.rpm, config.tpm)
         self._slots = asyncio.Semaphore(config.concurrency)
         self._completion_budget = config.max_tokens or 256
+        self._stopped: InputError | None = None
 
     async def complete(self, messages: list[dict]) -> LLMResponse:
         """One chat completion (no cache here: the runner looks there first)."""
         tokens = estimate_prompt_tokens(messages) + self._completion_budget
         body = {"model": self.config.model, "messages": messages, **self.body}
 
-        async def send(api: openai.AsyncOpenAI) -> tuple[LLMResponse, httpx2.Headers]:
-            raw = await api.post("/chat/completions", body=body, cast_to=httpx2.Response)
-            return LLMResponse.from_completion(raw.content), raw.headers
-
-        response, headers = await self.call(send, tokens=tokens)
+        response, headers = await self.call(lambda api: self._chat.post(body), tokens=tokens)
         self.limiter.observe(headers)
         self.limiter.settle(tokens, response.prompt_tokens + response.completion_tokens)
         self.usage.add_tokens(response.prompt_tokens, response.completion_tokens)
@@ -110,11 +99,14 @@ class ChatClient:
             try:
                 async with self._slots:
                     await self.limiter.acquire(tokens)
+                    if self._stopped is not None:  # another request hit a final error
+                        raise self._stopped
                     return await send(self._api)
             except openai.APIStatusError as err:
                 status = err.status_code
-                if status not in RETRYABLE_STATUS and status < 500:
-                    raise self._rejected(err) from None
+                if (status not in RETRYABLE_STATUS and status < 500) or _final(err):
+                    self._stopped = self._rejected(err)
+                    raise self._stopped from None
                 reason = f"HTTP {status}: {self._scrub(_server_message(err))}"
                 wait = retry_after(err.response.headers)
                 if wait is not None:
@@ -148,7 +140,14 @@ class ChatClient:
         status = err.status_code
         message = self._scrub(_server_message(err))
         url = public_url(self.config.base_url)
-        if status == 401:
+        if err.code == QUOTA_CODE:
+            text = (
+                f"the account behind ${self.config.api_key_env} has no quota left at {url} "
+                "(insufficient_quota): add credit or use another key"
+            )
+        elif _final(err):
+            text = f"the LLM server at {url} answered x-should-retry: false; not retrying"
+        elif status == 401:
             text = f"the LLM server at {url} refused the API key from ${self.config.api_key_env}"
         elif status == 403:
             text = f"the LLM server at {url} denied access"
@@ -170,7 +169,13 @@ class ChatClient:
         return " ".join(redact(text).split())[:300]
 
     async def close(self) -> None:
+        await self._chat.close()
         await self._api.close()
+
+
+def _final(err: openai.APIStatusError) -> bool:
+    """An error no retry can fix: an empty account, or the server's ``x-should-retry: false``."""
+    return err.code == QUOTA_CODE or err.response.headers.get("x-should-retry") == "false"
 
 
 def _timed_out(err: openai.APIConnectionError) -> bool:

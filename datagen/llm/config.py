@@ -7,7 +7,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from datagen.llm.pricing import load_prices
 from schemas.errors import InputError
@@ -80,7 +80,7 @@ class LLMConfig:
     )
     backoff_base: float = option(0.5, cli=False, help="First retry delay, seconds.")
     backoff_max: float = option(30.0, cli=False, help="Longest retry delay, seconds.")
-    batch_poll_interval: float = option(10.0, cli=False, help="First Batch API poll, seconds.")
+    batch_poll_interval: float = option(10.0, help="First Batch API poll, seconds.")
     batch_max_rounds: int = option(3, cli=False, help="Batch API rounds before giving up.")
 
     def __post_init__(self) -> None:
@@ -118,6 +118,20 @@ class LLMConfig:
             if self.top_logprobs is not None:
                 params["top_logprobs"] = self.top_logprobs
         return params
+
+    def endpoint(self) -> str:
+        """The server answering (base URL without credentials): part of every cache key."""
+        return public_url(self.base_url).rstrip("/")
+
+
+def public_url(url: str | None) -> str:
+    """The base URL without any user:password part (safe to print)."""
+    if not url:
+        return "https://api.openai.com/v1"
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _hostname(url: str) -> str:

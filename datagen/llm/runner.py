@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from datagen.llm.cache import ResponseCache, request_key
+from datagen.llm.cache import RequestKeys, ResponseCache
 from datagen.llm.client import ChatClient
 from datagen.llm.config import LLMConfig
 from datagen.llm.messages import initial_messages, request_body
@@ -54,10 +54,11 @@ def estimate(task: LLMTask, rows: Iterable[dict[str, Any]], config: LLMConfig) -
     rows = list(rows)
     body = request_body(task, config)
     cache = open_cache(config, read_only=True)
+    request_key = RequestKeys(config, body)
     requests = cached = prompt_tokens = 0
     for row in rows:
         messages = initial_messages(task, row, config)
-        if cache is not None and request_key(config.model, messages, body) in cache:
+        if cache is not None and request_key(messages) in cache:
             cached += 1
             continue
         requests += 1

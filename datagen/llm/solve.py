@@ -10,30 +10,33 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from datagen.llm.cache import LLMResponse, ResponseCache, request_key
+from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache
 from datagen.llm.client import ChatClient, RequestFailed
 from datagen.llm.config import LLMConfig
 from datagen.llm.messages import feedback_messages, initial_messages, request_body, strip_fences
+from datagen.llm.spool import RecordSpool
 from datagen.llm.task import LLMTask
 from datagen.llm.usage import Usage
 
 RAW_LIMIT = 2000
+WINDOW = 1024  # rows in flight at most (their conversations, not their requests)
 Ask = Callable[[list[dict]], Awaitable[LLMResponse]]
 MakeAsk = Callable[[dict, ResponseCache, Usage, ChatClient, list[dict]], Awaitable[Ask]]
 
 
 @dataclass
 class RunResult:
-    """``records``: rows to write, in input order; ``failures``: ``{row_id, reason, attempts,
-    raw}`` per row that produced nothing; ``usage``: requests, tokens, cost, time."""
+    """``records``: rows to write, in input order (a list, or a :class:`RecordSpool` on disk
+    from the LLM runner); ``failures``: ``{row_id, reason, attempts, raw}`` per row that
+    produced nothing; ``usage``: requests, tokens, cost, time."""
 
-    records: list[dict[str, Any]]
+    records: Sequence[dict[str, Any]]
     failures: list[dict[str, Any]]
     usage: Usage
 
@@ -59,20 +62,18 @@ async def run_conversations(
     """Open the cache and the client, get the backend's ``ask`` from ``make_ask(body, cache,
     usage, client, rows)`` and solve every row with it."""
     started = time.monotonic()
-    usage = Usage(model=config.model, batch_api=config.batch_api)
+    usage = Usage(model=config.model, batch_api=config.batch_api, cache=config.use_cache)
     body = request_body(task, config)
     cache = open_cache(config)
     client = ChatClient(config, body, usage)
     try:
         ask = await make_ask(body, cache, usage, client, rows)
-        outcomes = await solve_all(task, rows, config, ask, usage, progress)
+        records, failures = await solve_all(task, rows, config, ask, usage, progress)
     finally:
         await client.close()
         cache.close()
     usage.seconds = round(time.monotonic() - started, 3)
     usage.price(config.prices)
-    records = [record for outcome in outcomes for record in outcome.records]
-    failures = [outcome.failure for outcome in outcomes if outcome.failure is not None]
     return RunResult(records, failures, usage)
 
 
@@ -87,8 +88,10 @@ def open_cache(config: LLMConfig, *, read_only: bool = False) -> ResponseCache |
 def cached_ask(
     config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage, client: ChatClient
 ) -> Ask:
+    request_key = RequestKeys(config, body)
+
     async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config.model, messages, body)
+        key = request_key(messages)
         hit = cache.get(key)
         if hit is not None:
             usage.cached_hits += 1
@@ -100,13 +103,25 @@ def cached_ask(
     return ask
 
 
-def cache_only_ask(config: LLMConfig, body: dict, cache: ResponseCache, usage: Usage) -> Ask:
+def cache_only_ask(
+    config: LLMConfig,
+    body: dict,
+    cache: ResponseCache,
+    usage: Usage,
+    fresh: frozenset[str] | set[str] = frozenset(),
+) -> Ask:
+    """Answers from the cache only; those under ``fresh`` keys (delivered in this run, e.g. by
+    the Batch API) are not counted as cache hits."""
+
+    request_key = RequestKeys(config, body)
+
     async def ask(messages: list[dict]) -> LLMResponse:
-        key = request_key(config.model, messages, body)
+        key = request_key(messages)
         hit = cache.get(key)
         if hit is None:
             raise NotCached(key, messages)
-        usage.cached_hits += 1
+        if key not in fresh:
+            usage.cached_hits += 1
         return hit
 
     return ask
@@ -142,44 +157,69 @@ async def solve_row(
 
 async def solve_all(
     task: LLMTask, rows: list[dict], config: LLMConfig, ask: Ask, usage: Usage, progress: bool
-) -> list[Outcome]:
+) -> tuple[RecordSpool, list[dict]]:
+    """Solve every row, at most ``WINDOW`` (or 4 x concurrency) rows in flight; finished rows
+    go to a :class:`RecordSpool` in input order as soon as the rows before them are done, so
+    memory stays flat however many rows there are. Returns the records and the failures."""
     bar = tqdm(total=len(rows), desc=task.name, unit="row", disable=not progress, mininterval=0.5)
-    failed = 0
+    records, failures = RecordSpool(), []
+    finished: dict[int, Outcome] = {}
+    slots = asyncio.Semaphore(max(WINDOW, 4 * config.concurrency))
+    emitted = 0
     shown = 0.0
+    error: Exception | None = None
+    over = asyncio.Event()  # every row emitted, or a run-stopping error
 
     def show_counts() -> None:
         bar.set_postfix(
             done=bar.n,
-            failed=failed,
+            failed=len(failures),
             cached=usage.cached_hits,
             tokens=usage.prompt_tokens + usage.completion_tokens,
             refresh=False,
         )
 
-    async def one(row: dict) -> Outcome:
-        nonlocal failed, shown
-        outcome = await solve_row(task, row, config, ask, usage)
-        failed += outcome.failure is not None
+    async def one(index: int, row: dict) -> None:
+        nonlocal emitted, shown, error
+        try:
+            finished[index] = await solve_row(task, row, config, ask, usage)
+        except Exception as err:  # a run-stopping error (InputError): the first one is raised
+            error = error or err
+            over.set()
+            return
+        finally:
+            slots.release()
+        while emitted in finished:
+            outcome = finished.pop(emitted)
+            records.extend(outcome.records)
+            if outcome.failure is not None:
+                failures.append(outcome.failure)
+            emitted += 1
+        if emitted == len(rows):
+            over.set()
         if progress and time.monotonic() - shown >= bar.mininterval:
             shown = time.monotonic()
             show_counts()
         bar.update(1)
-        return outcome
 
-    if not rows:
-        bar.close()
-        return []
-    tasks = [asyncio.ensure_future(one(row)) for row in rows]
+    running: set[asyncio.Task] = set()
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for t in tasks:
-            if t.done() and not t.cancelled() and t.exception() is not None:
-                raise t.exception()
-        return [t.result() for t in tasks]
+        for index, row in enumerate(rows):
+            await slots.acquire()
+            if error is not None:
+                break
+            job = asyncio.ensure_future(one(index, row))
+            running.add(job)
+            job.add_done_callback(running.discard)
+        if rows and error is None:
+            await over.wait()
+        if error is not None:
+            raise error
+        return records, failures
     finally:
-        for t in tasks:
-            t.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for job in running:
+            job.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         show_counts()
         bar.close()
 

@@ -11,7 +11,8 @@ from datagen.llm.pricing import cost_usd
 class Usage:
     """What a run cost. ``requests``: answers received from the server (paid);
     ``cached_hits``: answers replayed from the cache; ``retries``: transport retries (429, 5xx,
-    timeouts, dropped connections); ``validation_retries``: follow-ups after an invalid answer.
+    timeouts, dropped connections); ``validation_retries``: follow-ups after an invalid answer;
+    ``cache``: whether a response cache was used (``--no-cache``: none, so no "from cache").
     Token counts and ``cost_usd`` cover the requests sent in this run only."""
 
     model: str = ""
@@ -24,6 +25,7 @@ class Usage:
     retries: int = 0
     validation_retries: int = 0
     batch_api: bool = False
+    cache: bool = True
 
     def add_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
         self.requests += 1
@@ -50,7 +52,8 @@ class Usage:
         """One line for the end of a run."""
         return (
             f"LLM usage ({self.model}{', Batch API' if self.batch_api else ''}): "
-            f"{self.requests:,} requests sent, {self.cached_hits:,} from cache, "
+            f"{self.requests:,} requests sent, "
+            f"{f'{self.cached_hits:,} from cache, ' if self.cache else ''}"
             f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens, "
             f"est. ${self.cost_usd:.4f}, {self.retries} retries, "
             f"{self.validation_retries} validation retries, {self.seconds:.1f} s"

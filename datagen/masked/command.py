@@ -27,6 +27,11 @@ from schemas.labels import MBTI
 from schemas.manifest import Manifest
 from schemas.options import group, option
 
+NO_BATCH_API = (
+    "--per-type cannot run through the Batch API: its fills wait for the slot answers (two "
+    "batches of up to 24 h in a row) and read the server's logprobs; drop --batch-api or --per-type"
+)
+
 
 @dataclass
 class MaskedOptions:
@@ -111,6 +116,7 @@ def run(opts: MaskedOptions) -> None:
         llm=lambda: _llm(lang, opts),
         offline=lambda: OfflineGenerator(opts.articles, lang, k=opts.k),
         offline_what=DESCRIPTION,
+        no_batch_api=NO_BATCH_API if opts.per_type else None,
     )
     inputs = [opts.base, *([opts.articles] if opts.articles else [])]
     manifest = Manifest("datagen masked-sentences", inputs=inputs)

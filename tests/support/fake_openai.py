@@ -29,8 +29,9 @@ Arguments:
   (entry n, ``None`` or past the end = answer normally) or a callable
   ``(n, request) -> Fault | None``. Fault kinds: ``Fault.slow(seconds)`` (sleep, then answer),
   ``Fault.rate_limit(retry_after=0.05, ms=False)`` (429 + ``Retry-After`` or
-  ``retry-after-ms``), ``Fault.server_error(status=500)``, ``Fault.error(status, message)``
-  (any status, e.g. 401/400/404), ``Fault.drop()`` (close the socket without a response),
+  ``retry-after-ms``), ``Fault.server_error(status=500)``, ``Fault.error(status, message,
+  code=None, headers=None)`` (any status, e.g. 401/400/404, or 429 ``insufficient_quota``),
+  ``Fault.drop()`` (close the socket without a response),
   ``Fault.malformed()`` (200 with content that is not JSON), ``Fault.bad_body()`` (200 whose
   body is an HTML page, not a chat completion, as from a misconfigured proxy),
   ``Fault.schema_invalid(content)`` (200 with JSON that does not fit the schema).
@@ -76,6 +77,7 @@ class Fault:
     retry_after: float | None = None
     retry_after_ms: bool = False
     content: str | None = None
+    code: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -93,8 +95,15 @@ class Fault:
         return cls("status", status=status)
 
     @classmethod
-    def error(cls, status: int, message: str = "fake client error") -> Fault:
-        return cls("status", status=status, message=message)
+    def error(
+        cls,
+        status: int,
+        message: str = "fake client error",
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Fault:
+        return cls("status", status=status, message=message, code=code, headers=headers or {})
 
     @classmethod
     def drop(cls) -> Fault:
@@ -357,8 +366,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        kind = "rate_limit_exceeded" if status == 429 else "fake_error"
+    def _error(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        code: str | None = None,
+    ) -> None:
+        kind = code or ("rate_limit_exceeded" if status == 429 else "fake_error")
         self._send(status, {"error": {"message": message, "type": kind, "code": kind}}, headers)
 
     def do_POST(self) -> None:  # noqa: N802
@@ -420,7 +435,7 @@ class _Handler(BaseHTTPRequestHandler):
                         headers["retry-after-ms"] = str(int(fault.retry_after * 1000))
                     else:
                         headers["Retry-After"] = f"{fault.retry_after:g}"
-                return self._error(fault.status, fault.message, headers)
+                return self._error(fault.status, fault.message, headers, fault.code)
             if fault is not None and fault.kind == "bad_body":
                 page = b"<html><body>502 Bad Gateway</body></html>"
                 return self._send(200, None, raw=page, content_type="text/html")

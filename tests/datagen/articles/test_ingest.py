@@ -50,6 +50,25 @@ def test_ingest_cli_sample_corpus_labels_from_path(cli, sample_dir, tmp_path):
     assert (out / "data.parquet").exists()
 
 
+def test_label_from_path_skips_and_counts_unlabelled_files_in_a_folder(
+    datagen_in_process, tmp_path
+):
+    root = tmp_path / "corpus"
+    write(root / "README.md", "# About this corpus\n\nCollected from type pages.")
+    write(root / "notes" / "todo.txt", "Check the sources again.")
+    write(root / "INFJ" / "quiet.md", "# Quiet\n\nINFJs listen closely.")
+    write(root / "estp-bold.txt", "ESTPs act first and plan later.")
+    out = tmp_path / "articles"
+    proc = datagen_in_process("ingest", root, "--label-from", "path", "--out", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped 2 file(s) with no MBTI type in their path" in proc.stderr
+    assert "README.md" in proc.stderr and "todo.txt" in proc.stderr
+    ds = datasets.load_from_disk(str(out))
+    assert sorted(ds["label"]) == ["ESTP", "INFJ"]
+    counts = json.loads((out / "manifest.json").read_text())["counts"]
+    assert counts["skipped_unlabelled"] == 2 and counts["articles"] == 2
+
+
 def test_every_format_and_label_source(tmp_path):
     root = tmp_path / "corpus"
     write(root / "INTJ" / "plans.md", "# Plans\n\nINTJs plan\nfar ahead.\n\n## Growth\n\n- One.\n")

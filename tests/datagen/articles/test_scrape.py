@@ -22,7 +22,7 @@ import datasets
 import pytest
 
 from datagen.articles.crawler import CrawlConfig, Crawler, compile_label_pattern, page_label
-from datagen.articles.fetcher import FetchConfig, Fetcher
+from datagen.articles.fetcher import FetchConfig, Fetcher, RobotsRules
 from schemas.errors import InputError
 from tests.support.cli import assert_clean_error
 
@@ -177,6 +177,40 @@ def test_crawl_follows_links_honours_robots_retries_and_redirects(serve_site, tm
     assert "introverted Intuition" in infj["text"]
     for furniture in ("cookies", "Share this article", "Related articles", "All rights reserved"):
         assert all(furniture not in a["text"] for a in articles), furniture
+
+
+ROBOTS_WILDCARDS = """User-agent: *
+Disallow: /*.pdf$
+Disallow: /private*
+Disallow: /*?session=
+Disallow: /docs/
+Allow: /docs/public/
+Allow: /*.html$
+Disallow: /shop/*.html
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "allowed"),
+    [
+        ("/papers/a.pdf", False),  # `$`: ends in .pdf
+        ("/papers/a.pdf?page=2", True),  # does not end in .pdf
+        ("/papers/a.pdfx", True),
+        ("/private", False),
+        ("/privateer/x", False),  # `/private*` is a prefix with a wildcard
+        ("/list?session=42", False),
+        ("/list?page=2", True),
+        ("/docs/guide", False),
+        ("/docs/public/guide", True),  # the longer Allow wins over Disallow: /docs/
+        ("/shop/cart.html", False),  # the longer Disallow wins over Allow: /*.html$
+        ("/about.html", True),
+    ],
+)
+def test_robots_wildcards_end_anchor_and_longest_match(serve_site, tmp_path, path, allowed):
+    site = serve_site(robots=ROBOTS_WILDCARDS)
+    config = FetchConfig(delay=0.0, timeout=5.0, retries=0, cache_dir=None)
+    with Fetcher(config) as fetcher:
+        assert RobotsRules(fetcher).allowed(site.url(path)) is allowed
 
 
 def test_rerun_with_the_cache_fetches_nothing_twice(serve_site, tmp_path):

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import datasets
 
 from datagen.llm import run_task
 from datagen.llm.cache import ResponseCache
 from tests.datagen.llm.conftest import EchoTask, asked_word, echo_responder, make_rows
+from tests.datagen.masked.masking_fake import distinct_sentence, masked_responder
+from tests.support.cli import BIN, assert_clean_error, run_cli
 from tests.support.fake_openai import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_batch_happy_path_fills_the_cache(make_config):
@@ -23,6 +34,7 @@ def test_batch_happy_path_fills_the_cache(make_config):
         assert line["body"]["response_format"]["type"] == "json_schema"
         assert len(result.records) == 10 and result.failures == []
         assert result.usage.requests == 5 and result.usage.batch_api
+        assert result.usage.cached_hits == 0  # answered by the batch, not replayed
         # half price on the Batch API
         full = (result.usage.prompt_tokens * 0.15 + result.usage.completion_tokens * 0.6) / 1e6
         assert abs(result.usage.cost_usd - full / 2) < 1e-6
@@ -71,3 +83,51 @@ def test_batch_rounds_are_bounded_and_end_in_failures(make_config):
     assert [r["row"] for r in result.records] == ["r001"]
     (failure,) = result.failures
     assert failure["row_id"] == "r000" and "batch_expired" in failure["reason"]
+
+
+def test_a_run_killed_while_polling_resumes_the_same_batch(tmp_path):
+    """``datagen masked-sentences --batch-api`` as a real process, SIGKILLed while it polls; the
+    rerun finds the saved batch id: one batch created, every row produced."""
+    n = 4
+    base = tmp_path / "base.txt"
+    base.write_text("".join(distinct_sentence(i) + "\n" for i in range(n)))
+    out = tmp_path / "masked"
+    with FakeOpenAI(masked_responder, batch_polls=10**6) as server:
+        args = ["masked-sentences", str(base), "--out", str(out), "--base-url", server.base_url,
+                "--cache", str(tmp_path / "llm.sqlite"), "--batch-api",
+                "--batch-poll-interval", "0.05", "--no-progress"]  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+        env["PYTHONPATH"] = str(ROOT)
+        worker = subprocess.Popen([str(BIN / "datagen"), *args], env=env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not _polled(server, 3) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        assert _polled(server, 3) and not out.exists()
+        server.batch_polls = 0  # the batch finishes at the next poll
+        proc = run_cli("datagen", *args)
+    assert proc.returncode == 0, proc.stderr
+    assert "resuming Batch API job" in proc.stderr
+    assert len(server.batches) == 1  # one batches.create across both runs
+    assert len(server.files) == 2  # the input file and the output file: no second upload
+    ds = datasets.load_from_disk(str(out))
+    assert len(ds) == n * 16 and server.requests == []
+
+
+def _polled(server: FakeOpenAI, times: int) -> bool:
+    return any(batch["_polls"] >= times for batch in server.batches.values())
+
+
+def test_per_type_through_the_batch_api_is_one_clean_error(tmp_path, datagen_in_process):
+    base = tmp_path / "base.txt"
+    base.write_text(distinct_sentence(0) + "\n")
+    out = tmp_path / "masked"
+    with FakeOpenAI(masked_responder) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", out, "--base-url", server.base_url, "--per-type",
+            "--batch-api", "--cache", tmp_path / "llm.sqlite", "--no-progress",
+        )  # fmt: skip
+    assert_clean_error(proc, "--batch-api", "--per-type cannot run through the Batch API")
+    assert not out.exists() and not server.batches and not server.requests

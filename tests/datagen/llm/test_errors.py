@@ -13,6 +13,8 @@ from datagen.llm.usage import Usage
 from schemas.errors import InputError
 from schemas.manifest import Manifest
 from tests.datagen.llm.conftest import EchoTask, echo_responder, make_rows
+from tests.datagen.masked.masking_fake import distinct_sentence, masked_responder
+from tests.support.cli import assert_clean_error, run_cli
 from tests.support.fake_openai import FakeOpenAI, Fault
 
 SECRET = "sk-test-DoNotLeakThis1234567890"
@@ -85,7 +87,7 @@ def test_key_sent_only_in_the_header_and_never_stored(make_config, monkeypatch, 
     stored = b"".join(p.read_bytes() for p in config.cache_path.parent.iterdir())
     assert SECRET.encode() not in stored
     manifest = Manifest("datagen test").finish(llm=result.usage.to_dict(), failures=result.failures)
-    assert SECRET not in json.dumps(manifest) + json.dumps(result.records)
+    assert SECRET not in json.dumps(manifest) + json.dumps(list(result.records))
     out, err = capfd.readouterr()
     assert SECRET not in out + err
     assert "echo" in err  # the progress bar did run
@@ -110,3 +112,35 @@ def test_usage_summary_names_costs():
     usage.price()
     assert usage.cost_usd == pytest.approx(0.15)
     assert "est. $0.1500" in usage.summary()
+
+
+@pytest.mark.parametrize(
+    ("fault", "needle"),
+    [
+        (
+            Fault.error(429, "You exceeded your current quota", code="insufficient_quota"),
+            "no quota left",
+        ),
+        (Fault.error(503, "overloaded", headers={"x-should-retry": "false"}), "x-should-retry"),
+    ],
+)
+def test_an_empty_account_or_should_retry_false_stops_at_once(tmp_path, fault, needle):
+    base = tmp_path / "base.txt"
+    base.write_text("".join(distinct_sentence(i) + "\n" for i in range(5)))
+    out = tmp_path / "masked"
+    with FakeOpenAI(masked_responder, lambda n, request: fault) as server:
+        proc = run_cli(
+            "datagen", "masked-sentences", base, "--out", out, "--base-url", server.base_url,
+            "--cache", tmp_path / "llm.sqlite", "--concurrency", "1", "--no-progress",
+        )  # fmt: skip
+    assert_clean_error(proc, needle)
+    assert len(server.requests) == 1  # not 7 per row
+    assert not out.exists()
+
+
+def test_credentials_in_the_base_url_go_as_basic_auth(make_config, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    with FakeOpenAI(echo_responder) as server:
+        url = server.base_url.replace("http://", "http://user:p%40ss@")
+        run_task(EchoTask(), make_rows(1), make_config(server, base_url=url), progress=False)
+    assert server.request_headers[0]["authorization"] == "Basic dXNlcjpwQHNz"  # user:p@ss

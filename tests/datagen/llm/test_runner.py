@@ -95,6 +95,7 @@ def test_no_cache_sends_again_and_writes_nothing(server, make_config):
     run_task(EchoTask(), make_rows(3), config, progress=False)
     assert len(server.requests) == 6
     assert not config.cache_path.exists()
+    assert "from cache" not in run_task(EchoTask(), [], config, progress=False).usage.summary()
 
 
 def test_cache_key_depends_on_messages_and_parameters(server, make_config):
@@ -103,7 +104,18 @@ def test_cache_key_depends_on_messages_and_parameters(server, make_config):
     run_task(EchoTask(), rows, make_config(server, temperature=0.3), progress=False)
     run_task(EchoTask(), rows, make_config(server, model="gpt-4.1-mini"), progress=False)
     run_task(EchoTask(), rows, make_config(server, base_url=server.base_url + "/"), progress=False)
-    assert len(server.requests) == 6  # the base URL is not part of the key
+    assert len(server.requests) == 6  # a trailing slash is the same endpoint
+
+
+def test_the_same_model_alias_on_two_servers_does_not_share_answers(make_config):
+    rows = make_rows(3)
+    with FakeOpenAI(echo_responder) as first, FakeOpenAI(echo_responder) as second:
+        run_task(EchoTask(), rows, make_config(first), progress=False)
+        result = run_task(EchoTask(), rows, make_config(second), progress=False)
+        again = run_task(EchoTask(), rows, make_config(first), progress=False)
+    assert len(first.requests) == 3 and len(second.requests) == 3
+    assert result.usage.cached_hits == 0 and result.usage.requests == 3
+    assert again.usage.cached_hits == 3  # each server's answers stay its own
 
 
 def test_concurrency_limit_is_respected(make_config):
