@@ -15,7 +15,8 @@ from schemas.cli import run_app
 from schemas.options import typer_command
 from train import predict
 from train.phases import phase1, phase2, phase3
-from train.serve.command import ServeOptions, run_serve
+from train.serve.command import run_serve
+from train.serve.options import ServeOptions
 from train.study import config, run
 
 app = typer.Typer(

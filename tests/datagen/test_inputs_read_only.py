@@ -30,6 +30,6 @@ def test_commands_leave_their_inputs_untouched(tmp_path, sample_dir, datagen_in_
         assert proc.returncode == 0, proc.stderr
     assert snapshot(articles, base_txt, sample_dir) == before
     assert sorted(p.name for p in articles.iterdir()) == [
-        "README.md", "data-00000-of-00001.arrow", "data.parquet", "dataset_info.json", "manifest.json",
-        "state.json",
+        "README.md", "data-00000-of-00001.arrow", "data.parquet", "dataset_info.json",
+        "manifest.json", "state.json",
     ]  # fmt: skip

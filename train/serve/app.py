@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from schemas.http import add_page, install_error_handlers
 from train.serve.batcher import MicroBatcher
-from train.serve.command import ServeOptions
+from train.serve.options import ServeOptions
 from train.serve.predictors import Classifier, Models
 
 

@@ -1,0 +1,40 @@
+"""``train serve``'s options (one dataclass: the CLI and the app read the same fields)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from schemas.errors import InputError
+from schemas.http import ServerOptions
+from schemas.options import group, option
+
+
+@dataclass
+class ServeOptions:
+    run: Path = option(
+        help="A train run or phase-3 model directory, or a sentence-transformers model "
+        "(similarity only).",
+        argument=True,
+    )
+    embedder: str | None = option(
+        None,
+        help="A sentence-transformers model for /similarity next to a classifier "
+        "(e.g. bundled:all-MiniLM-L6-v2).",
+    )
+    device: str | None = option(None, help="cpu or cuda (default: cuda when available).")
+    max_texts: int = option(64, help="At most this many texts per request (413 above).")
+    max_chars: int = option(2000, help="At most this many characters per text (413 above).")
+    batch_size: int = option(32, help="Texts per forward pass.")
+    batch_wait_ms: float = option(
+        5.0, help="How long a batch waits for concurrent requests to join it."
+    )
+    server: ServerOptions = group(ServerOptions, panel="Server")
+
+    def __post_init__(self) -> None:
+        for name in ("max_texts", "max_chars", "batch_size"):
+            if getattr(self, name) < 1:
+                flag = "--" + name.replace("_", "-")
+                raise InputError(f"must be >= 1, got {getattr(self, name)}", field=flag)
+        if self.batch_wait_ms < 0:
+            raise InputError(f"must be >= 0, got {self.batch_wait_ms}", field="--batch-wait-ms")
