@@ -14,6 +14,7 @@ from schemas import hub
 from schemas.errors import InputError
 from schemas.options import group, option
 from train.data import Loaded
+from train.distributed import is_main_process
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -132,6 +133,9 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     )
     check_both_classes(train_bits, file=source)
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from transformers import set_seed
+
+    from train.distributed import main_process_first
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
     from train.metrics import axis_metrics, majority_baseline, tune_thresholds
     from train.models import AxisClassifierConfig, MbtiAxisClassifier
@@ -161,12 +165,14 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
             lineage_entry(3, init, prov, silver_weight=cfg.silver_weight),
         ],
     )
+    set_seed(args.seed)  # the new head's weights: the same in every process
     model = MbtiAxisClassifier(config)
     transfer_encoder(model, init.encoder)
     tok = init.tokenizer
-    train_t = tokenize_ds(train_ds, tok, args.max_length)
-    dev_t = tokenize_ds(dev_ds, tok, args.max_length) if len(dev_ds) else None
-    test_t = tokenize_ds(test_ds, tok, args.max_length) if len(test_ds) else None
+    with main_process_first(args):
+        train_t = tokenize_ds(train_ds, tok, args.max_length)
+        dev_t = tokenize_ds(dev_ds, tok, args.max_length) if len(dev_ds) else None
+        test_t = tokenize_ds(test_ds, tok, args.max_length) if len(test_ds) else None
 
     def compute_metrics(pred: Any) -> dict[str, float]:
         probs = 1 / (1 + np.exp(-pred.predictions))
@@ -233,7 +239,7 @@ def command(cfg: Phase3Config) -> None:
     result = run_phase3(cfg)
     typer.echo(format_axis_table(result.metrics))
     typer.echo(f"-> {result.model_dir}")
-    if cfg.push_to_hub:
+    if cfg.push_to_hub and is_main_process():
         typer.echo(f"-> {hub.push_to_hub(result.model_dir, cfg.push_to_hub)}")
 
 
