@@ -27,12 +27,17 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def uses_cuda(args: TrainArgs) -> bool:
+    """Whether this process trains on CUDA (``--device``, default: when available)."""
+    import torch
+
+    return args.device != "cpu" and torch.cuda.is_available()
+
+
 def _state(args: TrainArgs) -> Any:
     """The process group, set up as ``TrainingArguments`` sets it up (accelerate's
     ``PartialState``: gloo on CPU), so that the Trainer later joins the same one."""
     from accelerate import PartialState
-
-    from train.phases.trainer import uses_cuda
 
     return PartialState(cpu=not uses_cuda(args))
 

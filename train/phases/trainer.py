@@ -15,7 +15,7 @@ import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
 from schemas.io import publish
-from train.distributed import main_process_writes
+from train.distributed import main_process_writes, uses_cuda
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -23,10 +23,6 @@ from train.phases.result import PhaseResult
 def checkpoint_dir(out: str | Path) -> Path:
     out = Path(out)
     return out.parent / f".{out.name}.checkpoints"
-
-
-def uses_cuda(args: TrainArgs) -> bool:
-    return args.device != "cpu" and torch.cuda.is_available()
 
 
 def training_arguments(
