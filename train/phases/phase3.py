@@ -78,6 +78,9 @@ def _prepare_split(
     if not validated:
         load_data(ds, "posts", required=("text", "label"))
     bits = axis_bits(parse_labels(ds["label"], file=name))
+    # in memory: adding a column to a split of a saved data set (a selection of its rows)
+    # would write a cache file into the input's folder
+    ds = ds.flatten_indices(keep_in_memory=True)
     n_masked = 0
     if cfg.mask_types:
         ds, n_masked = mask_types(ds)
