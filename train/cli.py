@@ -14,6 +14,7 @@ import typer
 from schemas.cli import run_app
 from schemas.options import typer_command
 from train import predict
+from train.distributed import silence_replicas
 from train.phases import phase1, phase2, phase3
 from train.serve.command import run_serve
 from train.serve.options import ServeOptions
@@ -34,4 +35,5 @@ app.command("serve")(typer_command(ServeOptions, run_serve))
 
 
 def main() -> None:
+    silence_replicas()
     run_app(app)

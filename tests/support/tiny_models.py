@@ -34,9 +34,11 @@ def tiny_encoder(
     family: str = "bert",
     vocab_size: int = 300,
     hidden_size: int = 32,
+    dropout: float = 0.1,
     seed: int = 0,
 ) -> Path:
-    """Save a tiny ``family`` (``bert`` or ``electra``) encoder with its tokenizer to ``out``."""
+    """Save a tiny ``family`` (``bert`` or ``electra``) encoder with its tokenizer to ``out``
+    (``dropout``: of its hidden states and attention)."""
     import torch
     from transformers import BertConfig, BertModel, ElectraConfig, ElectraModel
 
@@ -52,6 +54,8 @@ def tiny_encoder(
         num_attention_heads=2,
         intermediate_size=hidden_size * 2,
         max_position_embeddings=128,
+        hidden_dropout_prob=dropout,
+        attention_probs_dropout_prob=dropout,
     )
     if family == "electra":
         sizes["embedding_size"] = hidden_size

@@ -43,7 +43,7 @@ class TrainArgs:
     eval_batch_size: int | None = option(
         None, cli=False, help="Evaluation batch size (default: twice --batch-size)."
     )
-    head_dropout: float = option(0.1, cli=False, help="Dropout of the classification heads.")
+    head_dropout: float = option(0.1, help="Dropout of the classification heads.")
     overwrite: bool = option(False, help="Replace a non-empty --out.")
     progress: bool = option(True, help="Show progress bars.")
 

@@ -77,6 +77,9 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     elif len(set(labels)) < 2:
         raise InputError("needs at least two types to classify", file=name, field="label")
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from transformers import set_seed
+
+    from train.distributed import main_process_first
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
     from train.metrics import predict_bits
     from train.models import TypeSentenceClassifier, TypeSentenceConfig
@@ -97,14 +100,17 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     split = assign_splits(
         labels, [str(i) for i in range(len(ds))], dev=cfg.dev_fraction, test=0.0, seed=args.seed
     )
-    train_ds = tokenize_ds(
-        ds.select([i for i, s in enumerate(split) if s == "train"]),
-        init.tokenizer,
-        args.max_length,
-    )
-    dev_ds = tokenize_ds(
-        ds.select([i for i, s in enumerate(split) if s == "dev"]), init.tokenizer, args.max_length
-    )
+    with main_process_first(args):
+        train_ds = tokenize_ds(
+            ds.select([i for i, s in enumerate(split) if s == "train"]),
+            init.tokenizer,
+            args.max_length,
+        )
+        dev_ds = tokenize_ds(
+            ds.select([i for i, s in enumerate(split) if s == "dev"]),
+            init.tokenizer,
+            args.max_length,
+        )
 
     config = TypeSentenceConfig(
         encoder=encoder_config_dict(init.encoder),
@@ -113,6 +119,7 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
         head_dropout=args.head_dropout,
         lineage=[*init.lineage, lineage_entry(1, init, prov, target=cfg.target)],
     )
+    set_seed(args.seed)  # the new head's weights: the same in every process
     model = TypeSentenceClassifier(config)
     transfer_encoder(model, init.encoder)
 

@@ -133,6 +133,8 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
     manifest = Manifest("train phase2", seed=args.seed).add(inputs=input_hashes(loaded))
     ds, name, prov = loaded
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from transformers import set_seed
+
     from train.encoders import encoder_config_dict, lineage_entry, load_init
     from train.models import TypeMlmConfig
     from train.phases.collators import TypeMlmCollator
@@ -166,6 +168,7 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
         head_dropout=args.head_dropout,
         lineage=[*init.lineage, lineage_entry(2, init, prov, mlm_mix=cfg.mlm_mix)],
     )
+    set_seed(args.seed)  # the new head's weights: the same in every process
     model, head = build_model(config, init)
     trainer = fit(
         model,

@@ -14,6 +14,7 @@ from schemas import hub
 from schemas.errors import InputError
 from schemas.options import group, option
 from train.data import Loaded
+from train.distributed import is_main_process
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -77,6 +78,9 @@ def _prepare_split(
     if not validated:
         ds = load_data(ds, "posts", required=("text", "label")).dataset
     bits = axis_bits(parse_labels(ds["label"], file=name))
+    # in memory: adding a column to a split of a saved data set (a selection of its rows)
+    # would write a cache file into the input's folder
+    ds = ds.flatten_indices(keep_in_memory=True)
     n_masked = 0
     if cfg.mask_types:
         ds, n_masked = mask_types(ds)
@@ -132,6 +136,9 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     )
     check_both_classes(train_bits, file=source)
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
+    from transformers import set_seed
+
+    from train.distributed import main_process_first
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
     from train.metrics import axis_metrics, majority_baseline, tune_thresholds
     from train.models import AxisClassifierConfig, MbtiAxisClassifier
@@ -161,12 +168,14 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
             lineage_entry(3, init, prov, silver_weight=cfg.silver_weight),
         ],
     )
+    set_seed(args.seed)  # the new head's weights: the same in every process
     model = MbtiAxisClassifier(config)
     transfer_encoder(model, init.encoder)
     tok = init.tokenizer
-    train_t = tokenize_ds(train_ds, tok, args.max_length)
-    dev_t = tokenize_ds(dev_ds, tok, args.max_length) if len(dev_ds) else None
-    test_t = tokenize_ds(test_ds, tok, args.max_length) if len(test_ds) else None
+    with main_process_first(args):
+        train_t = tokenize_ds(train_ds, tok, args.max_length)
+        dev_t = tokenize_ds(dev_ds, tok, args.max_length) if len(dev_ds) else None
+        test_t = tokenize_ds(test_ds, tok, args.max_length) if len(test_ds) else None
 
     def compute_metrics(pred: Any) -> dict[str, float]:
         probs = 1 / (1 + np.exp(-pred.predictions))
@@ -233,7 +242,7 @@ def command(cfg: Phase3Config) -> None:
     result = run_phase3(cfg)
     typer.echo(format_axis_table(result.metrics))
     typer.echo(f"-> {result.model_dir}")
-    if cfg.push_to_hub:
+    if cfg.push_to_hub and is_main_process():
         typer.echo(f"-> {hub.push_to_hub(result.model_dir, cfg.push_to_hub)}")
 
 

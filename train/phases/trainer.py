@@ -15,6 +15,7 @@ import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
 from schemas.io import publish
+from train.distributed import main_process_writes, uses_cuda
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -22,10 +23,6 @@ from train.phases.result import PhaseResult
 def checkpoint_dir(out: str | Path) -> Path:
     out = Path(out)
     return out.parent / f".{out.name}.checkpoints"
-
-
-def uses_cuda(args: TrainArgs) -> bool:
-    return args.device != "cpu" and torch.cuda.is_available()
 
 
 def training_arguments(
@@ -106,8 +103,9 @@ def fit(
     )
     ckpt = checkpoint_dir(out)
     resume = args.resume and any(ckpt.glob("checkpoint-*"))
-    if not resume and ckpt.exists():
-        shutil.rmtree(ckpt)
+    with main_process_writes(args) as main:
+        if main and not resume and ckpt.exists():
+            shutil.rmtree(ckpt)
     callbacks = []
     if metric and args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(args.early_stopping_patience))
@@ -139,15 +137,19 @@ def write_phase_dir(
     log_history: list[dict[str, Any]],
     manifest: dict[str, Any],
     overwrite: bool,
+    args: TrainArgs,
 ) -> Path:
     """Publish the model, tokenizer, ``metrics.json``, ``log_history.json`` and
-    ``manifest.json``; remove the checkpoints afterwards."""
-    with publish(out, manifest=manifest, overwrite=overwrite) as output:
-        model.save_pretrained(output.dir)
-        tokenizer.save_pretrained(output.dir)
-        output.json("metrics.json", metrics)
-        output.json("log_history.json", log_history)
-    shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
+    ``manifest.json``; remove the checkpoints afterwards (rank 0 alone; the other processes
+    wait until it is there)."""
+    with main_process_writes(args) as main:
+        if main:
+            with publish(out, manifest=manifest, overwrite=overwrite) as output:
+                model.save_pretrained(output.dir)
+                tokenizer.save_pretrained(output.dir)
+                output.json("metrics.json", metrics)
+                output.json("log_history.json", log_history)
+            shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
     return Path(out)
 
 
@@ -175,5 +177,6 @@ def finish_phase(
             train_args=vars(args),
         ),
         overwrite=args.overwrite,
+        args=args,
     )
     return PhaseResult(model_dir=model_dir, metrics=metrics, log_history=log_history, **result)

@@ -14,6 +14,7 @@ fractions below 1 are not kept (only their records).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
@@ -28,10 +29,11 @@ import typer
 from tqdm.auto import tqdm
 
 from schemas.errors import InputError
-from schemas.io import publish, write_json
+from schemas.io import publish, staging_dir, write_json
 from schemas.manifest import Manifest
 from schemas.models import resolve_model
 from train.data import Loaded
+from train.distributed import barrier, is_main_process, main_process_writes
 from train.phases.args import TrainArgs
 from train.study.config import StudyConfig
 from train.study.results import Run
@@ -116,10 +118,18 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
             **input_hashes(data.posts),
         }
     )
-    with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
-        runs = _run_all(cfg, data, output.dir)
-        report.write_report(runs, output.dir, describe(cfg, data, runs))
-        output.json("manifest.json", manifest.finish(counts={"runs": len(runs)}))
+    # under a launcher rank 0 alone stages, reports and publishes; the others train with it
+    with main_process_writes(cfg.args) as main, contextlib.ExitStack() as stack:
+        if main:
+            stack.enter_context(
+                publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume)
+            )
+        barrier(cfg.args)  # the staging directory is there
+        stage = staging_dir(cfg.out)
+        runs = _run_all(cfg, data, stage)
+        if main:
+            report.write_report(runs, stage, describe(cfg, data, runs))
+            write_json(stage / "manifest.json", manifest.finish(counts={"runs": len(runs)}))
     return cfg.out, runs
 
 
@@ -142,12 +152,15 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     with tqdm(total=cfg.seeds * (2 + 3 * len(fractions)), desc="train all", unit="run") as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
-            phase1 = _cached(stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed))
+            phase1 = _cached(
+                stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed), cfg.args
+            )
             phase2 = _cached(
                 stage,
                 seed_dir / "phase2",
                 bar,
                 partial(_phase2, cfg, data, seed, stage / str(phase1.model_dir)),
+                cfg.args,
             )
             runs += [phase1, phase2]
             split = data.splits[seed]
@@ -159,15 +172,18 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
                     ("plain", cfg.model),
                 ):
                     make = partial(_phase3, cfg, data, seed, fraction, arm, init, train, split)
-                    runs.append(_cached(stage, base / arm, bar, make))
+                    runs.append(_cached(stage, base / arm, bar, make, cfg.args))
                 make = partial(_tfidf, cfg, seed, fraction, train, split)
-                runs.append(_cached(stage, base / "tfidf", bar, make))
+                runs.append(_cached(stage, base / "tfidf", bar, make, cfg.args))
     return runs
 
 
-def _cached(stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run]) -> Run:
+def _cached(
+    stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run], args: TrainArgs
+) -> Run:
     """Reuse ``<directory>.run.json`` when present (``--resume``), else run and record it
-    (with ``model_dir`` relative to the study directory, which is renamed at the end)."""
+    (with ``model_dir`` relative to the study directory, which is renamed at the end); every
+    process waits until the record is written, so that all see the same records."""
     record = directory.with_name(directory.name + ".run.json")
     if record.exists():
         run = Run.from_dict(json.loads(record.read_text(encoding="utf-8")))
@@ -178,7 +194,9 @@ def _cached(stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run]
         run.seconds = round(time.time() - started, 2)
         if run.model_dir is not None:
             run.model_dir = str(Path(run.model_dir).relative_to(stage))
-        write_json(record, run.to_dict(with_predictions=True))
+        with main_process_writes(args) as main:
+            if main:
+                write_json(record, run.to_dict(with_predictions=True))
     bar.set_postfix_str(f"seed {run.seed} {run.arm} {run.fraction:g}")
     bar.update()
     return run
@@ -265,7 +283,8 @@ def _phase3(
     )
     model_dir: str | None = str(res.model_dir)
     if fraction < 1:
-        shutil.rmtree(res.model_dir, ignore_errors=True)
+        if is_main_process():
+            shutil.rmtree(res.model_dir, ignore_errors=True)
         model_dir = None
     return Run(
         seed,

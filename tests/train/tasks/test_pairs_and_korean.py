@@ -5,9 +5,8 @@ from __future__ import annotations
 import datasets
 import numpy as np
 
-from schemas.io import read_table
 from schemas.records import MASK
-from tests.conftest import SAMPLE
+from tests.support.korean import korean_corpus, korean_masked
 from tests.support.tiny_models import tiny_encoder, train_wordpiece
 from tests.train.conftest import tiny_args
 from train.phases.soft_targets import CandidateMapper, SoftTargetStats, soft_target
@@ -51,23 +50,9 @@ def test_task_models_keep_their_loss_unscaled_under_data_parallelism(task_encode
     assert config.problem_type == "single_label_classification" and config.labels == ["a", "b"]
 
 
-def _korean_masked() -> list[dict]:
-    return list(read_table(SAMPLE / "ko_masked.jsonl"))
-
-
-def _korean_corpus() -> list[str]:
-    articles = [p.read_text(encoding="utf-8") for p in sorted((SAMPLE / "ko").glob("*/*.md"))]
-    filled = [
-        row["text"].replace(MASK, cand["word"])
-        for row in _korean_masked()
-        for cand in row["candidates"]
-    ]
-    return [line for text in articles for line in text.splitlines() if line.strip()] + filled
-
-
 def _single_piece_share(tokenizer) -> float:
     mapper, stats = CandidateMapper(tokenizer), SoftTargetStats()
-    for row in _korean_masked():
+    for row in korean_masked():
         soft_target(row["candidates"], mapper, stats)
     return stats.as_dict()["single_piece_share"]
 
@@ -75,18 +60,18 @@ def _single_piece_share(tokenizer) -> float:
 def test_korean_wordpiece_puts_phase2_candidate_mass_on_single_pieces(minilm_path):
     from transformers import AutoTokenizer
 
-    assert _single_piece_share(train_wordpiece(_korean_corpus(), vocab_size=2000)) >= 0.9
+    assert _single_piece_share(train_wordpiece(korean_corpus(), vocab_size=2000)) >= 0.9
     # the bundled English MiniLM breaks Hangul into jamo: next to no single pieces
     assert _single_piece_share(AutoTokenizer.from_pretrained(minilm_path)) < 0.1
 
 
 def test_tiny_korean_electra_trains_a_task(tmp_path):
     encoder = tiny_encoder(
-        tmp_path / "ko-electra", _korean_corpus(), family="electra", vocab_size=2000
+        tmp_path / "ko-electra", korean_corpus(), family="electra", vocab_size=2000
     )
     rows = [
         {"text": row["text"].replace(MASK, row["target"]), "label": row["label"][0]}
-        for row in _korean_masked()
+        for row in korean_masked()
     ]
     data = load_task_data(
         datasets.Dataset.from_list(rows), SingleLabelTask(), DataOptions(dev="0.2", test="0.2")
