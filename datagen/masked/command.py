@@ -19,6 +19,7 @@ from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, RunResult, llm_generator
 from datagen.llm.runner import BACKEND
 from datagen.masked.offline.generator import DESCRIPTION, OfflineGenerator
+from datagen.masked.report import quality_report
 from datagen.masked.stats import type_divergence
 from datagen.masked.tasks import MaskedAllTypesTask, MaskSlotTask, PerTypeFillTask
 from schemas.errors import InputError
@@ -126,7 +127,8 @@ def run(opts: MaskedOptions) -> None:
         vocabulary, failures, info = generator.vocabulary, result.failures, generator.info
     else:
         failures, info = _llm_outcome(generator, result, opts)
-    stats = type_divergence(records, vocabulary, lang)
+    base = {r["id"]: r["text"] for r in rows}
+    stats = type_divergence(records, vocabulary, lang, base)
     counts = {
         "base_sentences": len(rows),
         "sentences_complete": stats["sentences"],
@@ -141,6 +143,8 @@ def run(opts: MaskedOptions) -> None:
         if records:
             out.dataset(to_dataset(records, "masked"))
         out.jsonl("failures.jsonl", failures)
+        report = quality_report(records, stats, backend=generator.backend, model=generator.model)
+        out.text("report.md", report)
     print(
         f"wrote {len(records):,} rows ({stats['sentences']:,} sentences x 16 types) and "
         f"{len(failures):,} failures to {opts.out}",
