@@ -5,6 +5,9 @@
 - :class:`MaskSlotTask` + :class:`PerTypeFillTask` (``--per-type``): first the slot of each
   sentence, then one request per (sentence, type); with logprobs, the candidates' probabilities
   come from the tokens the model generated for them.
+- :class:`PerTypeWordTask` (``--per-type --fill word``, for small local models): one word per
+  (sentence, type), the candidates from the ``top_logprobs`` of the word's first token (the
+  model's "probability of the vocabulary" at the blank), else the answer alone.
 """
 
 from __future__ import annotations
@@ -17,12 +20,16 @@ from typing import Any
 from datagen.languages import language_name
 from datagen.llm.runner import BACKEND
 from datagen.masked.answers import (
+    WORD_PATTERNS,
     MaskedAllTypesResponse,
     MaskSlotResponse,
     PerTypeResponse,
+    check_fill,
     check_masked,
     normalise_candidates,
+    word_response,
 )
+from datagen.masked.fit import word_tags
 from datagen.prompts.template import TemplatedTask, load_template
 from schemas.labels import MBTI
 
@@ -129,6 +136,97 @@ class PerTypeFillTask(TemplatedTask):
                 row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
             )
         ]
+
+
+MIN_PROB = 0.01
+
+
+class PerTypeWordTask(TemplatedTask):
+    """``--per-type --fill word``: rows ``{id, base_id, masked, label}``; the answer is one word.
+
+    With logprobs the candidates are the alternatives the server lists for the word's first
+    token that are whole words of the language (the answer itself for the token it chose),
+    above ``MIN_PROB``, the ``k`` most probable; without, the answer alone (``sampled`` counts
+    such cells). Words already in the sentence, ``MASK`` included, are no fill (small models
+    copy them)."""
+
+    name = "masked_word"
+    template_source = ("datagen.masked", "masked_word")
+    est_completion_tokens = 12
+
+    def __init__(self, lang: str, *, k: int, model: str) -> None:
+        super().__init__(lang)
+        self.k, self.model = k, model
+        self.response_model = word_response(lang)
+        self.sampled = 0
+
+    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
+        return self.template.render(
+            type=row["label"],
+            type_description=type_description(row["label"]),
+            masked=row["masked"],
+            language=language_name(self.lang),
+        )
+
+    def parse(self, row, response, logprobs):
+        taken = {w.casefold() for w in re.findall(r"\w+", row["masked"])}  # MASK included
+        word = check_fill(response.word)
+        if word.casefold() in taken:
+            raise ValueError(f"{word!r} is already in the sentence; give the word for [MASK]")
+        alternatives = first_token_alternatives(word, logprobs)
+        if alternatives is None:
+            self.sampled += 1
+            alternatives = {word: 1.0}
+        fills = [
+            (w, p)
+            for w, p in alternatives.items()
+            if p >= MIN_PROB and w.casefold() not in taken and self._whole_word(w, word)
+        ]
+        candidates = normalise_candidates(fills or [(word, 1.0)], self.k, label=row["label"])
+        return [
+            masked_row(
+                row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
+            )
+        ]
+
+    def _whole_word(self, piece: str, answer: str) -> bool:
+        """A first-token alternative that is a word by itself (not the start of one)."""
+        if piece == answer:
+            return True
+        if not re.fullmatch(WORD_PATTERNS[self.lang], piece):
+            return False
+        return bool(word_tags(piece)) if self.lang == "en" else True
+
+
+def first_token_alternatives(word: str, logprobs: list[dict] | None) -> dict[str, float] | None:
+    """``{word: probability}`` from the ``top_logprobs`` of the token where the ``"word"`` value
+    starts: the chosen token stands for the whole ``word``, every other token for its own text
+    (from the same position in the token on). ``None`` without usable logprobs. llama.cpp lists
+    alternatives before its grammar masks them: whatever is no word is dropped by the caller."""
+    if not logprobs:
+        return None
+    content, starts = "", []
+    for item in logprobs:
+        starts.append(len(content))
+        content += item.get("token", "")
+    match = _WORD_VALUE.search(content)
+    if match is None or json.loads(f'"{match.group(1)}"') != word:
+        return None
+    start = match.start(1)
+    index = max(i for i, s in enumerate(starts) if s <= start)
+    chosen = logprobs[index]
+    offset = start - starts[index]
+    out: dict[str, float] = {}
+    for alt in chosen.get("top_logprobs") or []:
+        token = alt.get("token", "")
+        if token[:offset] != chosen["token"][:offset]:
+            continue
+        piece = word if token == chosen["token"] else token[offset:].strip().strip('"')
+        if piece:
+            out[piece] = out.get(piece, 0.0) + math.exp(float(alt.get("logprob", -math.inf)))
+    if word not in out:
+        out[word] = math.exp(float(chosen.get("logprob", 0.0)))
+    return out
 
 
 def candidate_logprobs(candidates, logprobs: list[dict] | None) -> list[float] | None:

@@ -65,3 +65,26 @@ def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
     usage = manifest["usage"]["masked_all_types"]
     assert usage["requests"] >= len(SENTENCES)
     print(json.dumps({"rows": len(rows), "failures": len(failures), "usage": usage}))
+
+
+@pytest.mark.timeout(1800)
+def test_small_model_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli):
+    """The mode for small local models: the slot from the offline chooser, one word per
+    (sentence, type) under the server's JSON-schema grammar, candidates from top_logprobs."""
+    base = tmp_path / "base.txt"
+    base.write_text("\n".join(SENTENCES) + "\n", encoding="utf-8")
+    out = tmp_path / "masked"
+    proc = cli(
+        "datagen", "masked-sentences", base, "--out", out, "--base-url", server_url,
+        "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"), "--per-type",
+        "--slot", "offline", "--fill", "word", "--response-format", "json_object",
+        "--temperature", "0", "--max-tokens", "16", "--concurrency", "2", "--timeout", "300",
+        "--max-retries", "2", "--max-validation-retries", "1", "--no-cache", "--no-progress",
+        timeout=1500,
+    )  # fmt: skip
+    print(proc.stderr[-3000:])
+    assert proc.returncode in (0, 1), proc.stderr
+    failures = (out / "failures.jsonl").read_text().splitlines()
+    rows = len(datasets.load_from_disk(str(out))) if (out / "dataset_info.json").exists() else 0
+    assert rows + len(failures) == 16 * len(SENTENCES)
+    assert rows >= 0.9 * 16 * len(SENTENCES), f"{rows} valid cells, failures: {failures[:3]}"
