@@ -198,6 +198,15 @@ class PerTypeWordTask(TemplatedTask):
         return bool(word_tags(piece)) if self.lang == "en" else True
 
 
+def spell(logprobs: list[dict]) -> tuple[str, list[int]]:
+    """The answer spelt by the logprob tokens, and where each token starts in it."""
+    content, starts = "", []
+    for item in logprobs:
+        starts.append(len(content))
+        content += item.get("token", "")
+    return content, starts
+
+
 def first_token_alternatives(word: str, logprobs: list[dict] | None) -> dict[str, float] | None:
     """``{word: probability}`` from the ``top_logprobs`` of the token where the ``"word"`` value
     starts: the chosen token stands for the whole ``word``, every other token for its own text
@@ -205,10 +214,7 @@ def first_token_alternatives(word: str, logprobs: list[dict] | None) -> dict[str
     alternatives before its grammar masks them: whatever is no word is dropped by the caller."""
     if not logprobs:
         return None
-    content, starts = "", []
-    for item in logprobs:
-        starts.append(len(content))
-        content += item.get("token", "")
+    content, starts = spell(logprobs)
     match = _WORD_VALUE.search(content)
     if match is None or json.loads(f'"{match.group(1)}"') != word:
         return None
@@ -235,10 +241,7 @@ def candidate_logprobs(candidates, logprobs: list[dict] | None) -> list[float] |
     (then the probabilities the model stated are used)."""
     if not logprobs:
         return None
-    content, starts = "", []
-    for item in logprobs:
-        starts.append(len(content))
-        content += item.get("token", "")
+    content, starts = spell(logprobs)
     spans = [m.span(1) for m in _WORD_VALUE.finditer(content)]
     if len(spans) != len(candidates):
         return None
