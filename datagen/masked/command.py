@@ -18,6 +18,7 @@ from datagen.generation import Generator, make_generator
 from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, RunResult, llm_generator
 from datagen.llm.runner import BACKEND
+from datagen.masked.frame_run import FrameFills
 from datagen.masked.offline import slots
 from datagen.masked.offline.generator import DESCRIPTION, OfflineGenerator
 from datagen.masked.report import quality_report
@@ -26,6 +27,7 @@ from datagen.masked.tasks import (
     MaskedAllTypesTask,
     MaskSlotTask,
     PerTypeFillTask,
+    PerTypeFrameTask,
     PerTypeWordTask,
 )
 from schemas.errors import InputError
@@ -35,11 +37,11 @@ from schemas.manifest import Manifest
 from schemas.options import group, option
 
 SLOT_CHOOSERS = ("llm", "offline")
-FILL_MODES = ("list", "word")
+FILL_MODES = ("list", "word", "frame")
 TOP_LOGPROBS = 20
 NO_LOGPROBS = (
-    "note: the server sent no logprobs for {n} of {total} cells: their candidates are the "
-    "sampled answer alone"
+    "note: no logprobs for {n} of {total} cells (the server sent none, or none at the blank): "
+    "their candidates are the sampled answer alone"
 )
 
 
@@ -79,9 +81,13 @@ class MaskedOptions:
     )
     fill: str = option(
         "list",
-        help="With --per-type: list (the model states up to --k fills with probabilities) or "
-        "word (one word per request, for small local models: the candidates come from the "
-        "first token's top_logprobs, or are the answer alone when the server sends none).",
+        help="With --per-type: list (the model states up to --k fills with probabilities), "
+        "word (one word per request as JSON under --response-format's schema: the candidates "
+        "come from the first token's top_logprobs, or are the answer alone when the server "
+        "sends none) or frame (for small models on llama.cpp's server, e.g. with --slot offline: "
+        "the answer is the sentence itself, spelt by a GBNF `grammar` with the blank left "
+        "free; candidates from the top_logprobs where the word starts; no validation retries; "
+        "--max-tokens defaults to the sentence up to the blank plus a few tokens).",
     )
     k: int = option(5, help="Candidate fills per type (at most).")
     text_col: str = option("text", help="Text column of the base table.")
@@ -99,6 +105,12 @@ class MaskedOptions:
                     field=f"--{name}",
                 )
         self.lang = parse_lang(self.lang) if self.lang else None
+        if self.fill == "frame" and self.llm.batch_api:
+            raise InputError(
+                "--fill frame sends a GBNF grammar per request, which the Batch API does not "
+                "take; use --fill word",
+                field="--fill",
+            )
 
 
 class PerTypeGenerator:
@@ -113,21 +125,29 @@ class PerTypeGenerator:
         self.slots = None
         if opts.slot == "llm":
             self.slots = llm_generator(MaskSlotTask(lang), config, progress=opts.progress)
-        if opts.fill == "word":
+        top = TOP_LOGPROBS if opts.logprobs else None
+        if opts.fill == "frame":
+            task = PerTypeFrameTask(lang, k=opts.k, model=config.model)
+            frame_config = replace(
+                config, logprobs=opts.logprobs, top_logprobs=top, max_validation_retries=0
+            )
+            self.fills = FrameFills(task, frame_config, progress=opts.progress)
+        elif opts.fill == "word":
             fill = PerTypeWordTask(lang, k=opts.k, model=config.model)
-            top = TOP_LOGPROBS if opts.logprobs else None
             fill_config = replace(config, logprobs=opts.logprobs, top_logprobs=top)
+            self.fills = llm_generator(fill, fill_config, progress=opts.progress)
         else:
             fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
             fill_config = replace(config, logprobs=opts.logprobs)
-        self.fills = llm_generator(fill, fill_config, progress=opts.progress)
+            self.fills = llm_generator(fill, fill_config, progress=opts.progress)
         self.tasks = [g.task for g in (self.slots, self.fills) if g is not None]
         self.results: list[RunResult] = []
 
     def estimate(self, rows: Sequence[dict]) -> str:
+        if self.slots is None:
+            return self.fills.estimate(_per_type_rows(offline_slots(rows, self.lang)[0]))
         guess = [{"id": r["id"], "masked": r["text"]} for r in rows]
-        fills = self.fills.estimate(_per_type_rows(guess))
-        return fills if self.slots is None else f"{self.slots.estimate(rows)}\n{fills}"
+        return f"{self.slots.estimate(rows)}\n{self.fills.estimate(_per_type_rows(guess))}"
 
     def run(self, rows: Sequence[dict]) -> RunResult:
         failures: list[dict] = []

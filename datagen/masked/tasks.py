@@ -8,6 +8,8 @@
 - :class:`PerTypeWordTask` (``--per-type --fill word``, for small local models): one word per
   (sentence, type), the candidates from the ``top_logprobs`` of the word's first token (the
   model's "probability of the vocabulary" at the blank), else the answer alone.
+- :class:`PerTypeFrameTask` (``--per-type --fill frame``, llama.cpp's server): the same, but the
+  answer is the masked sentence itself, spelt by a GBNF grammar with the blank left free.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import math
 import re
 from typing import Any
+
+from pydantic import BaseModel
 
 from datagen.languages import language_name
 from datagen.llm.runner import BACKEND
@@ -30,6 +34,7 @@ from datagen.masked.answers import (
     word_response,
 )
 from datagen.masked.fit import word_tags
+from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
 from datagen.prompts.template import TemplatedTask, load_template
 from schemas.labels import MBTI
 
@@ -177,25 +182,88 @@ class PerTypeWordTask(TemplatedTask):
         if alternatives is None:
             self.sampled += 1
             alternatives = {word: 1.0}
-        fills = [
-            (w, p)
-            for w, p in alternatives.items()
-            if p >= MIN_PROB and w.casefold() not in taken and self._whole_word(w, word)
-        ]
-        candidates = normalise_candidates(fills or [(word, 1.0)], self.k, label=row["label"])
+        fills = blank_fills(alternatives, row["masked"], self.lang) or [(word, 1.0)]
+        candidates = normalise_candidates(fills, self.k, label=row["label"])
         return [
             masked_row(
                 row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
             )
         ]
 
-    def _whole_word(self, piece: str, answer: str) -> bool:
-        """A first-token alternative that is a word by itself (not the start of one)."""
-        if piece == answer:
-            return True
-        if not re.fullmatch(WORD_PATTERNS[self.lang], piece):
-            return False
-        return bool(word_tags(piece)) if self.lang == "en" else True
+
+class FrameAnswer(BaseModel):
+    """``--fill frame``'s answer: the sentence with a word in the blank (plain text)."""
+
+    text: str
+
+
+class PerTypeFrameTask(TemplatedTask):
+    """``--per-type --fill frame``: rows ``{id, base_id, masked, label}`` of one masked sentence
+    (:meth:`for_sentence`); the answer is that sentence, spelt by a GBNF grammar with one free
+    word in the blank (:mod:`datagen.masked.frame`). The candidates are the word-initial
+    alternatives of the word's first token that pass :func:`blank_fills`; without logprobs, the
+    answer alone (``sampled`` counts such cells). A cell left without a fill is a failure."""
+
+    name = "masked_frame"
+    template_source = ("datagen.masked", "masked_frame")
+    response_model = FrameAnswer
+    json_answer = False
+    est_completion_tokens = 24
+
+    def __init__(self, lang: str, *, k: int, model: str, masked: str = "") -> None:
+        super().__init__(lang)
+        self.k, self.model, self.masked = k, model, masked
+        self.sampled = 0
+
+    def for_sentence(self, masked: str) -> PerTypeFrameTask:
+        """The task for the rows of one masked sentence (its grammar spells that sentence)."""
+        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked)
+
+    def request_fields(self) -> dict[str, Any]:
+        return {"grammar": frame_grammar(self.masked, self.lang)}
+
+    def read_answer(self, content: str) -> BaseModel:
+        return FrameAnswer(text=content)
+
+    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
+        return self.template.render(
+            type=row["label"],
+            type_description=type_description(row["label"]),
+            masked=row["masked"],
+            language=language_name(self.lang),
+        )
+
+    def parse(self, row, response, logprobs):
+        word = framed_word(row["masked"], response.text, self.lang)
+        alternatives = blank_alternatives(row["masked"], word, logprobs)
+        if alternatives is None:
+            self.sampled += 1
+            alternatives = {word: 1.0}
+        fills = blank_fills(alternatives, row["masked"], self.lang)
+        if not fills:
+            raise ValueError(f"no fill for the blank: {word!r} and its alternatives copy the "
+                             "sentence or are no words")  # fmt: skip
+        candidates = normalise_candidates(fills, self.k, label=row["label"])
+        return [
+            masked_row(
+                row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
+            )
+        ]
+
+
+def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[tuple[str, float]]:
+    """The alternatives that can fill the blank: at least ``MIN_PROB``, whole words of the
+    language (English: known to lemminflect's lexicon, so no word pieces such as ``spont``),
+    not a word already in the sentence (``MASK`` included: small models copy them)."""
+    taken = {w.casefold() for w in re.findall(r"\w+", masked)}
+    return [
+        (w, p)
+        for w, p in alternatives.items()
+        if p >= MIN_PROB
+        and w.casefold() not in taken
+        and re.fullmatch(WORD_PATTERNS[lang], w)
+        and (lang != "en" or word_tags(w))
+    ]
 
 
 def spell(logprobs: list[dict]) -> tuple[str, list[int]]:
