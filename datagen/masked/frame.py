@@ -32,18 +32,20 @@ def _literal(text: str) -> str:
     return '"' + escaped.replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
-def split_frame(masked: str) -> tuple[str, str]:
-    """The text before the blank (without its trailing space) and the text after it."""
+def split_frame(masked: str) -> tuple[str, str, str]:
+    """The text before the blank without its trailing space, that space (or ``""``: a word in
+    quotes or brackets) and the text after the blank."""
     before, after = masked.split(MASK)
-    return before.rstrip(" "), after
+    head = before.rstrip(" ")
+    return head, before[len(head) :], after
 
 
 def frame_grammar(masked: str, lang: str) -> str:
     """``root ::= "I" " " [a-zA-Z]+ " pack my suitcase."`` for ``I [MASK] pack my suitcase.``:
     the space before the word is a literal of its own, so the model may use its usual
-    word-initial token (`` would``) there."""
-    before, after = split_frame(masked)
-    parts = [_literal(before), '" "'] if before else []
+    word-initial token (`` would``) there, and the word's alternatives start at that token."""
+    head, gap, after = split_frame(masked)
+    parts = [_literal(text) for text in (head, gap) if text]
     parts.append(GBNF_WORDS[lang])
     if after:
         parts.append(_literal(after))
@@ -52,16 +54,16 @@ def frame_grammar(masked: str, lang: str) -> str:
 
 def frame_max_tokens(masked: str) -> int:
     """Enough tokens for the text before the blank and the word; the rest is not needed."""
-    before, _ = split_frame(masked)
-    return len(before.encode("utf-8")) // 2 + EXTRA_TOKENS
+    head, _, _ = split_frame(masked)
+    return len(head.encode("utf-8")) // 2 + EXTRA_TOKENS
 
 
 def framed_word(masked: str, answer: str, lang: str) -> str:
     """The word the answer put into the blank; :class:`ValueError` when the answer does not
     follow the frame, or stops inside the word (``--max-tokens`` too small)."""
-    before, after = split_frame(masked)
-    head = f"{before} " if before else ""
-    match = _WORD[lang].match(answer, len(head)) if answer.startswith(head) else None
+    head, gap, after = split_frame(masked)
+    before = head + gap
+    match = _WORD[lang].match(answer, len(before)) if answer.startswith(before) else None
     if match is None:
         raise ValueError(NOT_FRAMED)
     rest = answer[match.end() :]
@@ -81,23 +83,23 @@ def blank_alternatives(
     no logprobs or no token starts exactly at the blank."""
     if not logprobs:
         return None
-    before, _ = split_frame(masked)
+    head, gap, _ = split_frame(masked)
     position = 0
     for item in logprobs:
-        if position >= len(before):
+        if position >= len(head):
             break
         position += len(item.get("token", ""))
     else:
         return None
-    if position != len(before):
+    if position != len(head):
         return None
     chosen = item
     out: dict[str, float] = {}
     for alt in chosen.get("top_logprobs") or []:
         token = alt.get("token", "")
-        if before and not token.startswith(" "):
+        if token[: len(gap)] != gap or token[len(gap) : len(gap) + 1].isspace():
             continue  # not the start of a word: punctuation or a piece glued to the previous one
-        piece = word if token == chosen.get("token") else token.strip()
+        piece = word if token == chosen.get("token") else token[len(gap) :]
         if piece:
             out[piece] = out.get(piece, 0.0) + math.exp(float(alt.get("logprob", -math.inf)))
     if word not in out:
