@@ -111,3 +111,25 @@ def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli
     distinct = {text: len(words) for text, words in targets.items()}
     print(json.dumps({"valid_cells": len(rows), "cells": cells, "distinct_targets": distinct,
                       "seconds_per_cell": seconds_per_cell}))  # fmt: skip
+
+
+@pytest.mark.timeout(900)
+def test_base_sentences_from_a_small_model_under_a_grammar(server_url, tmp_path, cli):
+    """``--gbnf``: one sentence per request spelt by a GBNF grammar (SmolLM2 writes a parsable
+    JSON list of sentences in about 1 of 4 answers)."""
+    out = tmp_path / "base"
+    proc = cli(
+        "datagen", "base-sentences", "--n", "4", "--out", out, "--gbnf", "--base-url",
+        server_url, "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"),
+        "--temperature", "0.7", "--min-words", "5", "--max-words", "20", "--max-tokens", "64",
+        "--concurrency", "2", "--timeout", "300", "--no-cache", "--no-progress",
+        timeout=600,
+    )  # fmt: skip
+    print(proc.stderr[-2000:])
+    assert proc.returncode == 0, proc.stderr
+    ds = datasets.load_from_disk(str(out))
+    validate_rows(ds, "base_sentences", file=out)
+    assert len(ds) >= 3, ds["text"]  # of 4 wanted, from 5 requests
+    for text in ds["text"]:
+        assert text.startswith("I ") and text[-1] in ".!?" and 5 <= len(text.split()) <= 20
+    print(json.dumps({"base_sentences": ds["text"]}))
