@@ -146,23 +146,16 @@ class PerTypeFillTask(TemplatedTask):
 MIN_PROB = 0.01
 
 
-class PerTypeWordTask(TemplatedTask):
-    """``--per-type --fill word``: rows ``{id, base_id, masked, label}``; the answer is one word.
-
-    With logprobs the candidates are the alternatives the server lists for the word's first
-    token that are whole words of the language (the answer itself for the token it chose),
-    above ``MIN_PROB``, the ``k`` most probable; without, the answer alone (``sampled`` counts
-    such cells). Words already in the sentence, ``MASK`` included, are no fill (small models
-    copy them)."""
-
-    name = "masked_word"
-    template_source = ("datagen.masked", "masked_word")
-    est_completion_tokens = 12
+class OneWordTask(TemplatedTask):
+    """A request per (sentence, type) whose answer holds one word for the blank: rows ``{id,
+    base_id, masked, label}``, one ``masked`` row each. With logprobs the candidates are the
+    alternatives the server lists for the word's first token that pass :func:`blank_fills`
+    (the answer itself for the token it chose), the ``k`` most probable; without, the answer
+    alone (``sampled`` counts such cells)."""
 
     def __init__(self, lang: str, *, k: int, model: str) -> None:
         super().__init__(lang)
         self.k, self.model = k, model
-        self.response_model = word_response(lang)
         self.sampled = 0
 
     def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
@@ -173,69 +166,9 @@ class PerTypeWordTask(TemplatedTask):
             language=language_name(self.lang),
         )
 
-    def parse(self, row, response, logprobs):
-        taken = {w.casefold() for w in re.findall(r"\w+", row["masked"])}  # MASK included
-        word = check_fill(response.word)
-        if word.casefold() in taken:
-            raise ValueError(f"{word!r} is already in the sentence; give the word for [MASK]")
-        alternatives = first_token_alternatives(word, logprobs)
-        if alternatives is None:
-            self.sampled += 1
-            alternatives = {word: 1.0}
-        fills = blank_fills(alternatives, row["masked"], self.lang) or [(word, 1.0)]
-        candidates = normalise_candidates(fills, self.k, label=row["label"])
-        return [
-            masked_row(
-                row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
-            )
-        ]
-
-
-class FrameAnswer(BaseModel):
-    """``--fill frame``'s answer: the sentence with a word in the blank (plain text)."""
-
-    text: str
-
-
-class PerTypeFrameTask(TemplatedTask):
-    """``--per-type --fill frame``: rows ``{id, base_id, masked, label}`` of one masked sentence
-    (:meth:`for_sentence`); the answer is that sentence, spelt by a GBNF grammar with one free
-    word in the blank (:mod:`datagen.masked.frame`). The candidates are the word-initial
-    alternatives of the word's first token that pass :func:`blank_fills`; without logprobs, the
-    answer alone (``sampled`` counts such cells). A cell left without a fill is a failure."""
-
-    name = "masked_frame"
-    template_source = ("datagen.masked", "masked_frame")
-    response_model = FrameAnswer
-    json_answer = False
-    est_completion_tokens = 24
-
-    def __init__(self, lang: str, *, k: int, model: str, masked: str = "") -> None:
-        super().__init__(lang)
-        self.k, self.model, self.masked = k, model, masked
-        self.sampled = 0
-
-    def for_sentence(self, masked: str) -> PerTypeFrameTask:
-        """The task for the rows of one masked sentence (its grammar spells that sentence)."""
-        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked)
-
-    def request_fields(self) -> dict[str, Any]:
-        return {"grammar": frame_grammar(self.masked, self.lang)}
-
-    def read_answer(self, content: str) -> BaseModel:
-        return FrameAnswer(text=content)
-
-    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
-        return self.template.render(
-            type=row["label"],
-            type_description=type_description(row["label"]),
-            masked=row["masked"],
-            language=language_name(self.lang),
-        )
-
-    def parse(self, row, response, logprobs):
-        word = framed_word(row["masked"], response.text, self.lang)
-        alternatives = blank_alternatives(row["masked"], word, logprobs)
+    def cell(self, row: dict, word: str, alternatives: dict[str, float] | None) -> list[dict]:
+        """The row of the cell whose answer is ``word``; :class:`ValueError` when no fill is
+        left."""
         if alternatives is None:
             self.sampled += 1
             alternatives = {word: 1.0}
@@ -249,6 +182,62 @@ class PerTypeFrameTask(TemplatedTask):
                 row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
             )
         ]
+
+
+class PerTypeWordTask(OneWordTask):
+    """``--per-type --fill word``: the answer is ``{"word": ...}`` under the schema (its value
+    checked: no word of the sentence, ``MASK`` included, which small models copy)."""
+
+    name = "masked_word"
+    template_source = ("datagen.masked", "masked_word")
+    est_completion_tokens = 12
+
+    def __init__(self, lang: str, *, k: int, model: str) -> None:
+        super().__init__(lang, k=k, model=model)
+        self.response_model = word_response(lang)
+
+    def parse(self, row, response, logprobs):
+        taken = {w.casefold() for w in re.findall(r"\w+", row["masked"])}  # MASK included
+        word = check_fill(response.word)
+        if word.casefold() in taken:
+            raise ValueError(f"{word!r} is already in the sentence; give the word for [MASK]")
+        return self.cell(row, word, first_token_alternatives(word, logprobs))
+
+
+class FrameAnswer(BaseModel):
+    """``--fill frame``'s answer: the sentence with a word in the blank (plain text)."""
+
+    text: str
+
+
+class PerTypeFrameTask(OneWordTask):
+    """``--per-type --fill frame``: the rows of one masked sentence (:meth:`for_sentence`); the
+    answer is that sentence, spelt by a GBNF grammar with one free word in the blank
+    (:mod:`datagen.masked.frame`); the alternatives are the word-initial tokens there."""
+
+    name = "masked_frame"
+    template_source = ("datagen.masked", "masked_frame")
+    response_model = FrameAnswer
+    json_answer = False
+    est_completion_tokens = 24
+
+    def __init__(self, lang: str, *, k: int, model: str, masked: str = "") -> None:
+        super().__init__(lang, k=k, model=model)
+        self.masked = masked
+
+    def for_sentence(self, masked: str) -> PerTypeFrameTask:
+        """The task for the rows of one masked sentence (its grammar spells that sentence)."""
+        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked)
+
+    def request_fields(self) -> dict[str, Any]:
+        return {"grammar": frame_grammar(self.masked, self.lang)}
+
+    def read_answer(self, content: str) -> BaseModel:
+        return FrameAnswer(text=content)
+
+    def parse(self, row, response, logprobs):
+        word = framed_word(row["masked"], response.text, self.lang)
+        return self.cell(row, word, blank_alternatives(row["masked"], word, logprobs))
 
 
 def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[tuple[str, float]]:
