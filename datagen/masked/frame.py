@@ -16,9 +16,18 @@ import re
 
 from schemas.records import MASK
 
-# One word of the language's script, as a GBNF character class and as a regex.
-GBNF_WORDS = {"en": "[a-zA-Z]+", "ko": "[가-힣]+"}
+# One word of the language's script, as a GBNF character class (inside a sentence English
+# words are lower case: small models otherwise copy ``MASK`` or glue capitals into junk) and as
+# a regex.
+GBNF_WORDS = {"en": "[a-z]+", "ko": "[가-힣]+"}
+GBNF_FIRST_WORDS = {"en": "[a-zA-Z]+", "ko": "[가-힣]+"}
 _WORD = {"en": re.compile(r"[A-Za-z]+"), "ko": re.compile(r"[가-힣]+")}
+
+
+def _word_class(head: str, lang: str) -> str:
+    return (GBNF_WORDS if head else GBNF_FIRST_WORDS)[lang]
+
+
 EXTRA_TOKENS = 6  # the word's tokens, beyond the forced text before the blank
 NOT_FRAMED = (
     "the answer is not the sentence with one word in the blank (--fill frame needs a server "
@@ -41,12 +50,12 @@ def split_frame(masked: str) -> tuple[str, str, str]:
 
 
 def frame_grammar(masked: str, lang: str) -> str:
-    """``root ::= "I" " " [a-zA-Z]+ " pack my suitcase."`` for ``I [MASK] pack my suitcase.``:
+    """``root ::= "I" " " [a-z]+ " pack my suitcase."`` for ``I [MASK] pack my suitcase.``:
     the space before the word is a literal of its own, so the model may use its usual
     word-initial token (`` would``) there, and the word's alternatives start at that token."""
     head, gap, after = split_frame(masked)
     parts = [_literal(text) for text in (head, gap) if text]
-    parts.append(GBNF_WORDS[lang])
+    parts.append(_word_class(head, lang))
     if after:
         parts.append(_literal(after))
     return "root ::= " + " ".join(parts)
@@ -75,12 +84,12 @@ def framed_word(masked: str, answer: str, lang: str) -> str:
 
 
 def blank_alternatives(
-    masked: str, word: str, logprobs: list[dict] | None
+    masked: str, word: str, logprobs: list[dict] | None, lang: str
 ) -> dict[str, float] | None:
     """``{piece: probability}`` from the ``top_logprobs`` of the token that starts the word:
-    the chosen token stands for the whole ``word``, every other word-initial token for its own
-    text (a single token: most fills of a small model are one). ``None`` when the server sent
-    no logprobs or no token starts exactly at the blank."""
+    the chosen token stands for the whole ``word``, every other word-initial token the grammar
+    allows there for its own text (a single token: most fills of a small model are one).
+    ``None`` when the server sent no logprobs or no token starts exactly at the blank."""
     if not logprobs:
         return None
     head, gap, _ = split_frame(masked)
@@ -94,13 +103,14 @@ def blank_alternatives(
     if position != len(head):
         return None
     chosen = item
+    allowed = re.compile(_word_class(head, lang))
     out: dict[str, float] = {}
     for alt in chosen.get("top_logprobs") or []:
         token = alt.get("token", "")
         if token[: len(gap)] != gap or token[len(gap) : len(gap) + 1].isspace():
             continue  # not the start of a word: punctuation or a piece glued to the previous one
         piece = word if token == chosen.get("token") else token[len(gap) :]
-        if piece:
+        if allowed.fullmatch(piece):
             out[piece] = out.get(piece, 0.0) + math.exp(float(alt.get("logprob", -math.inf)))
     if word not in out:
         out[word] = math.exp(float(chosen.get("logprob", 0.0)))

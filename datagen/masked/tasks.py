@@ -237,22 +237,35 @@ class PerTypeFrameTask(OneWordTask):
 
     def parse(self, row, response, logprobs):
         word = framed_word(row["masked"], response.text, self.lang)
-        return self.cell(row, word, blank_alternatives(row["masked"], word, logprobs))
+        alternatives = blank_alternatives(row["masked"], word, logprobs, self.lang)
+        return self.cell(row, word, alternatives)
 
 
 def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[tuple[str, float]]:
-    """The alternatives that can fill the blank: at least ``MIN_PROB``, whole words of the
-    language (English: known to lemminflect's lexicon, so no word pieces such as ``spont``),
-    not a word already in the sentence (``MASK`` included: small models copy them)."""
+    """The alternatives that can fill the blank, each at least ``MIN_PROB`` of their total:
+    whole words of the language (English: known to lemminflect's lexicon, so no word pieces
+    such as ``spont``), not a word already in the sentence (``MASK`` included) and not a word of
+    the prompt's type description or its start (``Extra``-verted): small models copy them."""
     taken = {w.casefold() for w in re.findall(r"\w+", masked)}
-    return [
+    words = [
         (w, p)
         for w, p in alternatives.items()
-        if p >= MIN_PROB
-        and w.casefold() not in taken
+        if w.casefold() not in taken
+        and not _describes_type(w)
         and re.fullmatch(WORD_PATTERNS[lang], w)
         and (lang != "en" or word_tags(w))
     ]
+    total = sum(p for _, p in words)
+    return [(w, p) for w, p in words if p >= MIN_PROB * total]
+
+
+_POLE_NAMES = tuple(name.casefold() for name in _POLES.values())
+
+
+def _describes_type(word: str) -> bool:
+    """A pole name of the type description (``thinking``) or its start of 4+ letters."""
+    word = word.casefold()
+    return len(word) >= 4 and any(name.startswith(word) for name in _POLE_NAMES)
 
 
 def spell(logprobs: list[dict]) -> tuple[str, list[int]]:

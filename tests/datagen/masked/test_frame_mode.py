@@ -15,7 +15,7 @@ from tests.support.cli import assert_clean_error
 from tests.support.fake_openai import FakeOpenAI, Fault, llama_cpp_logprobs
 
 PACK = "I usually pack my suitcase the night before."
-PACK_GRAMMAR = 'root ::= "I" " " [a-zA-Z]+ " pack my suitcase the night before."'
+PACK_GRAMMAR = 'root ::= "I" " " [a-z]+ " pack my suitcase the night before."'
 
 
 def _user(request: dict) -> str:
@@ -44,7 +44,7 @@ def raw_alternatives(at: str, alts: list[tuple[str, float]]):
 
 
 ALTS = [(" [", -0.3), (" happily", -1.5), (" spont", -1.6), (",", -2.0), (" pack", -2.2),
-        ("always", -2.4), (" xyz", -9.0)]  # fmt: skip
+        ("always", -2.4), (" Extra", -1.0), (" feeling", -1.1), (" xyz", -9.0)]  # fmt: skip
 
 
 def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
@@ -70,7 +70,8 @@ def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
     assert failures == [] and len(ds) == 16
     istj = ds[0]
     # dropped: ' [' and ',' (no words), ' spont' and ' xyz' (no words of the lexicon), ' pack'
-    # (in the sentence), 'always' (no leading space: glued to "I")
+    # (in the sentence), 'always' (no leading space: glued to "I"), ' Extra' (upper case, which
+    # the grammar forbids there) and ' feeling' (copied from the prompt's type description)
     assert [c["word"] for c in istj["candidates"]] == ["quietly", "happily"]
     total = math.exp(-0.5) + math.exp(-1.5)
     assert istj["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
@@ -165,8 +166,8 @@ def test_frame_with_the_batch_api_is_refused(tmp_path, datagen_in_process):
     ("masked", "grammar"),
     [
         ("[MASK] plans help me.", 'root ::= [a-zA-Z]+ " plans help me."'),
-        ('She said "[MASK]" to me.', 'root ::= "She said \\"" [a-zA-Z]+ "\\" to me."'),
-        ("I like \\ [MASK]", 'root ::= "I like \\\\" " " [a-zA-Z]+'),
+        ('She said "[MASK]" to me.', 'root ::= "She said \\"" [a-z]+ "\\" to me."'),
+        ("I like \\ [MASK]", 'root ::= "I like \\\\" " " [a-z]+'),
     ],
 )
 def test_grammar_literals(masked, grammar):
@@ -181,5 +182,5 @@ def test_framed_word_and_the_token_at_the_blank():
     with pytest.raises(ValueError, match="--fill word"):
         framed_word(masked, "I would like to pack my bag.", "en")
     glued = [{"token": "I w", "logprob": -0.1, "top_logprobs": []}, {"token": "ould"}]
-    assert blank_alternatives(masked, "would", glued) is None  # no token starts at the blank
-    assert blank_alternatives(masked, "would", None) is None
+    assert blank_alternatives(masked, "would", glued, "en") is None  # no token starts at the blank
+    assert blank_alternatives(masked, "would", None, "en") is None
