@@ -35,6 +35,7 @@ from schemas.io import check_output_dir, publish, to_dataset
 from schemas.labels import MBTI
 from schemas.manifest import Manifest
 from schemas.options import group, option
+from schemas.records import MASK
 
 SLOT_CHOOSERS = ("llm", "offline")
 FILL_MODES = ("list", "word", "frame")
@@ -132,13 +133,13 @@ class PerTypeGenerator:
                 config, logprobs=opts.logprobs, top_logprobs=top, max_validation_retries=0
             )
             self.fills = FrameFills(task, frame_config, progress=opts.progress)
-        elif opts.fill == "word":
-            fill = PerTypeWordTask(lang, k=opts.k, model=config.model)
-            fill_config = replace(config, logprobs=opts.logprobs, top_logprobs=top)
-            self.fills = llm_generator(fill, fill_config, progress=opts.progress)
         else:
-            fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
-            fill_config = replace(config, logprobs=opts.logprobs)
+            if opts.fill == "word":
+                fill = PerTypeWordTask(lang, k=opts.k, model=config.model)
+                fill_config = replace(config, logprobs=opts.logprobs, top_logprobs=top)
+            else:
+                fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
+                fill_config = replace(config, logprobs=opts.logprobs)
             self.fills = llm_generator(fill, fill_config, progress=opts.progress)
         self.tasks = [g.task for g in (self.slots, self.fills) if g is not None]
         self.results: list[RunResult] = []
@@ -146,7 +147,7 @@ class PerTypeGenerator:
     def estimate(self, rows: Sequence[dict]) -> str:
         if self.slots is None:
             return self.fills.estimate(_per_type_rows(offline_slots(rows, self.lang)[0]))
-        guess = [{"id": r["id"], "masked": r["text"]} for r in rows]
+        guess = [{"id": r["id"], "masked": f"{MASK} {r['text']}"} for r in rows]
         return f"{self.slots.estimate(rows)}\n{self.fills.estimate(_per_type_rows(guess))}"
 
     def run(self, rows: Sequence[dict]) -> RunResult:
