@@ -111,6 +111,9 @@ def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli
     distinct = {text: len(words) for text, words in targets.items()}
     print(json.dumps({"valid_cells": len(rows), "cells": cells, "distinct_targets": distinct,
                       "seconds_per_cell": seconds_per_cell}))  # fmt: skip
+    for row in rows[::16]:  # the first type of each sentence
+        fills = ", ".join(f"{c['word']} {c['prob']:.2f}" for c in row["candidates"])
+        print(f"{row['label']} | {row['text']} | {fills}")
 
 
 @pytest.mark.timeout(900)
@@ -132,4 +135,4 @@ def test_base_sentences_from_a_small_model_under_a_grammar(server_url, tmp_path,
     assert len(ds) >= 3, ds["text"]  # of 4 wanted, from 5 requests
     for text in ds["text"]:
         assert text.startswith("I ") and text[-1] in ".!?" and 5 <= len(text.split()) <= 20
-    print(json.dumps({"base_sentences": ds["text"]}))
+    print(json.dumps({"base_sentences": list(ds["text"])}))
