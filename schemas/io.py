@@ -230,6 +230,12 @@ class Output:
         write_json(path, obj)
         return path
 
+    def text(self, name: str, text: str) -> Path:
+        """Write ``name`` (relative to the output directory) as UTF-8 text (a report)."""
+        path = self.dir / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
     def jsonl(self, name: str, rows: Iterable[Mapping[str, Any]]) -> Path:
         """Write ``rows`` one JSON object a line (the file exists, empty, for no rows)."""
         path = self.dir / name

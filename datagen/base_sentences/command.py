@@ -15,7 +15,7 @@ from pathlib import Path
 from datagen.base_sentences.filter import BaseSentenceFilter
 from datagen.base_sentences.grammar import GrammarGenerator
 from datagen.base_sentences.read import base_id, read_base_sentences
-from datagen.base_sentences.task import BaseSentencesTask
+from datagen.base_sentences.task import BaseSentenceGbnfTask, BaseSentencesTask
 from datagen.generation import Generator, make_generator
 from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, llm_generator
@@ -48,6 +48,13 @@ class BaseSentencesOptions:
         "grammar), openai, or offline.",
     )
     batch_size: int = option(25, help="Sentences asked for per request.")
+    gbnf: bool = option(
+        False,
+        flag="--gbnf",
+        help="For small models on llama.cpp's server: one sentence per request (--batch-size "
+        "is ignored), spelt by a GBNF `grammar` (--min-words..--max-words words ending in . ! "
+        "or ?; English ones start with I) instead of a JSON list.",
+    )
     max_rounds: int = option(5, cli=False, help="Most rounds of LLM requests.")
     min_words: int = option(4, help="Shortest sentence kept, in words.")
     max_words: int = option(40, help="Longest sentence kept, in words.")
@@ -133,7 +140,8 @@ def run(opts: BaseSentencesOptions) -> None:
 
 
 def _task(opts: BaseSentencesOptions) -> BaseSentencesTask:
-    return BaseSentencesTask(opts.lang, min_words=opts.min_words, max_words=opts.max_words)
+    kind = BaseSentenceGbnfTask if opts.gbnf else BaseSentencesTask
+    return kind(opts.lang, min_words=opts.min_words, max_words=opts.max_words)
 
 
 def _removed(sentences: BaseSentenceFilter) -> str:
@@ -159,7 +167,7 @@ def _generate(generator: Generator, opts: BaseSentencesOptions, sentences: BaseS
     next_batch = 0
     for _ in range(sys.maxsize if grammar else opts.max_rounds):
         wanted = math.ceil((n - len(kept)) * OVERSHOOT)
-        size = wanted if grammar else opts.batch_size
+        size = wanted if grammar else 1 if opts.gbnf else opts.batch_size
         rows = [
             {"id": f"batch-{b:05d}", "batch": b, "n": size}
             for b in range(next_batch, next_batch + math.ceil(wanted / size))

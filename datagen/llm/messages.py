@@ -29,7 +29,7 @@ def initial_messages(task: LLMTask, row: dict[str, Any], config: LLMConfig) -> l
     """The task's prompt; with ``json_object``/``none`` the schema is added to the system message
     (tasks need not repeat it), since the server is not given it as a strict JSON schema."""
     messages = [dict(m) for m in task.prompt(row)]
-    if config.response_format == "json_schema":
+    if config.response_format == "json_schema" or not task.json_answer:
         return messages
     note = schema_instruction(task.response_model)
     if messages and messages[0].get("role") == "system":
@@ -53,9 +53,10 @@ def response_format_param(task: LLMTask, config: LLMConfig) -> dict | None:
     - ``json_schema``: OpenAI structured outputs (strict schema as the openai SDK makes it, or
       the plain pydantic schema with ``strict: false`` if it cannot be made strict);
     - ``json_object``: ``{"type": "json_object", "schema": ...}`` (llama-cpp-python's server);
-    - ``none``: nothing (the schema is in the prompt only).
+    - ``none``: nothing (the schema is in the prompt only);
+    - nothing either for a task whose answer is plain text (``json_answer = False``).
     """
-    if config.response_format == "none":
+    if config.response_format == "none" or not task.json_answer:
         return None
     if config.response_format == "json_object":
         return {"type": "json_object", "schema": task.response_model.model_json_schema()}
@@ -76,7 +77,7 @@ def request_body(task: LLMTask, config: LLMConfig) -> dict:
     response_format = response_format_param(task, config)
     if response_format is not None:
         body["response_format"] = response_format
-    return body
+    return {**body, **task.request_fields()}
 
 
 def strip_fences(text: str) -> str:

@@ -143,7 +143,7 @@ async def solve_row(
             content = strip_fences(response.content or "")
             if not content.strip():
                 raise ValueError("the answer was empty")
-            parsed = task.response_model.model_validate_json(content)
+            parsed = task.read_answer(content)
             return Outcome(records=task.parse(row, parsed, response.logprobs))
         except ValueError as err:
             reason = describe_error(err)

@@ -30,6 +30,9 @@ class LLMTask:
       their hash (override the property to hash something else).
     - ``est_completion_tokens``: expected answer length, used by the ``--dry-run`` estimate when
       no ``max_tokens`` is configured.
+    - ``json_answer = False`` with :meth:`read_answer` and :meth:`request_fields`: an answer in
+      plain text, spelt by a grammar the task sends (llama.cpp's GBNF ``grammar``): no schema is
+      sent or put into the prompt.
 
     Identical messages + parameters are one cache entry: when you want several different answers
     to the "same" question (e.g. batches of base sentences), make the messages differ (batch
@@ -40,6 +43,7 @@ class LLMTask:
     response_model: ClassVar[type[BaseModel]]
     prompt_templates: tuple[str, ...] = ()
     est_completion_tokens: int = 256
+    json_answer: ClassVar[bool] = True
 
     def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
         raise NotImplementedError
@@ -48,6 +52,14 @@ class LLMTask:
         self, row: dict[str, Any], response: BaseModel, logprobs: list[dict] | None
     ) -> list[dict[str, Any]]:
         return [response.model_dump()]
+
+    def read_answer(self, content: str) -> BaseModel:
+        """The answer as ``response_model`` (a :class:`ValueError` when it is unusable)."""
+        return self.response_model.model_validate_json(content)
+
+    def request_fields(self) -> dict[str, Any]:
+        """Fields added to every request body of this task (part of the cache key)."""
+        return {}
 
     @property
     def prompt_sha(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 from datagen.llm.pricing import cost_usd
 
@@ -31,6 +31,15 @@ class Usage:
         self.requests += 1
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        """Two runs' counts together (the first one's model)."""
+        sums = {
+            f.name: getattr(self, f.name) + getattr(other, f.name)
+            for f in fields(self)
+            if f.name not in ("model", "batch_api")
+        }
+        return Usage(model=self.model, batch_api=self.batch_api, **sums)
 
     def price(self, overrides: dict | None = None) -> None:
         """Fill ``cost_usd`` from the token counts (Batch API at its discount)."""

@@ -54,6 +54,16 @@ class PerTypeResponse(BaseModel):
     candidates: Fills = Field(min_length=1)
 
 
+WORD_PATTERNS = {"en": r"^[A-Za-z]+$", "ko": r"^[가-힣]+$"}
+
+
+def word_response(lang: str) -> type[BaseModel]:
+    """``{"word": "..."}``: one word of ``lang``'s script (the pattern is part of the schema, so
+    a server with constrained decoding cannot answer anything else)."""
+    word = (str, Field(pattern=WORD_PATTERNS[lang], min_length=1, max_length=24))
+    return create_model("WordResponse", __config__=_STRICT, word=word)
+
+
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 

@@ -18,14 +18,32 @@ from datagen.generation import Generator, make_generator
 from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, RunResult, llm_generator
 from datagen.llm.runner import BACKEND
+from datagen.masked.frame_run import FrameFills
+from datagen.masked.offline import slots
 from datagen.masked.offline.generator import DESCRIPTION, OfflineGenerator
+from datagen.masked.report import quality_report
 from datagen.masked.stats import type_divergence
-from datagen.masked.tasks import MaskedAllTypesTask, MaskSlotTask, PerTypeFillTask
+from datagen.masked.tasks import (
+    MaskedAllTypesTask,
+    MaskSlotTask,
+    PerTypeFillTask,
+    PerTypeFrameTask,
+    PerTypeWordTask,
+)
 from schemas.errors import InputError
 from schemas.io import check_output_dir, publish, to_dataset
 from schemas.labels import MBTI
 from schemas.manifest import Manifest
 from schemas.options import group, option
+from schemas.records import MASK
+
+SLOT_CHOOSERS = ("llm", "offline")
+FILL_MODES = ("list", "word", "frame")
+TOP_LOGPROBS = 20
+NO_LOGPROBS = (
+    "note: no logprobs for {n} of {total} cells (the server sent none, or none at the blank): "
+    "their candidates are the sampled answer alone"
+)
 
 NO_BATCH_API = (
     "--per-type cannot run through the Batch API: its fills wait for the slot answers (two "
@@ -62,6 +80,21 @@ class MaskedOptions:
         "probabilities from logprobs where the server returns them.",
     )
     logprobs: bool = option(True, help="With --per-type: ask for token logprobs.")
+    slot: str = option(
+        "llm",
+        help="With --per-type: who picks the word to mask: llm (one request per sentence) or "
+        "offline (the offline slot chooser, no request; for small local models).",
+    )
+    fill: str = option(
+        "list",
+        help="With --per-type: list (the model states up to --k fills with probabilities), "
+        "word (one word per request as JSON under --response-format's schema: the candidates "
+        "come from the first token's top_logprobs, or are the answer alone when the server "
+        "sends none) or frame (for small models on llama.cpp's server, e.g. with --slot offline: "
+        "the answer is the sentence itself, spelt by a GBNF `grammar` with the blank left "
+        "free; candidates from the top_logprobs where the word starts; no validation retries; "
+        "--max-tokens defaults to the sentence up to the blank plus a few tokens).",
+    )
     k: int = option(5, help="Candidate fills per type (at most).")
     text_col: str = option("text", help="Text column of the base table.")
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
@@ -71,36 +104,87 @@ class MaskedOptions:
     def __post_init__(self) -> None:
         if self.k < 1:
             raise InputError(f"must be at least 1, got {self.k}", field="--k")
+        for name, choices in (("slot", SLOT_CHOOSERS), ("fill", FILL_MODES)):
+            if getattr(self, name) not in choices:
+                raise InputError(
+                    f"unknown {name} {getattr(self, name)!r} (choose from {', '.join(choices)})",
+                    field=f"--{name}",
+                )
         self.lang = parse_lang(self.lang) if self.lang else None
+        if self.fill == "frame" and self.llm.batch_api:
+            raise InputError(
+                "--fill frame sends a GBNF grammar per request, which the Batch API does not "
+                "take; use --fill word",
+                field="--fill",
+            )
 
 
 class PerTypeGenerator:
-    """``--per-type``: the slot of each sentence, then one request per (sentence, type)."""
+    """``--per-type``: the slot of each sentence (asked, or ``--slot offline``), then one request
+    per (sentence, type)."""
 
     backend = BACKEND
 
     def __init__(self, lang: str, opts: MaskedOptions) -> None:
         config = opts.llm
-        self.model = config.model
-        self.slots = llm_generator(MaskSlotTask(lang), config, progress=opts.progress)
-        fill_config = replace(config, logprobs=opts.logprobs)
-        fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
-        self.fills = llm_generator(fill, fill_config, progress=opts.progress)
-        self.tasks = [self.slots.task, self.fills.task]
+        self.model, self.lang = config.model, lang
+        self.slots = None
+        if opts.slot == "llm":
+            self.slots = llm_generator(MaskSlotTask(lang), config, progress=opts.progress)
+        top = TOP_LOGPROBS if opts.logprobs else None
+        if opts.fill == "frame":
+            task = PerTypeFrameTask(lang, k=opts.k, model=config.model)
+            frame_config = replace(
+                config, logprobs=opts.logprobs, top_logprobs=top, max_validation_retries=0
+            )
+            self.fills = FrameFills(task, frame_config, progress=opts.progress)
+        else:
+            if opts.fill == "word":
+                fill = PerTypeWordTask(lang, k=opts.k, model=config.model)
+                fill_config = replace(config, logprobs=opts.logprobs, top_logprobs=top)
+            else:
+                fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
+                fill_config = replace(config, logprobs=opts.logprobs)
+            self.fills = llm_generator(fill, fill_config, progress=opts.progress)
+        self.tasks = [g.task for g in (self.slots, self.fills) if g is not None]
         self.results: list[RunResult] = []
 
     def estimate(self, rows: Sequence[dict]) -> str:
-        guess = [{"id": r["id"], "masked": r["text"]} for r in rows]
+        if self.slots is None:
+            return self.fills.estimate(_per_type_rows(offline_slots(rows, self.lang)[0]))
+        guess = [{"id": r["id"], "masked": f"{MASK} {r['text']}"} for r in rows]
         return f"{self.slots.estimate(rows)}\n{self.fills.estimate(_per_type_rows(guess))}"
 
     def run(self, rows: Sequence[dict]) -> RunResult:
-        slots = self.slots.run(rows)
-        masked = [{"id": r["base_id"], "masked": r["masked"]} for r in slots.records]
+        failures: list[dict] = []
+        if self.slots is None:
+            masked, failures = offline_slots(rows, self.lang)
+        else:
+            chosen = self.slots.run(rows)
+            masked = [{"id": r["base_id"], "masked": r["masked"]} for r in chosen.records]
+            failures = [{**f, "stage": self.slots.task.name} for f in chosen.failures]
+            self.results.append(chosen)
         fills = self.fills.run(_per_type_rows(masked))
-        self.results = [slots, fills]
-        failures = [{**f, "stage": self.slots.task.name} for f in slots.failures]
+        self.results.append(fills)
         failures += [{**f, "stage": self.fills.task.name} for f in fills.failures]
+        sampled = getattr(self.fills.task, "sampled", 0)
+        if sampled and self.fills.config.logprobs:
+            print(NO_LOGPROBS.format(n=sampled, total=len(masked) * 16), file=sys.stderr)
         return RunResult(fills.records, failures, fills.usage)
+
+
+def offline_slots(rows: Sequence[dict], lang: str) -> tuple[list[dict], list[dict]]:
+    """``--slot offline``: each sentence masked by the offline slot chooser (no model)."""
+    masked, failures = [], []
+    for row in rows:
+        words = slots.slot_candidates(row["text"], lang)
+        slot = slots.choose_slot(row["text"], words, {}, lang)
+        if slot is None:
+            failures.append({"row_id": row["id"], "reason": "no word to mask", "attempts": 0,
+                             "stage": "offline_slot"})  # fmt: skip
+        else:
+            masked.append({"id": row["id"], "masked": slots.mask_slot(row["text"], slot)})
+    return masked, failures
 
 
 def run(opts: MaskedOptions) -> None:
@@ -132,14 +216,16 @@ def run(opts: MaskedOptions) -> None:
         vocabulary, failures, info = generator.vocabulary, result.failures, generator.info
     else:
         failures, info = _llm_outcome(generator, result, opts)
-    stats = type_divergence(records, vocabulary, lang)
+    base = {r["id"]: r["text"] for r in rows}
+    stats = type_divergence(records, vocabulary, lang, base)
     counts = {
         "base_sentences": len(rows),
         "sentences_complete": stats["sentences"],
         "rows": len(records),
         "failures": len(failures),
     }
-    manifest.add(backend=generator.backend, lang=lang, k=opts.k, per_type=opts.per_type, **info)
+    per_type = {"slot": opts.slot, "fill": opts.fill} if opts.per_type else False
+    manifest.add(backend=generator.backend, lang=lang, k=opts.k, per_type=per_type, **info)
     manifest.add(type_divergence=stats)
     with publish(
         opts.out, manifest=manifest.finish(counts=counts), overwrite=opts.overwrite
@@ -147,6 +233,8 @@ def run(opts: MaskedOptions) -> None:
         if records:
             out.dataset(to_dataset(records, "masked"))
         out.jsonl("failures.jsonl", failures)
+        report = quality_report(records, stats, backend=generator.backend, model=generator.model)
+        out.text("report.md", report)
     print(
         f"wrote {len(records):,} rows ({stats['sentences']:,} sentences x 16 types) and "
         f"{len(failures):,} failures to {opts.out}",

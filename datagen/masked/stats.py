@@ -4,6 +4,10 @@
   two types for the same sentence, averaged over the 120 type pairs and the sentences.
 - ``axis_top1_differs``: per axis, the share of (sentence, type pair differing only on that
   axis, e.g. INFJ/ENFJ) whose top-1 targets differ.
+- ``axis_pole_jsd``: per axis, the JSD between the pooled candidate distributions of its two
+  poles (the 8 E types vs the 8 I types, ...), averaged over the sentences.
+- ``slot_fit`` (when the base sentences are known; English): the share of rows whose every
+  candidate fits the slot and the share whose target does (:mod:`datagen.masked.fit`).
 - ``own_vocabulary`` (when the type vocabulary is known): whether a type's targets score higher
   in its own log-odds vocabulary than in the other types' (``share_own_higher``; 0.5 = chance)
   and how often a target is among its own type's distinctive words vs another type's.
@@ -12,12 +16,14 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from datagen.masked.fit import fits
 from datagen.masked.offline.vocabulary import TypeVocabulary
 from schemas.labels import MBTI
+from schemas.records import MASK
 
 
 def _jsd_matrix(p: np.ndarray) -> np.ndarray:
@@ -33,9 +39,13 @@ def _jsd_matrix(p: np.ndarray) -> np.ndarray:
 
 
 def type_divergence(
-    records: Sequence[dict], vocabulary: TypeVocabulary | None = None, lang: str = "en"
+    records: Sequence[dict],
+    vocabulary: TypeVocabulary | None = None,
+    lang: str = "en",
+    base: Mapping[str, str] | None = None,
 ) -> dict:
-    """The divergence report of a ``masked`` data set (only sentences with all 16 types)."""
+    """The divergence report of a ``masked`` data set (only sentences with all 16 types);
+    ``base``: the base sentences by id (for ``slot_fit``)."""
     by_base: dict[str, dict[str, dict]] = defaultdict(dict)
     for r in records:
         by_base[r["base_id"]][r["label"]] = r
@@ -45,7 +55,7 @@ def type_divergence(
         return out
     labels = MBTI.labels
     upper = np.triu_indices(len(labels), k=1)
-    jsds, differs = [], defaultdict(list)
+    jsds, differs, poles = [], defaultdict(list), defaultdict(list)
     flips = {
         name: [(i, labels.index(_flip(t, a))) for i, t in enumerate(labels) if t[a] == pole]
         for a, (name, pole) in enumerate(zip(MBTI.axis_names, "ESTJ", strict=True))
@@ -59,18 +69,46 @@ def type_divergence(
                 p[i, col[c["word"]]] += c["prob"]
         p /= p.sum(axis=1, keepdims=True)
         jsds.append(float(_jsd_matrix(p)[upper].mean()))
+        for a, name in enumerate(MBTI.axis_names):
+            side = np.array([t[a] == "ESTJ"[a] for t in labels])
+            pooled = np.stack([p[side].mean(axis=0), p[~side].mean(axis=0)])
+            poles[name].append(float(_jsd_matrix(pooled)[0, 1]))
         for name, pairs in flips.items():
             differs[name].extend(
                 rows[labels[i]]["target"] != rows[labels[j]]["target"] for i, j in pairs
             )
     out["mean_jsd"] = round(float(np.mean(jsds)), 4)
     out["axis_top1_differs"] = {k: round(float(np.mean(v)), 4) for k, v in differs.items()}
+    out["axis_pole_jsd"] = {k: round(float(np.mean(v)), 4) for k, v in poles.items()}
     out["distinct_targets_per_sentence"] = round(
         float(np.mean([len({r["target"] for r in rows.values()}) for rows in complete])), 3
     )
+    if base is not None and lang == "en":
+        out["slot_fit"] = slot_fit(records, base)
     if vocabulary is not None:
         out["own_vocabulary"] = _own_vocabulary(complete, vocabulary, lang)
     return out
+
+
+def masked_word(base: str, masked: str) -> tuple[str, str]:
+    """``(text before the slot, the word the slot replaced)`` of a masked row."""
+    before, after = masked.split(MASK)
+    return before, base[len(before) : len(base) - len(after)].strip()
+
+
+def slot_fit(records: Sequence[dict], base: Mapping[str, str]) -> dict:
+    """Share of rows whose every candidate fits the slot, and whose target does."""
+    every, target = [], []
+    for r in records:
+        before, original = masked_word(base[r["base_id"]], r["text"])
+        ok = [bool(fits(original, c["word"], before)) for c in r["candidates"]]
+        every.append(all(ok))
+        target.append(ok[0])
+    return {
+        "rows": len(records),
+        "all_candidates_fit": round(float(np.mean(every)), 4) if every else None,
+        "target_fits": round(float(np.mean(target)), 4) if target else None,
+    }
 
 
 def _flip(label: str, axis: int) -> str:

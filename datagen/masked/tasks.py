@@ -5,6 +5,11 @@
 - :class:`MaskSlotTask` + :class:`PerTypeFillTask` (``--per-type``): first the slot of each
   sentence, then one request per (sentence, type); with logprobs, the candidates' probabilities
   come from the tokens the model generated for them.
+- :class:`PerTypeWordTask` (``--per-type --fill word``, for small local models): one word per
+  (sentence, type), the candidates from the ``top_logprobs`` of the word's first token (the
+  model's "probability of the vocabulary" at the blank), else the answer alone.
+- :class:`PerTypeFrameTask` (``--per-type --fill frame``, llama.cpp's server): the same, but the
+  answer is the masked sentence itself, spelt by a GBNF grammar with the blank left free.
 """
 
 from __future__ import annotations
@@ -14,15 +19,22 @@ import math
 import re
 from typing import Any
 
+from pydantic import BaseModel
+
 from datagen.languages import language_name
 from datagen.llm.runner import BACKEND
 from datagen.masked.answers import (
+    WORD_PATTERNS,
     MaskedAllTypesResponse,
     MaskSlotResponse,
     PerTypeResponse,
+    check_fill,
     check_masked,
     normalise_candidates,
+    word_response,
 )
+from datagen.masked.fit import word_tags
+from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
 from datagen.prompts.template import TemplatedTask, load_template
 from schemas.labels import MBTI
 
@@ -131,16 +143,175 @@ class PerTypeFillTask(TemplatedTask):
         ]
 
 
+MIN_PROB = 0.01
+
+
+class OneWordTask(TemplatedTask):
+    """A request per (sentence, type) whose answer holds one word for the blank: rows ``{id,
+    base_id, masked, label}``, one ``masked`` row each. With logprobs the candidates are the
+    alternatives the server lists for the word's first token that pass :func:`blank_fills`
+    (the answer itself for the token it chose), the ``k`` most probable; without, the answer
+    alone (``sampled`` counts such cells)."""
+
+    def __init__(self, lang: str, *, k: int, model: str) -> None:
+        super().__init__(lang)
+        self.k, self.model = k, model
+        self.sampled = 0
+
+    def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
+        return self.template.render(
+            type=row["label"],
+            type_description=type_description(row["label"]),
+            masked=row["masked"],
+            language=language_name(self.lang),
+        )
+
+    def cell(self, row: dict, word: str, alternatives: dict[str, float] | None) -> list[dict]:
+        """The row of the cell whose answer is ``word``; :class:`ValueError` when no fill is
+        left."""
+        if alternatives is None:
+            self.sampled += 1
+            alternatives = {word: 1.0}
+        fills = blank_fills(alternatives, row["masked"], self.lang)
+        if not fills:
+            raise ValueError(f"no fill for the blank: {word!r} and its alternatives copy the "
+                             "sentence or are no words")  # fmt: skip
+        candidates = normalise_candidates(fills, self.k, label=row["label"])
+        return [
+            masked_row(
+                row["base_id"], row["masked"], row["label"], candidates, self.model, self.prompt_sha
+            )
+        ]
+
+
+class PerTypeWordTask(OneWordTask):
+    """``--per-type --fill word``: the answer is ``{"word": ...}`` under the schema (its value
+    checked: no word of the sentence, ``MASK`` included, which small models copy)."""
+
+    name = "masked_word"
+    template_source = ("datagen.masked", "masked_word")
+    est_completion_tokens = 12
+
+    def __init__(self, lang: str, *, k: int, model: str) -> None:
+        super().__init__(lang, k=k, model=model)
+        self.response_model = word_response(lang)
+
+    def parse(self, row, response, logprobs):
+        taken = {w.casefold() for w in re.findall(r"\w+", row["masked"])}  # MASK included
+        word = check_fill(response.word)
+        if word.casefold() in taken:
+            raise ValueError(f"{word!r} is already in the sentence; give the word for [MASK]")
+        return self.cell(row, word, first_token_alternatives(word, logprobs))
+
+
+class FrameAnswer(BaseModel):
+    """``--fill frame``'s answer: the sentence with a word in the blank (plain text)."""
+
+    text: str
+
+
+class PerTypeFrameTask(OneWordTask):
+    """``--per-type --fill frame``: the rows of one masked sentence (:meth:`for_sentence`); the
+    answer is that sentence, spelt by a GBNF grammar with one free word in the blank
+    (:mod:`datagen.masked.frame`); the alternatives are the word-initial tokens there."""
+
+    name = "masked_frame"
+    template_source = ("datagen.masked", "masked_frame")
+    response_model = FrameAnswer
+    json_answer = False
+    est_completion_tokens = 24
+
+    def __init__(self, lang: str, *, k: int, model: str, masked: str = "") -> None:
+        super().__init__(lang, k=k, model=model)
+        self.masked = masked
+
+    def for_sentence(self, masked: str) -> PerTypeFrameTask:
+        """The task for the rows of one masked sentence (its grammar spells that sentence)."""
+        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked)
+
+    def request_fields(self) -> dict[str, Any]:
+        return {"grammar": frame_grammar(self.masked, self.lang)}
+
+    def read_answer(self, content: str) -> BaseModel:
+        return FrameAnswer(text=content)
+
+    def parse(self, row, response, logprobs):
+        word = framed_word(row["masked"], response.text, self.lang)
+        alternatives = blank_alternatives(row["masked"], word, logprobs, self.lang)
+        return self.cell(row, word, alternatives)
+
+
+def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[tuple[str, float]]:
+    """The alternatives that can fill the blank, each at least ``MIN_PROB`` of their total:
+    whole words of the language (English: known to lemminflect's lexicon, so no word pieces
+    such as ``spont``), not a word already in the sentence (``MASK`` included) and not a word of
+    the prompt's type description or its start (``Extra``-verted): small models copy them."""
+    taken = {w.casefold() for w in re.findall(r"\w+", masked)}
+    words = [
+        (w, p)
+        for w, p in alternatives.items()
+        if w.casefold() not in taken
+        and not _describes_type(w)
+        and re.fullmatch(WORD_PATTERNS[lang], w)
+        and (lang != "en" or word_tags(w))
+    ]
+    total = sum(p for _, p in words)
+    return [(w, p) for w, p in words if p >= MIN_PROB * total]
+
+
+_POLE_NAMES = tuple(name.casefold() for name in _POLES.values())
+
+
+def _describes_type(word: str) -> bool:
+    """A pole name of the type description (``thinking``) or its start of 4+ letters."""
+    word = word.casefold()
+    return len(word) >= 4 and any(name.startswith(word) for name in _POLE_NAMES)
+
+
+def spell(logprobs: list[dict]) -> tuple[str, list[int]]:
+    """The answer spelt by the logprob tokens, and where each token starts in it."""
+    content, starts = "", []
+    for item in logprobs:
+        starts.append(len(content))
+        content += item.get("token", "")
+    return content, starts
+
+
+def first_token_alternatives(word: str, logprobs: list[dict] | None) -> dict[str, float] | None:
+    """``{word: probability}`` from the ``top_logprobs`` of the token where the ``"word"`` value
+    starts: the chosen token stands for the whole ``word``, every other token for its own text
+    (from the same position in the token on). ``None`` without usable logprobs. llama.cpp lists
+    alternatives before its grammar masks them: whatever is no word is dropped by the caller."""
+    if not logprobs:
+        return None
+    content, starts = spell(logprobs)
+    match = _WORD_VALUE.search(content)
+    if match is None or json.loads(f'"{match.group(1)}"') != word:
+        return None
+    start = match.start(1)
+    index = max(i for i, s in enumerate(starts) if s <= start)
+    chosen = logprobs[index]
+    offset = start - starts[index]
+    out: dict[str, float] = {}
+    for alt in chosen.get("top_logprobs") or []:
+        token = alt.get("token", "")
+        if token[:offset] != chosen["token"][:offset]:
+            continue
+        piece = word if token == chosen["token"] else token[offset:].strip().strip('"')
+        if piece:
+            out[piece] = out.get(piece, 0.0) + math.exp(float(alt.get("logprob", -math.inf)))
+    if word not in out:
+        out[word] = math.exp(float(chosen.get("logprob", 0.0)))
+    return out
+
+
 def candidate_logprobs(candidates, logprobs: list[dict] | None) -> list[float] | None:
     """Log-probability of each candidate's word: the sum of the logprobs of the tokens that
     spell its ``"word"`` value in the answer. ``None`` when the server sent no usable logprobs
     (then the probabilities the model stated are used)."""
     if not logprobs:
         return None
-    content, starts = "", []
-    for item in logprobs:
-        starts.append(len(content))
-        content += item.get("token", "")
+    content, starts = spell(logprobs)
     spans = [m.span(1) for m in _WORD_VALUE.finditer(content)]
     if len(spans) != len(candidates):
         return None

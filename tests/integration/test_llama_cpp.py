@@ -1,10 +1,12 @@
 """`make test-llm`: `datagen masked-sentences` against llama.cpp's OpenAI-compatible server
-serving SmolLM2-135M-Instruct (started by scripts/test_llm.sh), JSON-schema constrained."""
+serving SmolLM2-135M-Instruct (started by scripts/test_llm.sh): all types in one JSON answer
+(plumbing: the model fails it), and ``--fill frame`` (must fill >= 90 % of the cells)."""
 
 from __future__ import annotations
 
 import json
 import os
+import time
 
 import datasets
 import pytest
@@ -21,6 +23,7 @@ SENTENCES = [
     "When my team argues, I try to keep everyone calm.",
     "On holiday I like to wander around without a map.",
 ]
+FRAME_SENTENCES = 4  # x 16 types: ~3 s a request on an idle CI core
 
 
 @pytest.fixture
@@ -65,3 +68,71 @@ def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
     usage = manifest["usage"]["masked_all_types"]
     assert usage["requests"] >= len(SENTENCES)
     print(json.dumps({"rows": len(rows), "failures": len(failures), "usage": usage}))
+
+
+@pytest.mark.timeout(1800)
+def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli):
+    """The mode for small models on llama.cpp: the slot from the offline chooser, the answer the
+    sentence itself under a GBNF grammar with the blank free, candidates from top_logprobs."""
+    sentences = SENTENCES[:FRAME_SENTENCES]
+    base = tmp_path / "base.txt"
+    base.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    out = tmp_path / "masked"
+    started = time.monotonic()
+    proc = cli(
+        "datagen", "masked-sentences", base, "--out", out, "--base-url", server_url,
+        "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"), "--per-type",
+        "--slot", "offline", "--fill", "frame", "--temperature", "0", "--concurrency", "2",
+        "--timeout", "300", "--max-retries", "2", "--no-cache", "--no-progress",
+        timeout=1500,
+    )  # fmt: skip
+    seconds = time.monotonic() - started
+    print(proc.stderr[-3000:])
+    assert proc.returncode in (0, 1), proc.stderr
+    failures = (out / "failures.jsonl").read_text().splitlines()
+    rows = []
+    if (out / "dataset_info.json").exists():
+        ds = datasets.load_from_disk(str(out))
+        validate_rows(ds, "masked", file=out)
+        rows = ds.to_list()
+    cells = 16 * len(sentences)
+    assert len(rows) + len(failures) == cells
+    assert len(rows) >= 0.9 * cells, f"{len(rows)} valid cells, failures: {failures[:3]}"
+    for row in rows:  # every fill a word of the sentence's language, none copied from it
+        assert row["text"].count("[MASK]") == 1
+        for c in row["candidates"]:
+            assert c["word"].isalpha() and c["word"].lower() not in row["text"].lower().split()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "masked_frame.v1.txt" in manifest["prompt_templates"]
+    targets: dict[str, set[str]] = {}
+    for row in rows:
+        targets.setdefault(row["text"], set()).add(row["target"])
+    seconds_per_cell = round(seconds / cells, 2)
+    distinct = {text: len(words) for text, words in targets.items()}
+    print(json.dumps({"valid_cells": len(rows), "cells": cells, "distinct_targets": distinct,
+                      "seconds_per_cell": seconds_per_cell}))  # fmt: skip
+    for row in rows[::16]:  # the first type of each sentence
+        fills = ", ".join(f"{c['word']} {c['prob']:.2f}" for c in row["candidates"])
+        print(f"{row['label']} | {row['text']} | {fills}")
+
+
+@pytest.mark.timeout(900)
+def test_base_sentences_from_a_small_model_under_a_grammar(server_url, tmp_path, cli):
+    """``--gbnf``: one sentence per request spelt by a GBNF grammar (SmolLM2 writes a parsable
+    JSON list of sentences in about 1 of 4 answers)."""
+    out = tmp_path / "base"
+    proc = cli(
+        "datagen", "base-sentences", "--n", "4", "--out", out, "--gbnf", "--base-url",
+        server_url, "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"),
+        "--temperature", "0.7", "--min-words", "5", "--max-words", "20", "--max-tokens", "64",
+        "--concurrency", "2", "--timeout", "300", "--no-cache", "--no-progress",
+        timeout=600,
+    )  # fmt: skip
+    print(proc.stderr[-2000:])
+    assert proc.returncode == 0, proc.stderr
+    ds = datasets.load_from_disk(str(out))
+    validate_rows(ds, "base_sentences", file=out)
+    assert len(ds) >= 3, ds["text"]  # of 4 wanted, from 5 requests
+    for text in ds["text"]:
+        assert text.startswith("I ") and text[-1] in ".!?" and 5 <= len(text.split()) <= 20
+    print(json.dumps({"base_sentences": list(ds["text"])}))

@@ -38,7 +38,9 @@ Arguments:
 - ``latency``: seconds added before every chat answer (benchmarks).
 - ``logprobs_fn(request, content) -> list[dict]``: per-token logprobs returned when the request
   asks for ``logprobs`` (default: the content split into word/character tokens, each with
-  logprob -0.05 and ``top_logprobs`` alternatives).
+  logprob -0.05 and ``top_logprobs`` alternatives; :func:`llama_cpp_logprobs` for llama.cpp's
+  shape). Fields such as llama.cpp's ``grammar`` are not applied, only recorded in
+  ``requests``: a responder may read them.
 - ``response_headers``: extra headers on every 200 (e.g. ``x-ratelimit-remaining-requests``).
 - ``batch_polls``: how many ``GET /v1/batches/{id}`` calls before a batch is finished (default 1).
 - ``batch_faults(line, batch_number) -> "expired" | "error" | None``: per request line of a
@@ -170,6 +172,31 @@ def default_logprobs(request: dict, content: str) -> list[dict]:
         }
         for tok in tokens
     ]
+
+
+Alternatives = Callable[[dict, list[str]], dict[int, list[tuple[str, float]]]]
+
+
+def llama_cpp_logprobs(alternatives: Alternatives) -> Callable[[dict, str], list[dict]]:
+    """A ``logprobs_fn`` shaped like llama-cpp-python's server: GPT-2-style tokens (a word
+    carries its leading space: `` would``), ``top_logprobs`` from the raw logits, before any
+    ``grammar`` (so they may list tokens the grammar forbids, e.g. `` [``), the chosen token
+    always among them. ``alternatives(request, tokens)`` gives ``{token index: [(token,
+    logprob), ...]}``; other tokens list only themselves (logprob -0.01)."""
+
+    def logprobs(request: dict, content: str) -> list[dict]:
+        tokens = re.findall(r" ?[^\W\d_]+| ?\d+| ?[^\w\s]+|\s+", content)
+        extra = alternatives(request, tokens)
+        out = []
+        for i, token in enumerate(tokens):
+            top = dict(extra.get(i, []))
+            top.setdefault(token, -0.01)
+            out.append({"token": token, "logprob": top[token], "bytes": None,
+                        "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
+                                         for t, lp in top.items()]})  # fmt: skip
+        return out
+
+    return logprobs
 
 
 class FakeOpenAI:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from datagen.llm.task import text_sha
+from datagen.masked.fit import Roles
 from datagen.masked.offline import ranker, slots
 from datagen.masked.offline.vocabulary import TypeVocabulary, build_vocabulary
 from datagen.masked.offline.words import normalise, shape
@@ -22,7 +23,7 @@ from schemas.labels import MBTI
 from schemas.records import MASK
 
 BACKEND = "offline-heuristic"
-VERSION = "offline-heuristic v1"
+VERSION = "offline-heuristic v2"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class OfflineBackend:
         self.model = model_label(model)
         self._encoder = load_embedder(model)
         self._embed = embed
+        self.roles = Roles(s for texts in type_texts.values() for s in texts)
         self.vocabulary: TypeVocabulary = build_vocabulary(
             type_texts, lang, per_type=settings.per_type
         )
@@ -90,27 +92,29 @@ class OfflineBackend:
         ]
 
     def mask(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[dict], list[dict]]:
-        """Masked rows (16 per sentence, type order) and failures (sentences without words)."""
-        candidates = [slots.slot_candidates(r["text"], self.lang) for r in rows]
-        unique = sorted({normalise(t.word, self.lang) for c in candidates for t in c})
-        fallback = {}
-        for row, cands in zip(rows, candidates, strict=True):
-            if not cands:
-                slot = slots.choose_slot(row["text"], [], {}, self.lang)
-                if slot is not None:
-                    fallback[row["id"]] = slot
-                    unique.append(normalise(slot.word, self.lang))
-        unique = sorted(set(unique))
+        """Masked rows (16 per sentence, type order) and failures (sentences without words).
+        Only words with at least ``k`` fills that fit them can become the slot."""
+        k = self.settings.k
+        words = [slots.slot_candidates(r["text"], self.lang) for r in rows]
+        fills = [
+            {t.start: ranker.slot_fills(
+                self.inputs, t.word, r["text"][: t.start], self.lang, k=k, roles=self.roles
+            )
+             for t in cands}
+            for r, cands in zip(rows, words, strict=True)
+        ]  # fmt: skip
+        unique = sorted({normalise(t.word, self.lang) for c in words for t in c})
         emb = self._embed(unique, self._encoder, batch_size=512)
         where = {w: i for i, w in enumerate(unique)}
         affinity = self._affinity(emb)
+        scores = {w: affinity[where[w]] for w in unique}
         records, failures = [], []
-        for row, cands in zip(rows, candidates, strict=True):
-            slot = fallback.get(row["id"]) or slots.choose_slot(
-                row["text"], cands, {w: affinity[where[w]] for w in unique}, self.lang
-            )
+        for row, cands, options in zip(rows, words, fills, strict=True):
+            usable = [t for t in cands if len(options[t.start]) >= k]
+            slot = slots.choose_slot(row["text"], usable, scores, self.lang) if usable else None
             if slot is None:
-                failures.append({"row_id": row["id"], "reason": "no word to mask", "attempts": 1})
+                reason = "no word whose slot enough fills fit" if cands else "no word to mask"
+                failures.append({"row_id": row["id"], "reason": reason, "attempts": 1})
                 continue
             key = normalise(slot.word, self.lang)
             others = [where[normalise(t.word, self.lang)] for t in cands if t.start != slot.start]
@@ -118,11 +122,10 @@ class OfflineBackend:
             context = context / (np.linalg.norm(context) or 1.0)
             ranked = ranker.rank(
                 self.inputs,
-                key,
+                options[slot.start],
                 emb[where[key]],
                 context,
-                shape(slot.word, self.lang),
-                k=self.settings.k,
+                k=k,
                 temperature=self.settings.temperature,
             )
             records.extend(self._rows(row, slots.mask_slot(row["text"], slot), ranked))

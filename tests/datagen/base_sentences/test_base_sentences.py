@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import datasets
@@ -110,3 +111,38 @@ def test_bad_input_is_one_clean_error(case, tmp_path, datagen_in_process):
     proc = datagen_in_process("base-sentences", *args, "--out", tmp_path / "base")
     assert_clean_error(proc, *needles)
     assert not (tmp_path / "base").exists()
+
+
+@pytest.mark.parametrize(
+    ("lang", "answers", "grammar"),
+    [
+        ("en", ["I cook without a recipe.", "I fold my socks.", "I fold my socks."],
+         'root ::= "I" (" " word){2,9} [.!?]\nword ::= [a-zA-Z]+ ("\'" [a-z]+)? ","?'),
+        ("ko", ["나는 주말마다 산책을 한다.", "나는 약속을 미리 정한다.", "나는 산책을 한다."],
+         'root ::= word (" " word){2,9} [.!?]\nword ::= [가-힣]+ ","?'),
+    ],
+)  # fmt: skip
+def test_gbnf_asks_one_sentence_per_request_under_a_grammar(
+    lang, answers, grammar, tmp_path, datagen_in_process
+):
+    """Small models on llama.cpp: the answer is the sentence itself (no JSON), spelt by the
+    request's GBNF grammar; the sentences are filtered like any others (one repeat dropped)."""
+
+    def responder(request: dict) -> str:
+        return answers[int(re.search(r"Sentence number (\d+)", str(request["messages"]))[1])]
+
+    with FakeOpenAI(responder) as server:
+        proc = datagen_in_process(
+            "base-sentences", "--n", "2", "--out", tmp_path / "base", "--lang", lang, "--gbnf",
+            "--min-words", "3", "--max-words", "10", "--base-url", server.base_url,
+            "--cache", tmp_path / "llm.sqlite", "--no-progress",
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    ds, manifest = load(tmp_path / "base")
+    assert ds["text"] == answers[:2]
+    first = server.requests[0]
+    assert first["grammar"] == grammar and "response_format" not in first
+    assert "JSON" not in json.dumps(first["messages"]) and "Sentence number 0" in json.dumps(
+        first["messages"]
+    )
+    assert manifest["requests_batches"] == len(server.requests) == 3

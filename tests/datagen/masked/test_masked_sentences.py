@@ -229,3 +229,75 @@ def test_bad_input_is_one_clean_error_and_nothing_written(case, tmp_path, datage
     proc = datagen_in_process("masked-sentences", base, *args)
     assert_clean_error(proc, *needles)
     assert not out.exists()
+
+
+def _word_responder(request: dict) -> str:
+    label = re.search(r"MBTI type (\w{4})", request["messages"][1]["content"]).group(1)
+    return json.dumps({"word": "quietly" if label[0] == "I" else "loudly"})
+
+
+def _llama_logprobs(request: dict, content: str) -> list[dict]:
+    """Like llama.cpp: the word's first token (``quiet``) lists raw, pre-grammar alternatives:
+    whole words, a word piece (``spont``), punctuation and a word already in the sentence."""
+    pieces = re.findall(r'\{"|word|":|\s"|quiet|loud|ly|"\}', content)
+    first = pieces.index("quiet") if "quiet" in pieces else pieces.index("loud")
+    out = []
+    for i, tok in enumerate(pieces):
+        top = []
+        if i == first:
+            alts = [(tok, -0.5), ("happily", -1.5), ("spont", -1.6), (" [", -2.0),
+                    ("pack", -2.2), ("always", -2.5), ("xyz", -9.0)]  # fmt: skip
+            top = [{"token": t, "logprob": lp, "bytes": None} for t, lp in alts]
+        out.append({"token": tok, "logprob": -0.5 if i == first else -0.01, "bytes": None,
+                    "top_logprobs": top})  # fmt: skip
+    return out
+
+
+def test_word_mode_slot_offline_candidates_from_top_logprobs(tmp_path, datagen_in_process):
+    base = write_base(tmp_path / "base.txt", ["I usually pack my suitcase the night before."])
+    out = tmp_path / "masked"
+    with FakeOpenAI(_word_responder, logprobs_fn=_llama_logprobs) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
+            "--fill", "word", "--response-format", "json_object", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert len(server.requests) == 16  # no slot request: the offline chooser picked it
+    assert all(r["top_logprobs"] == 20 and r["response_format"]["schema"] for r in server.requests)
+    ds, failures, manifest = load(out)
+    assert failures == [] and len(ds) == 16
+    assert set(ds["text"]) == {"I [MASK] pack my suitcase the night before."}
+    row = ds[0]  # ISTJ
+    words = [c["word"] for c in row["candidates"]]
+    assert words == ["quietly", "happily", "always"]  # no piece, punctuation or sentence word
+    total = math.exp(-0.5) + math.exp(-1.5) + math.exp(-2.5)
+    assert row["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
+    assert manifest["per_type"] == {"slot": "offline", "fill": "word"}
+    assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
+    assert "no logprobs" not in proc.stderr
+    report = (out / "report.md").read_text()
+    assert "fits the slot" in report and "| ISTJ | quietly" in report
+
+
+def test_word_mode_without_logprobs_samples_and_says_so_once(tmp_path, datagen_in_process):
+    texts = ["I usually pack my suitcase early.", "나는 보통 계획을 세운다."]
+    out = tmp_path / "masked"
+
+    def responder(request: dict) -> str:
+        return json.dumps({"word": "천천히" if "Korean" in request["messages"][1]["content"]
+                           else "calmly"})  # fmt: skip
+
+    with FakeOpenAI(responder, logprobs_fn=lambda request, content: None) as server:
+        for lang, text in zip(("en", "ko"), texts, strict=True):
+            base = write_base(tmp_path / f"{lang}.txt", [text])
+            proc = datagen_in_process(
+                "masked-sentences", base, "--out", out / lang, "--lang", lang, "--per-type",
+                "--slot", "offline", "--fill", "word", *llm_args(server, tmp_path),
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stderr
+            assert proc.stderr.count("no logprobs") == 1, proc.stderr
+            ds, _, _ = load(out / lang)
+            assert len(ds) == 16 and {r["prob"] for c in ds["candidates"] for r in c} == {1.0}
+    assert set(load(out / "ko")[0]["target"]) == {"천천히"}
+    schema = server.requests[-1]["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["word"]["pattern"] == "^[가-힣]+$"

@@ -9,6 +9,7 @@ import datasets
 import numpy as np
 import pytest
 
+from datagen.masked.fit import fits
 from datagen.masked.offline.backend import OfflineBackend
 from datagen.masked.offline.type_texts import load_type_texts
 from datagen.masked.offline.vocabulary import build_vocabulary, weighted_log_odds
@@ -76,11 +77,13 @@ def test_rows_are_valid_deterministic_and_differ_by_type(backend, base_rows):
         assert math.isclose(sum(c["prob"] for c in r["candidates"]), 1.0, rel_tol=1e-6)
         assert r["target"] == words[0] and r["backend"] == "offline-heuristic"
         assert r["model"] == "logodds+all-MiniLM-L6-v2"
-    stats = type_divergence(records, backend.vocabulary)
-    assert stats["mean_jsd"] > 0.3
+    stats = type_divergence(records, backend.vocabulary, base=by_base)
+    assert stats["mean_jsd"] > 0.5
     assert min(stats["axis_top1_differs"].values()) > 0.3
+    assert stats["slot_fit"]["all_candidates_fit"] >= 0.9
     own = stats["own_vocabulary"]
-    assert own["share_own_higher"] > 0.7
+    # inflected fills ("scheduled" from "schedule") are outside the vocabulary and score 0
+    assert own["share_own_higher"] > 0.6
     assert own["target_in_own_top_words"] > 3 * own["target_in_other_top_words"]
 
 
@@ -113,3 +116,33 @@ def test_command_offline_says_it_is_not_an_llm(tmp_path, articles, sample_dir, d
     assert manifest["counts"]["failures"] == 0 and (out / "failures.jsonl").read_text() == ""
     assert manifest["type_divergence"]["own_vocabulary"]["share_own_higher"] > 0.5
     assert manifest["speed"]["rows_per_second"] > 0
+
+
+@pytest.mark.parametrize(
+    ("original", "before", "fill", "expected"),
+    [
+        ("find", "but I can always ", "organise", True),
+        ("find", "but I can always ", "list", True),  # a verb too: the lexicon has no frequencies
+        ("find", "but I can always ", "follows", False),  # inflection
+        ("find", "but I can always ", "activity", False),  # a noun in a verb slot
+        ("usually", "I ", "rarely", False),  # the antonym
+        ("usually", "I ", "often", True),
+        ("careful", "a ", "careless", False),
+        ("happy", "", "unhappy", False),
+        ("planned", "every day ", "scheduled", True),
+    ],
+)
+def test_fit_is_part_of_speech_inflection_and_no_antonym(original, before, fill, expected):
+    assert fits(original, fill, before) is expected
+    assert fits(original, fill, before, lang="ko") is None
+
+
+def test_offline_fills_fit_the_issues_slots(backend):
+    rows = [
+        {"id": "d", "text": "My desk is messy, but I can always find what I need."},
+        {"id": "s", "text": "I usually pack my suitcase the night before we leave."},
+    ]
+    records, _ = backend.mask(rows)
+    base = {r["id"]: r["text"] for r in rows}
+    assert type_divergence(records, base=base)["slot_fit"]["all_candidates_fit"] == 1.0
+    assert not {"rarely", "never", "seldom"} & {c["word"] for r in records for c in r["candidates"]}

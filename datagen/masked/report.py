@@ -1,0 +1,70 @@
+"""``report.md`` beside every ``masked`` data set: how well its fills fit and differ by type.
+
+The figures of :func:`datagen.masked.stats.type_divergence` (slot fit, per-type and per-axis
+divergence, distinct targets) and, for the first few sentences, each type's top fills.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from schemas.labels import MBTI
+
+SHOWN_SENTENCES = 3
+SHOWN_FILLS = 3
+
+
+def quality_report(records: Sequence[dict], stats: dict, *, backend: str, model: str) -> str:
+    """The Markdown quality report of a ``masked`` data set."""
+    lines = [
+        "# Masked data set: quality report",
+        "",
+        f"Backend `{backend}`, model `{model or '-'}`; {len(records):,} rows, "
+        f"{stats.get('sentences', 0):,} sentences with all 16 types.",
+        "",
+        "| figure | value |",
+        "| --- | --- |",
+    ]
+    fit = stats.get("slot_fit")
+    if fit:
+        lines += [
+            f"| rows whose every fill fits the slot (POS + inflection, no antonym) "
+            f"| {_pct(fit['all_candidates_fit'])} |",
+            f"| rows whose target fits the slot | {_pct(fit['target_fits'])} |",
+        ]
+    else:
+        lines.append("| slot fit | not measured (English only, needs the base sentences) |")
+    if "mean_jsd" in stats:
+        lines += [
+            f"| mean JSD between two types' fills (0..1) | {stats['mean_jsd']:.3f} |",
+            f"| distinct targets per sentence (of 16) "
+            f"| {stats['distinct_targets_per_sentence']:.2f} |",
+        ]
+        lines += ["", "Per axis: JSD between the pooled fills of its two poles, and the share of "
+                  "type pairs differing only on that axis whose targets differ.", "",
+                  "| axis | pole JSD | top-1 differs |", "| --- | --- | --- |"]  # fmt: skip
+        for axis in MBTI.axis_names:
+            lines.append(
+                f"| {axis} | {stats['axis_pole_jsd'][axis]:.3f} "
+                f"| {_pct(stats['axis_top1_differs'][axis])} |"
+            )
+    lines += ["", f"## Top fills by type (first {SHOWN_SENTENCES} sentences)"]
+    by_base: dict[str, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        by_base[r["base_id"]][r["label"]] = r
+    for rows in list(by_base.values())[:SHOWN_SENTENCES]:
+        first = next(iter(rows.values()))
+        lines += ["", f"**{first['text']}**", "", "| type | fills (prob) |", "| --- | --- |"]
+        for label in MBTI.labels:
+            if label in rows:
+                fills = ", ".join(
+                    f"{c['word']} ({c['prob']:.2f})"
+                    for c in rows[label]["candidates"][:SHOWN_FILLS]
+                )
+                lines.append(f"| {label} | {fills} |")
+    return "\n".join(lines) + "\n"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"

@@ -1,0 +1,186 @@
+"""``masked-sentences --per-type --slot offline --fill frame``: the answer is the sentence under a
+GBNF grammar, against the fake server answering like llama.cpp (raw, pre-grammar top_logprobs)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+
+from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
+from tests.datagen.masked.test_masked_sentences import llm_args, load, write_base
+from tests.support.cli import assert_clean_error
+from tests.support.fake_openai import FakeOpenAI, Fault, llama_cpp_logprobs
+
+PACK = "I usually pack my suitcase the night before."
+PACK_GRAMMAR = 'root ::= "I" " " [a-z]+ " pack my suitcase the night before."'
+
+
+def _user(request: dict) -> str:
+    return request["messages"][1]["content"]
+
+
+def frame_responder(words: dict[str, str]):
+    """Writes the masked sentence of the prompt with the type's word in the blank (what the
+    grammar allows); ``words``: first letter of the type -> word."""
+
+    def respond(request: dict) -> str:
+        label = re.search(r"MBTI type (\w{4})", _user(request)).group(1)
+        masked = _user(request).splitlines()[1]
+        return masked.replace("[MASK]", words.get(label[0], words.get("*", "")))
+
+    return respond
+
+
+def raw_alternatives(at: str, alts: list[tuple[str, float]]):
+    """At the first token ``at``: the chosen token (-0.5) and the raw ``alts``."""
+
+    def alternatives(request: dict, tokens: list[str]) -> dict[int, list[tuple[str, float]]]:
+        return {tokens.index(at): [(at, -0.5), *alts]} if at in tokens else {}
+
+    return alternatives
+
+
+ALTS = [(" [", -0.3), (" happily", -1.5), (" spont", -1.6), (",", -2.0), (" pack", -2.2),
+        ("always", -2.4), (" Extra", -1.0), (" feeling", -1.1), (" xyz", -9.0)]  # fmt: skip
+
+
+def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
+    tmp_path, datagen_in_process
+):
+    base = write_base(tmp_path / "base.txt", [PACK])
+    out = tmp_path / "masked"
+    responder = frame_responder({"I": "quietly", "E": "loudly"})
+    logprobs = llama_cpp_logprobs(raw_alternatives(" quietly", ALTS))
+    with FakeOpenAI(responder, logprobs_fn=logprobs) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
+            "--fill", "frame", "--response-format", "json_object", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert len(server.requests) == 16
+    for request in server.requests:
+        assert request["grammar"] == PACK_GRAMMAR
+        assert "response_format" not in request  # the grammar, not a JSON schema
+        assert request["top_logprobs"] == 20 and request["max_tokens"] == 6
+        assert "JSON" not in json.dumps(request["messages"])
+    ds, failures, manifest = load(out)
+    assert failures == [] and len(ds) == 16
+    istj = ds[0]
+    # dropped: ' [' and ',' (no words), ' spont' and ' xyz' (no words of the lexicon), ' pack'
+    # (in the sentence), 'always' (no leading space: glued to "I"), ' Extra' (upper case, which
+    # the grammar forbids there) and ' feeling' (copied from the prompt's type description)
+    assert [c["word"] for c in istj["candidates"]] == ["quietly", "happily"]
+    total = math.exp(-0.5) + math.exp(-1.5)
+    assert istj["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
+    assert {r["target"] for r in ds if r["label"][0] == "E"} == {"loudly"}
+    assert manifest["per_type"] == {"slot": "offline", "fill": "frame"}
+    assert "masked_frame.v1.txt" in manifest["prompt_templates"]
+    assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
+    assert manifest["usage"]["masked_frame"]["requests"] == 16
+    assert "no logprobs" not in proc.stderr
+
+
+def test_answers_off_the_frame_and_copies_are_failures_without_retries(
+    tmp_path, datagen_in_process
+):
+    """A server that ignores the grammar answers prose (vLLM drops unknown fields); a word
+    copied from the sentence with nothing else is no fill. Neither is retried."""
+    base = write_base(tmp_path / "base.txt", [PACK, "I always tidy my desk before lunch."])
+
+    def responder(request: dict) -> str:
+        if "tidy" in _user(request):
+            return "This person would say: I [MASK] tidy my desk."
+        return frame_responder({"I": "pack", "E": "gladly"})(request)
+
+    with FakeOpenAI(responder) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", tmp_path / "masked", "--per-type", "--slot",
+            "offline", "--fill", "frame", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert len(server.requests) == 32  # no validation retries
+    ds, failures, _ = load(tmp_path / "masked")
+    assert len(ds) == 8 and {r["target"] for r in ds} == {"gladly"}
+    assert len(failures) == 24 and {f["stage"] for f in failures} == {"masked_frame"}
+    reasons = {f["row_id"].split("-")[0]: f["reason"] for f in failures}
+    assert "copy the sentence" in reasons["b00001"]
+    assert "--fill word" in reasons["b00002"] and "grammar" in reasons["b00002"]
+
+
+def test_a_server_that_rejects_the_grammar_is_one_line_naming_the_flag(
+    tmp_path, datagen_in_process
+):
+    base = write_base(tmp_path / "base.txt", [PACK])
+    reject = Fault.error(400, "Unrecognized request argument supplied: grammar")
+    with FakeOpenAI(faults=lambda n, request: reject) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", tmp_path / "masked", "--per-type", "--slot",
+            "offline", "--fill", "frame", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert_clean_error(proc, "--fill word", "grammar")
+    assert not (tmp_path / "masked").exists()
+
+
+def test_korean_frame_has_hangul_in_the_grammar_and_the_fills(tmp_path, datagen_in_process):
+    base = write_base(tmp_path / "ko.txt", ["나는 보통 계획을 세운다."])
+    alts = [(" 미리", -1.0), (" [", -0.2), (" 계획을", -1.2), (" ab", -1.3), ("천", -1.4)]
+    logprobs = llama_cpp_logprobs(raw_alternatives(" 천천히", alts))
+    with FakeOpenAI(frame_responder({"*": "천천히"}), logprobs_fn=logprobs) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", tmp_path / "masked", "--lang", "ko",
+            "--per-type", "--slot", "offline", "--fill", "frame", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert server.requests[0]["grammar"] == 'root ::= "나는" " " [가-힣]+ " 계획을 세운다."'
+    assert "Korean" in server.requests[0]["messages"][0]["content"]
+    ds, failures, _ = load(tmp_path / "masked")
+    assert failures == [] and len(ds) == 16
+    assert [c["word"] for c in ds[0]["candidates"]] == ["천천히", "미리"]
+
+
+def test_dry_run_counts_one_request_per_cell_and_sends_nothing(tmp_path, datagen_in_process):
+    base = write_base(tmp_path / "base.txt", [PACK, "I always tidy my desk before lunch."])
+    with FakeOpenAI() as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", tmp_path / "masked", "--per-type", "--slot",
+            "offline", "--fill", "frame", "--dry-run", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "32 requests to send for 32 rows" in proc.stdout
+    assert server.requests == [] and not (tmp_path / "masked").exists()
+
+
+def test_frame_with_the_batch_api_is_refused(tmp_path, datagen_in_process):
+    base = write_base(tmp_path / "base.txt", [PACK])
+    proc = datagen_in_process(
+        "masked-sentences", base, "--out", tmp_path / "masked", "--per-type", "--fill", "frame",
+        "--batch-api", "--base-url", "http://127.0.0.1:9/v1",
+    )  # fmt: skip
+    assert_clean_error(proc, "--fill word", "Batch API")
+
+
+@pytest.mark.parametrize(
+    ("masked", "grammar"),
+    [
+        ("[MASK] plans help me.", 'root ::= [a-zA-Z]+ " plans help me."'),
+        ('She said "[MASK]" to me.', 'root ::= "She said \\"" [a-z]+ "\\" to me."'),
+        ("I like \\ [MASK]", 'root ::= "I like \\\\" " " [a-z]+'),
+    ],
+)
+def test_grammar_literals(masked, grammar):
+    assert frame_grammar(masked, "en") == grammar
+
+
+def test_framed_word_and_the_token_at_the_blank():
+    masked = "I [MASK] pack my bag."
+    assert framed_word(masked, "I would pack my", "en") == "would"
+    with pytest.raises(ValueError, match="max-tokens"):
+        framed_word(masked, "I wou", "en")
+    with pytest.raises(ValueError, match="--fill word"):
+        framed_word(masked, "I would like to pack my bag.", "en")
+    glued = [{"token": "I w", "logprob": -0.1, "top_logprobs": []}, {"token": "ould"}]
+    assert blank_alternatives(masked, "would", glued, "en") is None  # no token starts at the blank
+    assert blank_alternatives(masked, "would", None, "en") is None
