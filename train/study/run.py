@@ -248,6 +248,7 @@ def _phase3(
     out: Path,
 ) -> Run:
     from train.phases.phase3 import Phase3Config, run_phase3
+    from train.tasks.options import TaskOptions
 
     res = run_phase3(
         Phase3Config(
@@ -258,7 +259,7 @@ def _phase3(
             init=init,
             out=out,
             silver_weight=cfg.silver_weight,
-            thresholds=cfg.thresholds,
+            task_options=TaskOptions(thresholds=cfg.thresholds),
             mask_types=cfg.mask_types,
             args=_args(cfg, seed),
         )

@@ -75,9 +75,9 @@ def finetune(
     ``init``: a phase-1/phase-2 output or a pretrained encoder; ``out``: where the phase
     output will go (checkpoints are kept beside it, as for the other phases).
     """
-    from train.collators import ClassificationCollator
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
     from train.models import TaskModel, TaskModelConfig
+    from train.phases.collators import ClassificationCollator
     from train.phases.trainer import fit, pad_multiple
 
     task = data.task

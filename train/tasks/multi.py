@@ -26,6 +26,14 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
     name: ClassVar[str] = "multi"
     problem_type: ClassVar[str] = "multi_label_classification"
     dev_metric: ClassVar[str] = "macro_f1"
+    report_metrics: ClassVar[tuple[str, ...]] = (
+        "auc_macro",
+        "hamming_loss",
+        "micro_f1",
+        "macro_f1",
+        "micro_f1_static",
+        "macro_f1_static",
+    )
     labels: tuple[str, ...] = ()
     label_sep: str = ","
 
