@@ -129,7 +129,29 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     manifest = Manifest("train phase3", seed=cfg.args.seed).add(inputs=hashes)
     if data.task.name == "mbti":
         return _run_axes(cfg, data, manifest)
+    if cfg.task_options.pair_model == "bi":
+        return _run_bi_encoder(cfg, data, manifest)
     return _run_task(cfg, data, manifest)
+
+
+def _run_bi_encoder(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
+    """Regression with ``--pair-model bi``: a sentence-transformers model (cosine scores)."""
+    import shutil
+
+    from schemas.io import publish
+    from train.phases.trainer import checkpoint_dir
+    from train.tasks.bi_encoder import train_bi_encoder
+
+    result = train_bi_encoder(data, cfg.init, cfg.out, cfg.args)
+    counts = {k: v for k, v in result.metrics.items() if k.startswith("n_")}
+    with publish(
+        cfg.out, manifest=manifest.finish(counts=counts), overwrite=cfg.args.overwrite
+    ) as output:
+        result.model.save(str(output.dir))
+        output.json("metrics.json", result.metrics)
+    shutil.rmtree(checkpoint_dir(cfg.out), ignore_errors=True)
+    targets = data.task.targets(data.test, file=data.source)
+    return PhaseResult(Path(cfg.out), result.metrics, [], result.test_scores, targets)
 
 
 def _run_task(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
