@@ -54,7 +54,7 @@ def prepare(cfg: StudyConfig) -> StudyData:
     from schemas.io import check_output_dir
     from train.data import axis_bits, check_both_classes, load_data, parse_labels
     from train.encoders import read_model_type
-    from train.splits import assign_splits, split_posts
+    from train.splits import split_posts, subsample
 
     check_output_dir(cfg.out, overwrite=cfg.args.overwrite)
     read_model_type(resolve_model(cfg.model), flag="--model")
@@ -76,17 +76,8 @@ def prepare(cfg: StudyConfig) -> StudyData:
         splits[seed] = split
         train = split["train"]
         for fraction in cfg.fraction_list:
-            subset = train
-            if fraction < 1:
-                groups = [a or f"row:{i}" for i, a in enumerate(_authors(train))]
-                keep = assign_splits(
-                    [str(x).upper() for x in train["label"]],
-                    groups,
-                    dev=0.0,
-                    test=1 - fraction,
-                    seed=seed,
-                )
-                subset = train.select([i for i, s in enumerate(keep) if s == "train"])
+            strata = [str(x) for x in train["label"]]
+            subset = subsample(train, fraction, strata=strata, seed=seed)
             check_both_classes(
                 axis_bits(parse_labels(subset["label"], file=name)),
                 file=name,
@@ -107,6 +98,10 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     from train.data import input_hashes
     from train.study import report
 
+    if cfg.task_options.task != "mbti":
+        from train.study.task_study import run_task_study
+
+        return run_task_study(cfg)
     data = prepare(cfg)
     manifest = Manifest("train all", seed=cfg.args.seed)
     manifest.add(
@@ -124,26 +119,32 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
 
 
 def command(cfg: StudyConfig) -> None:
-    """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF, over seeds, with a report.
+    """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF vs majority, over seeds,
+    with a report (--task single/multi/regression: plain fine-tuning vs the baselines).
 
     Works in .<out>.partial beside --out (--resume continues there) and renames it to --out
     when the report is written.
     """
     from train.study.report import print_comparison
+    from train.study.task_report import print_task_comparison
 
     result_dir, runs = run_study(cfg)
-    print_comparison(runs)
+    if cfg.task_options.task == "mbti":
+        print_comparison(runs)
+    else:
+        print_task_comparison(runs, cfg.task_options.task)
     typer.echo(f"report: {result_dir / 'report.md'}")
 
 
 def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     fractions = sorted(cfg.fraction_list, reverse=True)
     runs: list[Run] = []
-    with tqdm(total=cfg.seeds * (2 + 3 * len(fractions)), desc="train all", unit="run") as bar:
+    total = cfg.seeds * (2 + 3 * len(fractions))
+    with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
-            phase1 = _cached(stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed))
-            phase2 = _cached(
+            phase1 = cached(stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed))
+            phase2 = cached(
                 stage,
                 seed_dir / "phase2",
                 bar,
@@ -159,13 +160,13 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
                     ("plain", cfg.model),
                 ):
                     make = partial(_phase3, cfg, data, seed, fraction, arm, init, train, split)
-                    runs.append(_cached(stage, base / arm, bar, make))
+                    runs.append(cached(stage, base / arm, bar, make))
                 make = partial(_tfidf, cfg, seed, fraction, train, split)
-                runs.append(_cached(stage, base / "tfidf", bar, make))
+                runs.append(cached(stage, base / "tfidf", bar, make))
     return runs
 
 
-def _cached(stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run]) -> Run:
+def cached(stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run]) -> Run:
     """Reuse ``<directory>.run.json`` when present (``--resume``), else run and record it
     (with ``model_dir`` relative to the study directory, which is renamed at the end)."""
     record = directory.with_name(directory.name + ".run.json")

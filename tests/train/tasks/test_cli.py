@@ -189,3 +189,44 @@ def test_bad_input_is_one_line_exit_2_nothing_written(case, cli, tmp_path):
     proc = cli("train", "phase3", *make(tmp_path), "--out", out)
     assert_clean_error(proc, *needles)
     assert not out.exists() and not list(tmp_path.glob(".out*"))
+
+
+STUDY = ("--max-steps", "2", "--batch-size", "8", "--max-length", "32", "--no-progress")
+
+
+@pytest.mark.parametrize(
+    ("task", "rows", "extra"),
+    [
+        ("single", sentiment_rows, ("--text-col", "tweet", "--label-col", "sentiment",
+                                    "--author-col", "user", "--seeds", "2", "--fractions",
+                                    "0.5,1")),
+        ("multi", emotion_rows, ("--thresholds", "dynamic")),
+        ("regression", None, ("--test", str(SAMPLE / "sts_test.jsonl"))),
+    ],
+)  # fmt: skip
+def test_train_all_for_a_task_writes_report_plots_and_metrics(
+    task, rows, extra, cli, task_encoder, tmp_path
+):
+    data = write_jsonl(tmp_path / "d.jsonl", rows()) if rows else SAMPLE / "sts_pairs.jsonl"
+    out = tmp_path / "study"
+    proc = cli("train", "all", "--task", task, "--posts", data, "--model", task_encoder,
+               "--out", out, *STUDY, *extra)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "majority" in proc.stdout and "TF-IDF" in proc.stdout
+    report = (out / "report.md").read_text()
+    assert f"--task {task}" in report and "E/I" not in report
+    for png in ("comparison", "low_data_curve", "loss_curves"):
+        assert (out / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["task"] == task
+    arms = {(r["arm"], r["fraction"]) for r in metrics["runs"]}
+    assert {"plain", "tfidf", "majority"} == {arm for arm, _ in arms}
+    headline = {"single": "macro_f1", "multi": "auc_macro", "regression": "spearman"}[task]
+    table = metrics["summary"]["1"]["per_post"][headline]
+    assert table["plain"]["n"] == table["tfidf"]["n"] >= 1
+    assert "plain_minus_tfidf" in table
+    if task == "single":
+        assert {f for _, f in arms} == {0.5, 1.0} and table["plain"]["n"] == 2
+        assert "per_author" in metrics["summary"]["1"] and "Per-author" in report
+        assert (out / "seed0" / "fraction1" / "plain" / "config.json").is_file()
+        assert not (out / "seed0" / "fraction0.5" / "plain").exists()
