@@ -123,9 +123,11 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     """Train phase 3 on the training split, select on dev, evaluate on test."""
     from schemas.io import check_output_dir
     from schemas.manifest import Manifest
+    from train.logs import configure
 
     check_output_dir(cfg.out, overwrite=cfg.args.overwrite)
     data, hashes = _task_data(cfg)
+    configure(cfg.args)
     manifest = Manifest("train phase3", seed=cfg.args.seed).add(inputs=hashes)
     if data.task.name == "mbti":
         return _run_axes(cfg, data, manifest)

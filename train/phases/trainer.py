@@ -15,6 +15,7 @@ import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
 from schemas.io import publish
+from train.logs import trainer_callbacks
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -75,7 +76,7 @@ def training_arguments(
         prediction_loss_only=prediction_loss_only,
         dataloader_num_workers=args.num_workers,
         torch_compile=args.torch_compile,
-        report_to="none",
+        report_to=[r.strip() for r in args.report_to.split(",")],
         disable_tqdm=not args.progress,
     )
 
@@ -121,6 +122,7 @@ def fit(
         compute_metrics=compute_metrics if metric else None,
         callbacks=callbacks,
     )
+    trainer_callbacks(trainer)
     trainer.train(resume_from_checkpoint=True if resume else None)
     return trainer
 

@@ -96,8 +96,10 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     """Run the whole study in ``.<out>.partial`` and publish it with its report; returns
     ``out`` and the runs."""
     from train.data import input_hashes
+    from train.logs import configure
     from train.study import report
 
+    configure(cfg.args)
     if cfg.task_options.task != "mbti":
         from train.study.task_study import run_task_study
 
