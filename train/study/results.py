@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from schemas.labels import AXIS_NAMES
@@ -62,6 +62,15 @@ class Run:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Run:
         return cls(**d)
+
+
+def author_runs(runs: Sequence[Run]) -> list[Run]:
+    """The compared runs with their per-author metrics in place of the per-post ones."""
+    return [
+        replace(r, metrics=r.metrics["per_author"])
+        for r in runs
+        if r.arm in COMPARED_ARMS and "per_author" in r.metrics
+    ]
 
 
 def metric_value(metrics: dict[str, Any], row: str, key: str) -> float:

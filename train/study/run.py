@@ -294,27 +294,33 @@ def _tfidf(
     out: Path,
 ) -> Run:
     """The baseline writes no model; ``out`` only names its record."""
-    from train.study.baselines import tfidf_logreg
+    from train.tasks import MbtiTask
+    from train.tasks.authors import author_metrics
+    from train.tasks.baselines import tfidf_baseline
+    from train.tasks.columns import TaskData
 
-    res = tfidf_logreg(
-        train,
-        split["dev"],
-        split["test"],
-        thresholds=cfg.thresholds,
-        mask=cfg.mask_types,
-        seed=seed,
-    )
+    task = MbtiTask(thresholds=cfg.thresholds, mask_types=cfg.mask_types)
+    task = task.fit(train, file="<training posts>")
+    res = tfidf_baseline(TaskData(task, train, split["dev"], split["test"], "<posts>"), seed=seed)
+    train_bits = task.targets(train, file="<training posts>")
+    test_bits = task.targets(split["test"], file="<test posts>")
+    metrics = res.metrics
+    if any(_authors(split["test"])):
+        authors = _authors(split["test"])
+        metrics["per_author"] = author_metrics(
+            res.task, authors, test_bits, res.test_scores, train_bits
+        )
     return Run(
         seed,
         fraction,
         "tfidf",
-        res.metrics,
+        metrics,
         len(train),
         0.0,
         None,
         [],
-        _tolist(res.test_probs),
-        _tolist(res.test_labels),
+        _tolist(res.test_scores),
+        _tolist(test_bits.astype(int)),
     )
 
 
