@@ -29,10 +29,7 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
     report_metrics: ClassVar[tuple[str, ...]] = (
         "auc_macro",
         "hamming_loss",
-        "micro_f1",
-        "macro_f1",
-        "micro_f1_static",
-        "macro_f1_static",
+        *(f"{avg}_f1{at}" for at in ("", "_static") for avg in ("micro", "macro")),
     )
     labels: tuple[str, ...] = ()
     label_sep: str = ","
