@@ -109,6 +109,12 @@ def fit(
     resume = args.resume and any(ckpt.glob("checkpoint-*"))
     if not resume and ckpt.exists():
         shutil.rmtree(ckpt)
+    text_config = model.config.get_text_config()
+    for name in ("pad_token_id", "bos_token_id", "eos_token_id"):
+        # what the Trainer's alignment would do, without its warning about doing it
+        token = getattr(tokenizer, name, None)
+        if token is not None and not isinstance(getattr(text_config, name, None), list):
+            setattr(text_config, name, token)
     callbacks = []
     if metric and args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(args.early_stopping_patience))
