@@ -19,6 +19,8 @@ from train.study.stats import PairedDifference, Summary, paired_difference, summ
 
 PRETRAINING_ARMS = ("phase1", "phase2")
 COMPARED_ARMS = ("tfidf", "plain", "mlm")
+TASK_ARMS = ("majority", "tfidf", "plain")
+"""The arms of ``train all --task single|multi|regression``."""
 ARM_TITLES = {
     "majority": "majority",
     "tfidf": "TF-IDF + LR",

@@ -14,10 +14,8 @@ fractions below 1 are not kept (only their records).
 
 from __future__ import annotations
 
-import json
 import shutil
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -28,12 +26,13 @@ import typer
 from tqdm.auto import tqdm
 
 from schemas.errors import InputError
-from schemas.io import publish, write_json
+from schemas.io import publish
 from schemas.manifest import Manifest
 from schemas.models import resolve_model
 from train.data import Loaded
 from train.phases.args import TrainArgs
 from train.study.config import StudyConfig
+from train.study.records import cached
 from train.study.results import Run
 
 
@@ -166,25 +165,6 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
                 make = partial(_tfidf, cfg, seed, fraction, train, split)
                 runs.append(cached(stage, base / "tfidf", bar, make))
     return runs
-
-
-def cached(stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run]) -> Run:
-    """Reuse ``<directory>.run.json`` when present (``--resume``), else run and record it
-    (with ``model_dir`` relative to the study directory, which is renamed at the end)."""
-    record = directory.with_name(directory.name + ".run.json")
-    if record.exists():
-        run = Run.from_dict(json.loads(record.read_text(encoding="utf-8")))
-    else:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        started = time.time()
-        run = make(directory)
-        run.seconds = round(time.time() - started, 2)
-        if run.model_dir is not None:
-            run.model_dir = str(Path(run.model_dir).relative_to(stage))
-        write_json(record, run.to_dict(with_predictions=True))
-    bar.set_postfix_str(f"seed {run.seed} {run.arm} {run.fraction:g}")
-    bar.update()
-    return run
 
 
 def _args(cfg: StudyConfig, seed: int) -> TrainArgs:

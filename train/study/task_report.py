@@ -12,9 +12,8 @@ from typing import Any
 from schemas.io import write_json
 from train.study import plots
 from train.study.report import markdown_table
-from train.study.results import ARM_TITLES, Run, select
+from train.study.results import ARM_TITLES, TASK_ARMS, Run, select
 from train.study.stats import MIN_SEEDS_TO_CONCLUDE, PairedDifference, paired_difference, summarize
-from train.study.task_study import TASK_ARMS
 from train.tasks import Task
 
 FIGURES = {

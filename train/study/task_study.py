@@ -25,11 +25,9 @@ from schemas.errors import InputError
 from schemas.io import publish
 from schemas.manifest import Manifest, sha256_path
 from train.study.config import StudyConfig
-from train.study.results import Run
+from train.study.results import TASK_ARMS, Run
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
-
-TASK_ARMS = ("majority", "tfidf", "plain")
 
 
 @dataclass
@@ -70,7 +68,7 @@ def prepare_task_study(cfg: StudyConfig) -> TaskStudyData:
 
 def run_task_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     """Run every arm over seeds and fractions; publish the report; returns ``out``, runs."""
-    from train.study.run import cached
+    from train.study.records import cached
     from train.study.task_report import write_task_report
 
     data = prepare_task_study(cfg)
