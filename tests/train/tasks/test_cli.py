@@ -31,6 +31,8 @@ def test_single_label_trains_evaluates_and_predicts_per_author(cli, task_encoder
     assert metrics["task"] == "single" and metrics["n_test"] > 0
     assert metrics["per_author"]["n_authors"] > 1 and "accuracy" in metrics["per_author"]
     assert "test (" in proc.stdout and "per author" in proc.stdout
+    assert "'loss'" not in proc.stdout + proc.stderr  # raw loss dicts only with -v
+    assert "head is new" in proc.stderr and "MISSING" not in proc.stderr
 
     texts = write_jsonl(tmp_path / "new.jsonl", sentiment_rows(per_label=2, seed=5))
     proc = cli(
