@@ -144,6 +144,8 @@ def _read(data: datasets.Dataset | str | Path, kind: str) -> tuple[str, datasets
         name, ds = f"<{kind} data set>", data
     else:
         name, ds = str(data), read_table(data)
+    if ds.cache_files:  # a saved data set: work in memory, never write caches beside it
+        ds = ds.flatten_indices(keep_in_memory=True)
     if len(ds) == 0:
         raise InputError("is empty (no rows)", file=name)
     return name, ds
