@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datasets
 import numpy as np
-from train.soft_targets import CandidateMapper, SoftTargetStats, soft_target
 
 from schemas.io import read_table
 from schemas.records import MASK
 from tests.conftest import SAMPLE
 from tests.support.tiny_models import tiny_encoder, train_wordpiece
 from tests.train.conftest import tiny_args
+from train.phases.soft_targets import CandidateMapper, SoftTargetStats, soft_target
 from train.tasks import RegressionTask, SingleLabelTask
 from train.tasks.bi_encoder import train_bi_encoder
 from train.tasks.columns import DataOptions, load_task_data
