@@ -142,8 +142,8 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
         raise InputError("pool has no non-blank texts", file=cfg.pool)
 
     model = load_embedder(cfg.embedder)
-    gold_emb = embed(gold_texts, model, batch_size=cfg.batch_size, show_progress=True)
-    pool_emb = embed(pool_texts, model, batch_size=cfg.batch_size, show_progress=True)
+    gold_emb = embed(gold_texts, model, batch_size=cfg.batch_size, show_progress=cfg.progress)
+    pool_emb = embed(pool_texts, model, batch_size=cfg.batch_size, show_progress=cfg.progress)
     gold_keys = [exact_key(t) for t in gold_texts]
     pool_keys = [exact_key(t) for t in pool_texts]
     col = {lab: i for i, lab in enumerate(present)}

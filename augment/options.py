@@ -26,6 +26,7 @@ class SilverBase:
     batch_size: int = option(128, help="Encoding batch size.")
     seed: int = option(0, help="Random seed.")
     overwrite: bool = option(False, help="Replace a non-empty --out.")
+    progress: bool = option(True, help="Show progress bars (encoding).")
     push_to_hub: str | None = option(None, help=PUSH_HELP)
 
     def __post_init__(self) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Annotated
 
 import typer
 
 from schemas.errors import InputError
+from schemas.options import show_version
 
 
 def run_app(app: typer.Typer) -> None:
@@ -15,6 +17,8 @@ def run_app(app: typer.Typer) -> None:
 
     Usage errors are click's own (exit 2); everything else is a bug and keeps its traceback.
     """
+    if app.registered_callback is None:
+        app.callback()(_app_options)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     try:
@@ -22,3 +26,14 @@ def run_app(app: typer.Typer) -> None:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
+
+
+def _app_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=show_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """The app-level options (``--version``)."""

@@ -242,7 +242,8 @@ def typer_command(
     params = _parameters(cls)
     paths = {p.name: path for path, p in params}
     extra = [
-        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        version_parameter(),
     ]
     if config_option:
         extra.append(
@@ -262,6 +263,7 @@ def typer_command(
 
     @functools.wraps(run)
     def command(ctx: typer.Context, **kwargs: Any) -> Any:
+        kwargs.pop("version", None)
         config_path = kwargs.pop("config", None)
         values: dict[str, Any] = {}
         source = "options"
@@ -286,6 +288,39 @@ def typer_command(
     command.__annotations__ = {p.name: p.annotation for p in parameters}
     command.__doc__ = run.__doc__
     return command
+
+
+def show_version(value: bool) -> None:
+    """``--version``'s eager callback: print the program and package version, exit 0."""
+    if value:
+        import sys
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("mbtikit")
+        except PackageNotFoundError:
+            number = "unknown"
+        typer.echo(f"{Path(sys.argv[0]).name} (mbtikit) {number}")
+        raise typer.Exit()
+
+
+def version_parameter() -> inspect.Parameter:
+    """The ``--version`` flag every command (and every app) has."""
+    return inspect.Parameter(
+        "version",
+        inspect.Parameter.KEYWORD_ONLY,
+        default=False,
+        annotation=Annotated[
+            bool,
+            typer.Option(
+                "--version",
+                callback=show_version,
+                is_eager=True,
+                expose_value=True,
+                help="Show the version and exit.",
+            ),
+        ],
+    )
 
 
 def _in_config(values: Mapping[str, Any], path: tuple[str, ...]) -> bool:

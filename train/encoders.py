@@ -66,6 +66,7 @@ def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> I
     from transformers import AutoModel, AutoTokenizer
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
+    from train.logs import LOG, quiet_loading
     from train.models import PHASE_MODELS, PHASE_OF_MODEL_TYPE
 
     path = resolve_model(spec)
@@ -85,21 +86,27 @@ def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> I
             file=path,
             field=flag,
         )
-    try:
-        if source_phase is not None:
-            model = PHASE_MODELS[model_type].from_pretrained(path)
-            encoder, lineage = model.encoder_module(), list(model.config.lineage)
-            base = lineage[0] if lineage else {}
-            base_model = base.get("base_model", path)
-            base_model_path = base.get("base_model_path", path)
-        else:
-            encoder, lineage = AutoModel.from_pretrained(path), []
-            base_model = str(spec) if spec is not None else path
-            base_model_path = path
-        tokenizer = AutoTokenizer.from_pretrained(path)
-    except (OSError, ValueError, KeyError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise InputError(f"cannot load the model: {first}", file=path, field=flag) from None
+    with quiet_loading():
+        try:
+            if source_phase is not None:
+                model = PHASE_MODELS[model_type].from_pretrained(path)
+                encoder, lineage = model.encoder_module(), list(model.config.lineage)
+                base = lineage[0] if lineage else {}
+                base_model = base.get("base_model", path)
+                base_model_path = base.get("base_model_path", path)
+            else:
+                encoder, lineage = AutoModel.from_pretrained(path), []
+                base_model = str(spec) if spec is not None else path
+                base_model_path = path
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except (OSError, ValueError, KeyError) as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise InputError(f"cannot load the model: {first}", file=path, field=flag) from None
+    LOG.info(
+        f"phase {phase}: encoder from {spec or path}"
+        + (f" (phase {source_phase})" if source_phase else "")
+        + f"; the phase-{phase} head is new (trained from scratch)"
+    )
     return InitSource(
         spec=str(spec) if spec is not None else path,
         path=path,

@@ -1,4 +1,6 @@
-"""``train predict``: per-axis probabilities and the composed type for new texts."""
+"""``train predict``: predictions of a phase-3 model of any task for new texts (sentence
+pairs for a regression model); ``--by-author`` gives one prediction per person (MBTI: one
+type with the per-axis agreement of their texts)."""
 
 from __future__ import annotations
 
@@ -7,17 +9,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import datasets
 import typer
 
 from schemas.errors import InputError
-from schemas.options import option
+from schemas.options import group, option
+from train.tasks.columns import InputColumns
 
 AXIS_MODEL_TYPE = "mbti_axis_classifier"
+TASK_MODEL_TYPE = "mbtikit_task_model"
+PHASE3_MODEL_TYPES = (AXIS_MODEL_TYPE, TASK_MODEL_TYPE)
 
 
-def find_model_dir(run: str | Path) -> Path:
+def find_model_dir(run: str | Path, model_types: tuple[str, ...] = PHASE3_MODEL_TYPES) -> Path:
     """The phase-3 model inside ``run``: ``run`` itself, ``run/model``, or the first (sorted)
-    phase-3 model directory below it."""
+    phase-3 model directory below it (of one of ``model_types``)."""
     run = Path(run)
     if not run.is_dir():
         raise InputError("no such run or model directory", file=run)
@@ -25,11 +31,11 @@ def find_model_dir(run: str | Path) -> Path:
         cfg = cand / "config.json"
         if cfg.is_file():
             try:
-                if json.loads(cfg.read_text(encoding="utf-8")).get("model_type") == AXIS_MODEL_TYPE:
+                if json.loads(cfg.read_text(encoding="utf-8")).get("model_type") in model_types:
                     return cand
             except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
                 continue
-    raise InputError("holds no phase-3 model (config.json of an MBTI axis classifier)", file=run)
+    raise InputError("holds no phase-3 model (config.json of a `train phase3` model)", file=run)
 
 
 class Predictor:
@@ -96,11 +102,7 @@ def load_predictor(run_or_model_dir: str | Path, device: str | None = None) -> P
 
 
 def read_texts(path: Path) -> list[str]:
-    """Texts of ``--file``: a table with a ``text`` column, or one text per line."""
-    from schemas.io import TABLE_SUFFIXES, read_table
-
-    if path.suffix.lower() in TABLE_SUFFIXES:
-        return [str(t) for t in read_table(path, required=["text"])["text"]]
+    """Texts of a plain-text ``--file``: one per line."""
     if not path.is_file():
         raise InputError("no such file", file=path)
     try:
@@ -113,16 +115,49 @@ def read_texts(path: Path) -> list[str]:
     return texts
 
 
+def read_inputs(path: Path, columns: InputColumns, task: Any) -> datasets.Dataset:
+    """``--file`` as ``text`` (``text_pair``, ``author`` where present): a table, its
+    columns mapped as training maps them, or one text per line."""
+    from schemas.io import TABLE_SUFFIXES, read_table
+    from train.tasks.columns import map_columns
+
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        return datasets.Dataset.from_dict({"text": read_texts(path)})
+    table = read_table(path)
+    if len(table) == 0:
+        raise InputError("is empty (no texts)", file=path)
+    return map_columns(table, columns, task, file=str(path), require_label=False)
+
+
 def format_table(texts: list[str], preds: list[dict[str, Any]]) -> str:
     from schemas.labels import AXIS_NAMES, MBTI
 
     head = f"{'type':<5} " + " ".join(f"{'p(' + b + ')':>6}" for _, b in MBTI.axes) + "  text"
     lines = [head]
     for text, p in zip(texts, preds, strict=True):
-        short = text if len(text) <= 60 else text[:57] + "..."
         probs = " ".join(f"{p['probs'][a]:>6.3f}" for a in AXIS_NAMES)
-        lines.append(f"{p['type']:<5} {probs}  {short}")
+        lines.append(f"{p['type']:<5} {probs}  {_short(text)}")
     return "\n".join(lines)
+
+
+def format_task_table(texts: list[str], preds: list[dict[str, Any]]) -> str:
+    """Prediction, its best scores and the text, one row per text (or person)."""
+    lines = []
+    for text, p in zip(texts, preds, strict=True):
+        top = sorted(p["scores"].items(), key=lambda kv: -kv[1])[:3]
+        scores = " ".join(f"{k}={v:.3f}" for k, v in top)
+        lines.append(f"{_label(p['prediction']):<24} {scores:<40} {_short(text)}")
+    return "\n".join(lines)
+
+
+def _label(prediction: Any) -> str:
+    if isinstance(prediction, list):
+        return ",".join(prediction) or "(none)"
+    return f"{prediction:.3f}" if isinstance(prediction, float) else str(prediction)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 @dataclass
@@ -131,9 +166,17 @@ class PredictOptions:
 
     run: Path = option(argument=True, help="A train run or phase-3 model directory.")
     texts: list[str] | None = option(None, argument=True, help="Texts to classify.")
-    file: Path | None = option(None, help="Texts: one per line, or a table (text).")
+    file: Path | None = option(
+        None, help="Texts: one per line, or a table (text; text_pair for pairs; author)."
+    )
     fmt: str = option("table", flag="--format", help="table or jsonl.")
+    by_author: bool = option(
+        False,
+        help="One prediction per author (the table's author column; otherwise all texts "
+        "are one person's): mean scores, with how many texts vote for each outcome.",
+    )
     batch_size: int = option(32, help="Batch size.")
+    columns: InputColumns = group(InputColumns, panel="Data")
 
     def __post_init__(self) -> None:
         if self.fmt not in ("table", "jsonl"):
@@ -142,13 +185,98 @@ class PredictOptions:
             raise InputError("give either TEXT arguments or --file, not both or neither")
 
 
+def model_type(model_dir: Path) -> str:
+    return json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["model_type"]
+
+
 def command(opts: PredictOptions) -> None:
-    """Per-axis probabilities (of I, N, F, P) and the composed type for each text."""
-    items = list(opts.texts) if opts.texts else read_texts(opts.file)  # type: ignore[arg-type]
-    predictor = load_predictor(opts.run)
-    preds = predictor.predict(items, batch_size=opts.batch_size)
-    if opts.fmt == "jsonl":
-        for text, p in zip(items, preds, strict=True):
-            typer.echo(json.dumps({"text": text, **p}, ensure_ascii=False))
+    """Predictions for each text (MBTI: per-axis probabilities of I, N, F, P and the type;
+    other tasks: the label(s) or score with the model's scores), or per author."""
+    from train.tasks import MbtiTask
+
+    model_dir = find_model_dir(opts.run)
+    axes = model_type(model_dir) == AXIS_MODEL_TYPE
+    if axes:
+        predictor: Any = Predictor(model_dir)
+        task = MbtiTask(cutoffs=tuple(predictor.thresholds))
     else:
-        typer.echo(format_table(items, preds))
+        from train.tasks.predict import TaskPredictor
+
+        predictor = TaskPredictor(model_dir)
+        task = predictor.task
+    if opts.texts:
+        rows = datasets.Dataset.from_dict({"text": list(opts.texts)})
+    else:
+        rows = read_inputs(opts.file, opts.columns, task)  # type: ignore[arg-type]
+    if task.needs_pair and "text_pair" not in rows.column_names:
+        raise InputError(
+            "a regression model scores sentence pairs: give a --file table with both "
+            "sentences (text/text_pair or sentence1/sentence2)",
+            field="text_pair",
+        )
+    texts = list(rows["text"])
+    pairs = list(rows["text_pair"]) if task.needs_pair else None
+    if axes:
+        scores = predictor.probabilities(texts, opts.batch_size)
+        preds = predictor.predict(texts, opts.batch_size)
+    else:
+        scores = predictor.scores(texts, pairs, opts.batch_size)
+        preds = predictor.predict(texts, pairs, opts.batch_size)
+    if opts.by_author:
+        authors = list(rows["author"]) if "author" in rows.column_names else None
+        names, people = by_author(task, authors, scores)
+        _emit(opts.fmt, names, people, "author", axes=axes)
+    else:
+        _emit(opts.fmt, texts, preds, "text", axes=axes)
+
+
+def by_author(
+    task: Any, authors: list[Any] | None, scores: Any
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """One prediction per author from the mean of their texts' scores (MBTI: the type with
+    per-axis votes; other tasks: the prediction with how many texts predict each outcome)."""
+    from collections import Counter
+
+    import numpy as np
+
+    from train.tasks.authors import person_type
+
+    groups: dict[str, list[int]] = {}
+    for i, author in enumerate(authors or ["(all texts)"] * len(scores)):
+        groups.setdefault(str(author) if author not in (None, "") else "(no author)", []).append(i)
+    people = []
+    for idx in groups.values():
+        rows = np.asarray(scores)[idx]
+        if task.name == "mbti":
+            people.append(person_type(rows, task.active_cutoffs))
+            continue
+        mean = rows.mean(axis=0, keepdims=True)
+        votes = Counter(_label(p) for p in task.predictions(rows))
+        people.append(
+            {
+                "prediction": task.predictions(mean)[0],
+                "n_texts": len(idx),
+                "scores": {
+                    n: round(float(s), 6) for n, s in zip(task.output_names, mean[0], strict=True)
+                },
+                "agreement": dict(votes.most_common()),
+            }
+        )
+    return list(groups), people
+
+
+def _emit(fmt: str, keys: list[str], preds: list[dict[str, Any]], key: str, *, axes: bool) -> None:
+    if fmt == "jsonl":
+        for k, p in zip(keys, preds, strict=True):
+            typer.echo(json.dumps({key: k, **p}, ensure_ascii=False))
+    elif axes and key == "text":
+        typer.echo(format_table(keys, preds))
+    elif axes:
+        for k, p in zip(keys, preds, strict=True):
+            votes = " ".join(
+                f"{a}:{'/'.join(f'{pole}{n}' for pole, n in v.items())}"
+                for a, v in p["agreement"].items()
+            )
+            typer.echo(f"{p['type']:<5} {p['n_texts']:>3} texts  {votes}  {k}")
+    else:
+        typer.echo(format_task_table(keys, preds))

@@ -94,3 +94,18 @@ def split_posts(
         if silver[i] and split_of_group.get(groups[i], "train") == "train":
             rows["train"].append(i)
     return {s: ds.select(sorted(idx)) for s, idx in rows.items()}
+
+
+def subsample(
+    ds: datasets.Dataset, fraction: float, *, strata: Sequence[str], seed: int
+) -> datasets.Dataset:
+    """``fraction`` of ``ds``'s rows (whole authors where there are any; stratified), for the
+    low-data curve; ``ds`` itself at 1."""
+    if fraction >= 1:
+        return ds
+    authors = ds["author"] if "author" in ds.column_names else [None] * len(ds)
+    groups = [str(a) if a else f"row:{i}" for i, a in enumerate(authors)]
+    keep = assign_splits(
+        [str(s).upper() for s in strata], groups, dev=0.0, test=1 - fraction, seed=seed
+    )
+    return ds.select([i for i, s in enumerate(keep) if s == "train"])

@@ -220,6 +220,7 @@ def toy_splits(toy_dir: Path):
 @pytest.fixture(scope="session")
 def phase3_dir(phase2_dir, toy_splits, tmp_path_factory: pytest.TempPathFactory):
     from train.phases.phase3 import Phase3Config, run_phase3
+    from train.tasks.options import TaskOptions
 
     out = tmp_path_factory.mktemp("runs") / "phase3"
     return run_phase3(
@@ -230,7 +231,7 @@ def phase3_dir(phase2_dir, toy_splits, tmp_path_factory: pytest.TempPathFactory)
             init=phase2_dir.model_dir,
             out=out,
             silver_weight=0.5,
-            thresholds="dynamic",
+            task_options=TaskOptions(thresholds="dynamic"),
             args=tiny_args(),
         )
     )

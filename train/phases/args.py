@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from schemas.errors import InputError
 from schemas.options import option
 
 
@@ -45,8 +46,15 @@ class TrainArgs:
     )
     head_dropout: float = option(0.1, help="Dropout of the classification heads.")
     overwrite: bool = option(False, help="Replace a non-empty --out.")
-    progress: bool = option(True, help="Show progress bars.")
+    progress: bool = option(True, help="Show progress bars (Trainer, loading, train all).")
+    report_to: str = option(
+        "none", help="Where the Trainer logs: none, tensorboard, wandb, ... (comma-separated)."
+    )
+    quiet: bool = option(False, short="-q", help="Errors only (and the results).")
+    verbose: bool = option(False, short="-v", help="Library info and the raw loss logs.")
 
     def __post_init__(self) -> None:
+        if self.quiet and self.verbose:
+            raise InputError("-q/--quiet and -v/--verbose exclude each other", field="--quiet")
         if self.early_stopping_patience == 0:
             self.early_stopping_patience = None

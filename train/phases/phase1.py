@@ -81,11 +81,13 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
 
     from train.distributed import main_process_first
     from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
+    from train.logs import configure
     from train.metrics import predict_bits
     from train.models import TypeSentenceClassifier, TypeSentenceConfig
     from train.phases.collators import ClassificationCollator
     from train.phases.trainer import finish_phase, fit, pad_multiple
 
+    configure(args)
     init = load_init(cfg.model, phase=1, flag="--model")
 
     n_masked = 0

@@ -91,14 +91,16 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
     from transformers import AutoModelForMaskedLM
 
     from train.encoders import transfer_encoder
+    from train.logs import LOG, quiet_loading
     from train.models import TypeConditionedMlm
 
     model = TypeConditionedMlm(config)
     head = HEAD_NEW
     try:
-        base, info = AutoModelForMaskedLM.from_pretrained(
-            init.base_model_path, output_loading_info=True
-        )
+        with quiet_loading():
+            base, info = AutoModelForMaskedLM.from_pretrained(
+                init.base_model_path, output_loading_info=True
+            )
     except (OSError, ValueError, KeyError):
         base, info = None, {}
     prefix = base.base_model_prefix + "." if base is not None else ""
@@ -112,6 +114,7 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
         model.mlm.load_state_dict(base.state_dict(), strict=False)
         head = HEAD_PRETRAINED
     transfer_encoder(model, init.encoder)
+    LOG.info(f"phase 2: MLM head {head}")
     return model, head
 
 
@@ -136,10 +139,12 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
     from transformers import set_seed
 
     from train.encoders import encoder_config_dict, lineage_entry, load_init
+    from train.logs import configure
     from train.models import TypeMlmConfig
     from train.phases.collators import TypeMlmCollator
     from train.phases.trainer import finish_phase, fit, pad_multiple
 
+    configure(args)
     init = load_init(cfg.init, phase=2)
     rows, stats = build_rows(ds, init.tokenizer, args.max_length, file=name)
     if not rows:

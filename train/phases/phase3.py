@@ -1,5 +1,6 @@
-"""``train phase3``: fine-tune four MBTI axis heads on posts; thresholds, per-axis metrics,
-baselines."""
+"""``train phase3``: fine-tune on labelled texts for any task (``--task``): MBTI's four axis
+heads (the default), one label, several labels, or a score for sentence pairs; cut-offs,
+test metrics under the task's names, the majority baseline, per-author metrics."""
 
 from __future__ import annotations
 
@@ -17,33 +18,32 @@ from train.data import Loaded
 from train.distributed import is_main_process
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
+from train.tasks.columns import DataOptions, TaskData
+from train.tasks.options import TaskOptions
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
 @dataclass(kw_only=True)
 class Phase3Config:
-    """Phase 3: fine-tune four MBTI axis heads on posts (``posts`` schema).
+    """Phase 3: fine-tune on labelled texts (``--task``; MBTI posts by default).
 
-    The command line gives ``posts``, split here by author (``--dev``/``--test``); the Python
-    API (``train all``) may give the splits instead (``train``/``dev``/``test``, with
+    The command line gives ``posts`` (any table; columns mapped with ``--text-col`` etc.),
+    split here (by author where there is one) unless ``--dev``/``--test`` name files; the
+    Python API (``train all``) may give the splits instead (``train``/``dev``/``test``, with
     ``source``: the validated posts they were cut from). ``init`` is a phase-1/phase-2 output
     dir, or a plain model name/path (plain fine-tuning).
     """
 
     posts: Path | None = option(
-        None, argument=True, help="Posts (gold, optionally with silver rows)."
+        None, argument=True, help="Labelled texts (MBTI: posts, optionally with silver rows)."
     )
     out: Path = option(help="Output model directory.")
     init: str | None = option(
         DEFAULT_MODEL, help="Phase-1/phase-2 output dir, or an encoder (plain fine-tuning)."
     )
     silver_weight: float = option(1.0, help="Loss weight of silver rows.")
-    thresholds: str = option("static", help="static (0.5) or dynamic (tuned per axis on dev).")
-    class_weights: bool = option(True, help="pos_weight per axis.")
-    mask_types: bool = option(True, help="Mask type mentions first.")
-    dev_fraction: float = option(0.1, flag="--dev", help="Dev fraction (split by author).")
-    test_fraction: float = option(0.2, flag="--test", help="Test fraction (split by author).")
+    mask_types: bool = option(True, help="mbti: mask type mentions first.")
     push_to_hub: str | None = option(None, help=hub.PUSH_HELP)
     train: datasets.Dataset | None = option(
         None, cli=False, help="Training posts, already split (instead of posts)."
@@ -55,13 +55,13 @@ class Phase3Config:
     source: Loaded | None = option(
         None, cli=False, help="The validated posts the splits were cut from (names, manifest)."
     )
+    task_options: TaskOptions = group(TaskOptions, panel="Task")
+    columns: DataOptions = group(DataOptions, panel="Data")
     args: TrainArgs = group(TrainArgs, panel="Training")
 
     def __post_init__(self) -> None:
         if self.posts is None and self.train is None:
             raise InputError("missing argument POSTS")
-        if self.thresholds not in ("static", "dynamic"):
-            raise InputError(f"unknown thresholds {self.thresholds!r} (static or dynamic)")
         if self.silver_weight < 0:
             raise InputError(f"--silver-weight must be >= 0, got {self.silver_weight}")
 
@@ -92,19 +92,29 @@ def _prepare_split(
     return ds, bits, n_masked
 
 
-def _splits(cfg: Phase3Config) -> tuple[dict[str, Any], Loaded | None]:
-    """The train/dev/test posts and the posts they came from (read and split for the CLI)."""
-    from train.data import load_data, parse_labels
-    from train.splits import split_posts
+def _task_data(cfg: Phase3Config) -> tuple[TaskData, dict[str, str]]:
+    """The fitted task, its train/dev/test splits (read, mapped and split for the CLI; as
+    given for the Python API, dev standing in for a missing test) and the input hashes."""
+    from schemas.manifest import sha256_path
+    from train.data import input_hashes
+    from train.tasks.columns import load_task_data
+    from train.tasks.options import build_task
 
-    if cfg.train is not None:
-        return {"train": cfg.train, "dev": cfg.dev, "test": cfg.test}, cfg.source
-    source = load_data(cfg.posts, "posts", required=("text", "label"))
-    parse_labels(source.dataset["label"], file=source.name)
-    splits = split_posts(
-        source.dataset, dev=cfg.dev_fraction, test=cfg.test_fraction, seed=cfg.args.seed
-    )
-    return splits, source
+    task = build_task(cfg.task_options, mask_types=cfg.mask_types)
+    if cfg.train is None:
+        data = load_task_data(cfg.posts, task, cfg.columns, seed=cfg.args.seed)
+        hashes = {str(cfg.posts): sha256_path(cfg.posts)}
+        for name in ("dev", "test"):
+            spec = getattr(cfg.columns, name)
+            if Path(spec).is_file():
+                hashes[spec] = sha256_path(spec)
+        return data, hashes
+    source = cfg.source.name if cfg.source is not None else "<posts>"
+    # the axis path validates MBTI posts itself
+    fitted = task if task.name == "mbti" else task.fit(cfg.train, file=f"{source} (train)")
+    test = cfg.test if cfg.test is not None else cfg.dev
+    data = TaskData(fitted, cfg.train, cfg.dev, test, source)
+    return data, input_hashes(cfg.source) if cfg.source is not None else {}
 
 
 def class_pos_weight(bits: Any) -> list[float]:
@@ -114,22 +124,94 @@ def class_pos_weight(bits: Any) -> list[float]:
 
 
 def run_phase3(cfg: Phase3Config) -> PhaseResult:
-    """Train phase 3 on the training posts, select on dev, evaluate on test."""
+    """Train phase 3 on the training split, select on dev, evaluate on test."""
+    from schemas.io import check_output_dir
+    from schemas.manifest import Manifest
+    from train.logs import configure
+
+    check_output_dir(cfg.out, overwrite=cfg.args.overwrite)
+    data, hashes = _task_data(cfg)
+    configure(cfg.args)
+    manifest = Manifest("train phase3", seed=cfg.args.seed).add(inputs=hashes)
+    if data.task.name == "mbti":
+        return _run_axes(cfg, data, manifest)
+    if cfg.task_options.pair_model == "bi":
+        return _run_bi_encoder(cfg, data, manifest)
+    return _run_task(cfg, data, manifest)
+
+
+def _run_bi_encoder(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
+    """Regression with ``--pair-model bi``: a sentence-transformers model (cosine scores)."""
+    import shutil
+
+    from schemas.io import publish
+    from train.phases.trainer import checkpoint_dir
+    from train.tasks.bi_encoder import train_bi_encoder
+
+    result = train_bi_encoder(data, cfg.init, cfg.out, cfg.args)
+    counts = {k: v for k, v in result.metrics.items() if k.startswith("n_")}
+    with publish(
+        cfg.out, manifest=manifest.finish(counts=counts), overwrite=cfg.args.overwrite
+    ) as output:
+        result.model.save(str(output.dir))
+        output.json("metrics.json", result.metrics)
+    shutil.rmtree(checkpoint_dir(cfg.out), ignore_errors=True)
+    targets = data.task.targets(data.test, file=data.source)
+    return PhaseResult(Path(cfg.out), result.metrics, [], result.test_scores, targets)
+
+
+def _run_task(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
+    """Any task but MBTI: a :class:`~train.models.TaskModel` via :func:`finetune`."""
+    from train.phases.trainer import finish_phase
+    from train.tasks.finetune import finetune
+
+    result = finetune(data, cfg.init, cfg.out, cfg.args, silver_weight=cfg.silver_weight)
+    metrics = result.metrics
+    train_targets = result.task.targets(data.train, file=data.source)
+    metrics.update(
+        _author_metrics(
+            result.task, data.test, result.test_targets, result.test_scores, train_targets
+        )
+    )
+    metrics.update(evaluated_on="test" if cfg.train is None or cfg.test is not None else "dev")
+    return finish_phase(
+        cfg.out,
+        result.trainer,
+        result.tokenizer,
+        metrics,
+        manifest,
+        cfg.args,
+        test_probs=result.test_scores,
+        test_labels=result.test_targets,
+    )
+
+
+def _author_metrics(
+    task: Any, test: datasets.Dataset, targets: Any, scores: Any, train_targets: Any
+) -> dict[str, Any]:
+    """``{"per_author": ...}``: the test metrics over authors (post scores averaged), when
+    the test rows name their authors."""
+    from train.tasks.authors import author_metrics
+
+    if len(test) == 0 or "author" not in test.column_names or not any(test["author"]):
+        return {}
+    authors = list(test["author"])
+    return {"per_author": author_metrics(task, authors, targets, scores, train_targets)}
+
+
+def _run_axes(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
+    """MBTI: four axis heads (:class:`~train.models.MbtiAxisClassifier`)."""
+    import dataclasses
+
     import numpy as np
 
-    from schemas.io import check_output_dir
     from schemas.labels import AXIS_NAMES
-    from schemas.manifest import Manifest
-    from train.data import check_both_classes, input_hashes
+    from train.data import check_both_classes
     from train.data import tokenize as tokenize_ds
 
-    args = cfg.args
-    check_output_dir(cfg.out, overwrite=args.overwrite)
-    splits, posts = _splits(cfg)
-    train, validated = splits["train"], posts is not None
-    source = posts.name if posts is not None else "<posts>"
-    manifest = Manifest("train phase3", seed=args.seed)
-    manifest.add(inputs=input_hashes(posts) if posts is not None else {})
+    args, opts = cfg.args, cfg.task_options
+    train, validated = data.train, cfg.train is None
+    source = data.source
     prov = {"source": source, "fingerprint": train._fingerprint, "rows": len(train)}
     train_ds, train_bits, n_masked = _prepare_split(
         train, f"{source} (train)", cfg, validated=validated
@@ -144,23 +226,23 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     from train.models import AxisClassifierConfig, MbtiAxisClassifier
     from train.phases.collators import ClassificationCollator
     from train.phases.trainer import finish_phase, fit, pad_multiple
+    from train.tasks.finetune import predict_in_order
 
-    dev_ds, dev_bits, m_dev = _prepare_split(
-        splits["dev"], f"{source} (dev)", cfg, validated=validated
-    )
-    if splits["test"] is not None:
+    has_test = data.test is not data.dev
+    dev_ds, dev_bits, m_dev = _prepare_split(data.dev, f"{source} (dev)", cfg, validated=validated)
+    if has_test:
         test_ds, test_bits, m_test = _prepare_split(
-            splits["test"], f"{source} (test)", cfg, validated=validated
+            data.test, f"{source} (test)", cfg, validated=validated
         )
     else:
         test_ds, test_bits, m_test = dev_ds, dev_bits, 0
-    if cfg.thresholds == "dynamic" and len(dev_ds) == 0:
+    if opts.thresholds == "dynamic" and len(dev_ds) == 0:
         raise InputError("dynamic thresholds need dev posts (the dev split is empty)")
     init = load_init(cfg.init, phase=3)
 
     config = AxisClassifierConfig(
         encoder=encoder_config_dict(init.encoder),
-        pos_weight=class_pos_weight(train_bits) if cfg.class_weights else None,
+        pos_weight=class_pos_weight(train_bits) if opts.class_weights else None,
         head_dropout=args.head_dropout,
         mask_types=cfg.mask_types,
         lineage=[
@@ -196,11 +278,11 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     )
 
     def probs_of(ds: Any) -> np.ndarray:
-        logits = trainer.predict(ds).predictions
+        logits = predict_in_order(trainer, ds)
         return 1 / (1 + np.exp(-np.asarray(logits, dtype=np.float64)))
 
     thresholds = [0.5] * 4
-    if cfg.thresholds == "dynamic":
+    if opts.thresholds == "dynamic":
         thresholds = tune_thresholds(dev_bits, probs_of(dev_t))
     trainer.model.config.thresholds = thresholds
     test_probs = probs_of(test_t) if test_t is not None else np.zeros((0, 4))
@@ -210,13 +292,16 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
         if axis in metrics:
             metrics[axis]["majority_accuracy"] = majority[axis]["accuracy"]
             metrics[axis]["majority_macro_f1"] = majority[axis]["macro_f1"]
+    if has_test:
+        task = dataclasses.replace(data.task, cutoffs=tuple(thresholds))
+        metrics.update(_author_metrics(task, data.test, test_bits, test_probs, train_bits))
     metrics.update(
         majority_mean_axis_accuracy=majority.get("mean_axis_accuracy"),
-        evaluated_on="test" if splits["test"] is not None else "dev",
-        thresholds_mode=cfg.thresholds,
+        evaluated_on="test" if has_test else "dev",
+        thresholds_mode=opts.thresholds,
         n_train=len(train_ds),
         n_dev=len(dev_ds),
-        n_test=len(test_ds) if splits["test"] is not None else 0,
+        n_test=len(test_ds) if has_test else 0,
         n_silver=_count_silver(train),
         n_masked=n_masked + m_dev + m_test,
         pos_weight=config.pos_weight,
@@ -228,8 +313,8 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
         metrics,
         manifest,
         args,
-        test_probs=test_probs if splits["test"] is not None else None,
-        test_labels=test_bits if splits["test"] is not None else None,
+        test_probs=test_probs if has_test else None,
+        test_labels=test_bits if has_test else None,
     )
 
 
@@ -238,12 +323,33 @@ def _count_silver(ds: Any) -> int:
 
 
 def command(cfg: Phase3Config) -> None:
-    """Phase 3: fine-tune four axis heads on posts (split by author when there is one)."""
+    """Phase 3: fine-tune on labelled texts (--task; MBTI's four axes by default), split by
+    author when there is one."""
     result = run_phase3(cfg)
-    typer.echo(format_axis_table(result.metrics))
+    if cfg.task_options.task == "mbti":
+        typer.echo(format_axis_table(result.metrics))
+    else:
+        typer.echo(format_task_metrics(cfg.task_options.task, result.metrics))
     typer.echo(f"-> {result.model_dir}")
     if cfg.push_to_hub and is_main_process():
         typer.echo(f"-> {hub.push_to_hub(result.model_dir, cfg.push_to_hub)}")
+
+
+def format_task_metrics(task: str, metrics: dict[str, Any]) -> str:
+    """The task's headline test metrics (and per-author ones) on one line each."""
+    from train.tasks import task_class
+
+    names = [*task_class(task).report_metrics, "majority_accuracy", "majority_macro_f1"]
+
+    def line(m: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {m[k]:.3f}" for k in names if isinstance(m.get(k), float))
+
+    lines = [f"test ({metrics.get('n_test', 0)} rows): {line(metrics)}"]
+    if "per_author" in metrics:
+        lines.append(
+            f"per author ({metrics['per_author']['n_authors']}): {line(metrics['per_author'])}"
+        )
+    return "\n".join(lines)
 
 
 def format_axis_table(metrics: dict[str, Any]) -> str:

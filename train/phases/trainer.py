@@ -16,6 +16,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
 from schemas.io import publish
 from train.distributed import main_process_writes, uses_cuda
+from train.logs import trainer_callbacks
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -72,7 +73,7 @@ def training_arguments(
         prediction_loss_only=prediction_loss_only,
         dataloader_num_workers=args.num_workers,
         torch_compile=args.torch_compile,
-        report_to="none",
+        report_to=[r.strip() for r in args.report_to.split(",")],
         disable_tqdm=not args.progress,
     )
 
@@ -106,6 +107,12 @@ def fit(
     with main_process_writes(args) as main:
         if main and not resume and ckpt.exists():
             shutil.rmtree(ckpt)
+    text_config = model.config.get_text_config()
+    for name in ("pad_token_id", "bos_token_id", "eos_token_id"):
+        # what the Trainer's alignment would do, without its warning about doing it
+        token = getattr(tokenizer, name, None)
+        if token is not None and not isinstance(getattr(text_config, name, None), list):
+            setattr(text_config, name, token)
     callbacks = []
     if metric and args.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(args.early_stopping_patience))
@@ -119,6 +126,7 @@ def fit(
         compute_metrics=compute_metrics if metric else None,
         callbacks=callbacks,
     )
+    trainer_callbacks(trainer)
     trainer.train(resume_from_checkpoint=True if resume else None)
     return trainer
 

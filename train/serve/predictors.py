@@ -140,12 +140,12 @@ def locate_model(run: str | Path) -> Path | None:
     """The phase-3 model directory inside ``run``, or ``None`` when ``run`` is a
     sentence-transformers model; an :class:`InputError` when it holds neither (cheap: nothing
     is loaded)."""
-    from train.predict import find_model_dir
+    from train.predict import AXIS_MODEL_TYPE, find_model_dir
 
     if is_sentence_transformer(run):
         return None
     try:
-        model_dir = find_model_dir(run)
+        model_dir = find_model_dir(run, (AXIS_MODEL_TYPE,))
     except InputError as err:
         raise InputError(
             "holds no model to serve (a phase-3 model of `train phase3`/`train all`, or a "

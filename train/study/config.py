@@ -1,4 +1,4 @@
-"""``train all``'s options: the three inputs, the seeds and fractions, the phase options."""
+"""``train all``'s options: the inputs, the task, the seeds and fractions, the phase options."""
 
 from __future__ import annotations
 
@@ -9,17 +9,23 @@ from pathlib import Path
 from schemas.errors import InputError
 from schemas.options import group, option
 from train.phases.args import TrainArgs
+from train.tasks.columns import DataOptions, split_spec
+from train.tasks.options import TaskOptions
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
 @dataclass(kw_only=True)
 class StudyConfig:
-    """What ``train all`` runs; ``args.seed`` is the first seed, the others follow it."""
+    """What ``train all`` runs; ``args.seed`` is the first seed, the others follow it.
 
-    type_sentences: Path = option(help="Phase-1 data (type sentences).")
-    masked: Path = option(help="Phase-2 data (masked sentences).")
-    posts: Path = option(help="Phase-3 data (labelled posts).")
+    ``--task mbti`` (the default) runs the three-phase recipe and needs the phase-1/2 data;
+    the other tasks compare plain fine-tuning, TF-IDF and the majority baseline.
+    """
+
+    type_sentences: Path | None = option(None, help="Phase-1 data (type sentences; mbti).")
+    masked: Path | None = option(None, help="Phase-2 data (masked sentences; mbti).")
+    posts: Path = option(help="Phase-3 data (labelled posts, or any task's labelled texts).")
     out: Path = option(help="Study directory (report, models).")
     model: str | None = option(
         DEFAULT_MODEL, help="Encoder name or path (default: bundled MiniLM)."
@@ -28,17 +34,30 @@ class StudyConfig:
     fractions: str = option(
         "1.0", help="Fractions of the training posts, e.g. 0.05,0.25,1.0 (in (0,1])."
     )
-    dev: float = option(0.1, help="Share of posts (by author) for dev.")
-    test: float = option(0.2, help="Share of posts (by author) for test.")
-    thresholds: str = option("static", help="static (0.5) or dynamic (tuned on dev per axis).")
     silver_weight: float = option(1.0, help="Loss weight of silver posts.")
     mlm_mix: float = option(0.0, help="Phase 2: weight of random-masking MLM.")
     mask_types: bool = option(True, help="Mask type mentions first.")
+    task_options: TaskOptions = group(TaskOptions, panel="Task")
+    columns: DataOptions = group(DataOptions, panel="Data")
     args: TrainArgs = group(TrainArgs, panel="Training")
 
     def __post_init__(self) -> None:
-        if self.thresholds not in ("static", "dynamic"):
-            raise InputError(f"{self.thresholds!r} is not static or dynamic", field="--thresholds")
+        if self.task_options.task == "mbti":
+            for flag, value in (
+                ("--type-sentences", self.type_sentences),
+                ("--masked", self.masked),
+            ):
+                if value is None:
+                    raise InputError(f"missing option {flag} (phase-1/2 data of --task mbti)")
+            for flag, value in (("--dev", self.columns.dev), ("--test", self.columns.test)):
+                if not isinstance(split_spec(value, flag), float):
+                    raise InputError("--task mbti splits the posts: give a fraction", field=flag)
+        elif self.type_sentences is not None or self.masked is not None:
+            raise InputError(
+                f"phases 1-2 of --task {self.task_options.task} are not supported yet: "
+                "leave out --type-sentences/--masked (plain fine-tuning vs the baselines)",
+                field="--type-sentences" if self.type_sentences else "--masked",
+            )
         if self.seeds < 1:
             raise InputError("must be at least 1", field="--seeds")
         self.out = Path(self.out).resolve()
@@ -47,6 +66,18 @@ class StudyConfig:
     @property
     def seed_list(self) -> list[int]:
         return [self.args.seed + i for i in range(self.seeds)]
+
+    @property
+    def dev(self) -> float:
+        return float(self.columns.dev)
+
+    @property
+    def test(self) -> float:
+        return float(self.columns.test)
+
+    @property
+    def thresholds(self) -> str:
+        return self.task_options.thresholds
 
     @property
     def fraction_list(self) -> tuple[float, ...]:

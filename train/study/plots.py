@@ -24,15 +24,16 @@ from train.study.results import (  # noqa: E402
     majority_summary,
     select,
 )
+from train.study.stats import Summary  # noqa: E402
 
 LOSS_ARMS = ("phase1", "phase2", "plain", "mlm")
 
 
-def loss_curves(runs: Sequence[Run], path: Path) -> Path:
+def loss_curves(runs: Sequence[Run], path: Path, arms: Sequence[str] = LOSS_ARMS) -> Path:
     """Training (solid) and dev (dashed) loss per step, one panel per phase, one line per seed."""
-    full = max(fractions_of(runs), default=1.0)
-    fig, axes = plt.subplots(1, len(LOSS_ARMS), figsize=(4 * len(LOSS_ARMS), 3.2), squeeze=False)
-    for ax, arm in zip(axes[0], LOSS_ARMS, strict=True):
+    full = max((r.fraction for r in runs if r.arm in arms), default=1.0)
+    fig, axes = plt.subplots(1, len(arms), figsize=(4 * len(arms), 3.2), squeeze=False)
+    for ax, arm in zip(axes[0], arms, strict=True):
         chosen = [
             r
             for r in runs
@@ -145,3 +146,49 @@ def _save(fig: plt.Figure, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def metric_bars(
+    table: dict[str, dict[str, Summary]], path: Path, *, title: str, ylabel: str
+) -> Path:
+    """Grouped bars: one group per metric, one bar per arm (mean ± sd over seeds)."""
+    metrics = list(table)
+    arms = list(dict.fromkeys(arm for cells in table.values() for arm in cells))
+    x = np.arange(len(metrics))
+    width = 0.8 / max(len(arms), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(metrics)), 4))
+    for k, arm in enumerate(arms):
+        cells = [table[m].get(arm) for m in metrics]
+        ax.bar(
+            x + (k - (len(arms) - 1) / 2) * width,
+            [100 * c.mean if c and c.n else 0 for c in cells],
+            width,
+            yerr=[100 * c.sd if c and c.n else 0 for c in cells],
+            capsize=3,
+            label=ARM_TITLES.get(arm, arm),
+        )
+    ax.set_xticks(x, metrics)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def metric_curve(
+    curves: dict[str, list[tuple[float, Summary]]], path: Path, *, ylabel: str
+) -> Path:
+    """One line (mean ± sd band) per arm against the fraction of training rows."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for arm, points in curves.items():
+        xs = np.array([f for f, _ in points])
+        means = np.array([100 * s.mean for _, s in points])
+        sds = np.array([100 * s.sd for _, s in points])
+        ax.plot(xs, means, marker="o", label=ARM_TITLES.get(arm, arm))
+        ax.fill_between(xs, means - sds, means + sds, alpha=0.2)
+    if all(f > 0 for pts in curves.values() for f, _ in pts):
+        ax.set_xscale("log")
+    ax.set_xlabel("fraction of training rows")
+    ax.set_ylabel(ylabel)
+    ax.set_title("Low-data curve")
+    ax.legend(fontsize=8)
+    return _save(fig, path)

@@ -18,6 +18,7 @@ from train.study.results import (
     ROWS,
     Run,
     arm_summary,
+    author_runs,
     fractions_of,
     majority_summary,
     mlm_minus_plain,
@@ -35,13 +36,17 @@ FIGURES = {
 }
 
 
-def comparison_rows(runs: Sequence[Run], fraction: float, key: str) -> tuple[list[str], list[list]]:
-    """Header and rows of the study's comparison table for one metric (cells in %)."""
+def comparison_rows(
+    runs: Sequence[Run], fraction: float, key: str, *, reference: bool = True
+) -> tuple[list[str], list[list]]:
+    """Header and rows of the study's comparison table for one metric (cells in %);
+    ``reference`` adds the study's published figures (report.md only, for context)."""
+    reference = reference and key == "accuracy"
     header = ["axis"]
     if key == "accuracy":
         header.append("majority")
     header += [ARM_TITLES[a] for a in COMPARED_ARMS] + ["Δ MLM−plain [95% CI]"]
-    if key == "accuracy":
+    if reference:
         header.append("study: MLM / plain")
     rows = []
     for row in ROWS:
@@ -50,7 +55,7 @@ def comparison_rows(runs: Sequence[Run], fraction: float, key: str) -> tuple[lis
             cells.append(majority_summary(runs, fraction, row).format())
         cells += [arm_summary(runs, arm, fraction, row, key).format() for arm in COMPARED_ARMS]
         cells.append(mlm_minus_plain(runs, fraction, row, key).format())
-        if key == "accuracy":
+        if reference:
             mlm_ref = REFERENCE_ACCURACY["mlm"].get(row)
             plain_ref = REFERENCE_ACCURACY["plain"].get(row)
             cells.append(" / ".join(f"{v:.2f}" if v else "–" for v in (mlm_ref, plain_ref)))
@@ -152,6 +157,18 @@ def render_markdown(runs: Sequence[Run], setup: Mapping[str, Any]) -> str:
         "DESIGN.md) for context only: other data, other encoder, not comparable.",
         "",
     ]
+    authors = author_runs(runs)
+    if authors:
+        parts += [
+            "## Per-author test accuracy per axis (%, post probabilities averaged per author)",
+            "",
+            markdown_table(*comparison_rows(authors, full, "accuracy", reference=False)),
+            "",
+            "A type belongs to a person: each test author's posts are scored, their "
+            "probabilities averaged, and the author's type judged once (majority: the "
+            "training posts' majority pole).",
+            "",
+        ]
     for key in ("macro_f1", "auc"):
         parts += [
             f"## Test {METRIC_TITLES[key]} per axis (%, mean ± sd)",
@@ -231,14 +248,17 @@ def print_comparison(runs: Sequence[Run]) -> None:
     from rich.table import Table
 
     full = max(fractions_of(runs), default=1.0)
-    header, rows = comparison_rows(runs, full, "accuracy")
-    table = Table(title="Test accuracy per axis (%, mean ± sd over seeds)")
-    for name in header:
-        table.add_column(name, justify="left" if name == "axis" else "right")
-    for row in rows:
-        table.add_row(*map(str, row))
     console = Console(width=max(120, Console().width))
-    console.print(table)
+    for scope, chosen in (("per post", runs), ("per author", author_runs(runs))):
+        if not chosen:
+            continue
+        header, rows = comparison_rows(chosen, full, "accuracy", reference=False)
+        table = Table(title=f"Test accuracy per axis, {scope} (%, mean ± sd over seeds)")
+        for name in header:
+            table.add_column(name, justify="left" if name == "axis" else "right")
+        for row in rows:
+            table.add_row(*map(str, row))
+        console.print(table)
     console.print(conclusion(runs, full))
 
 

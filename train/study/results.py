@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from schemas.labels import AXIS_NAMES
@@ -19,6 +19,8 @@ from train.study.stats import PairedDifference, Summary, paired_difference, summ
 
 PRETRAINING_ARMS = ("phase1", "phase2")
 COMPARED_ARMS = ("tfidf", "plain", "mlm")
+TASK_ARMS = ("majority", "tfidf", "plain")
+"""The arms of ``train all --task single|multi|regression``."""
 ARM_TITLES = {
     "majority": "majority",
     "tfidf": "TF-IDF + LR",
@@ -62,6 +64,15 @@ class Run:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Run:
         return cls(**d)
+
+
+def author_runs(runs: Sequence[Run]) -> list[Run]:
+    """The compared runs with their per-author metrics in place of the per-post ones."""
+    return [
+        replace(r, metrics=r.metrics["per_author"])
+        for r in runs
+        if r.arm in COMPARED_ARMS and "per_author" in r.metrics
+    ]
 
 
 def metric_value(metrics: dict[str, Any], row: str, key: str) -> float:

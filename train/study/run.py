@@ -14,11 +14,8 @@ fractions below 1 are not kept (only their records).
 
 from __future__ import annotations
 
-import contextlib
-import json
 import shutil
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -36,6 +33,7 @@ from train.data import Loaded
 from train.distributed import barrier, is_main_process, main_process_writes
 from train.phases.args import TrainArgs
 from train.study.config import StudyConfig
+from train.study.records import cached
 from train.study.results import Run
 
 
@@ -56,7 +54,7 @@ def prepare(cfg: StudyConfig) -> StudyData:
     from schemas.io import check_output_dir
     from train.data import axis_bits, check_both_classes, load_data, parse_labels
     from train.encoders import read_model_type
-    from train.splits import assign_splits, split_posts
+    from train.splits import split_posts, subsample
 
     check_output_dir(cfg.out, overwrite=cfg.args.overwrite)
     read_model_type(resolve_model(cfg.model), flag="--model")
@@ -78,17 +76,8 @@ def prepare(cfg: StudyConfig) -> StudyData:
         splits[seed] = split
         train = split["train"]
         for fraction in cfg.fraction_list:
-            subset = train
-            if fraction < 1:
-                groups = [a or f"row:{i}" for i, a in enumerate(_authors(train))]
-                keep = assign_splits(
-                    [str(x).upper() for x in train["label"]],
-                    groups,
-                    dev=0.0,
-                    test=1 - fraction,
-                    seed=seed,
-                )
-                subset = train.select([i for i, s in enumerate(keep) if s == "train"])
+            strata = [str(x) for x in train["label"]]
+            subset = subsample(train, fraction, strata=strata, seed=seed)
             check_both_classes(
                 axis_bits(parse_labels(subset["label"], file=name)),
                 file=name,
@@ -107,8 +96,14 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     """Run the whole study in ``.<out>.partial`` and publish it with its report; returns
     ``out`` and the runs."""
     from train.data import input_hashes
+    from train.logs import configure
     from train.study import report
 
+    configure(cfg.args)
+    if cfg.task_options.task != "mbti":
+        from train.study.task_study import run_task_study
+
+        return run_task_study(cfg)
     data = prepare(cfg)
     manifest = Manifest("train all", seed=cfg.args.seed)
     manifest.add(
@@ -134,28 +129,34 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
 
 
 def command(cfg: StudyConfig) -> None:
-    """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF, over seeds, with a report.
+    """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF vs majority, over seeds,
+    with a report (--task single/multi/regression: plain fine-tuning vs the baselines).
 
     Works in .<out>.partial beside --out (--resume continues there) and renames it to --out
     when the report is written.
     """
     from train.study.report import print_comparison
+    from train.study.task_report import print_task_comparison
 
     result_dir, runs = run_study(cfg)
-    print_comparison(runs)
+    if cfg.task_options.task == "mbti":
+        print_comparison(runs)
+    else:
+        print_task_comparison(runs, cfg.task_options.task)
     typer.echo(f"report: {result_dir / 'report.md'}")
 
 
 def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     fractions = sorted(cfg.fraction_list, reverse=True)
     runs: list[Run] = []
-    with tqdm(total=cfg.seeds * (2 + 3 * len(fractions)), desc="train all", unit="run") as bar:
+    total = cfg.seeds * (2 + 3 * len(fractions))
+    with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
-            phase1 = _cached(
+            phase1 = cached(
                 stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed), cfg.args
             )
-            phase2 = _cached(
+            phase2 = cached(
                 stage,
                 seed_dir / "phase2",
                 bar,
@@ -172,34 +173,10 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
                     ("plain", cfg.model),
                 ):
                     make = partial(_phase3, cfg, data, seed, fraction, arm, init, train, split)
-                    runs.append(_cached(stage, base / arm, bar, make, cfg.args))
+                    runs.append(cached(stage, base / arm, bar, make, cfg.args))
                 make = partial(_tfidf, cfg, seed, fraction, train, split)
-                runs.append(_cached(stage, base / "tfidf", bar, make, cfg.args))
+                runs.append(cached(stage, base / "tfidf", bar, make, cfg.args))
     return runs
-
-
-def _cached(
-    stage: Path, directory: Path, bar: tqdm, make: Callable[[Path], Run], args: TrainArgs
-) -> Run:
-    """Reuse ``<directory>.run.json`` when present (``--resume``), else run and record it
-    (with ``model_dir`` relative to the study directory, which is renamed at the end); every
-    process waits until the record is written, so that all see the same records."""
-    record = directory.with_name(directory.name + ".run.json")
-    if record.exists():
-        run = Run.from_dict(json.loads(record.read_text(encoding="utf-8")))
-    else:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        started = time.time()
-        run = make(directory)
-        run.seconds = round(time.time() - started, 2)
-        if run.model_dir is not None:
-            run.model_dir = str(Path(run.model_dir).relative_to(stage))
-        with main_process_writes(args) as main:
-            if main:
-                write_json(record, run.to_dict(with_predictions=True))
-    bar.set_postfix_str(f"seed {run.seed} {run.arm} {run.fraction:g}")
-    bar.update()
-    return run
 
 
 def _args(cfg: StudyConfig, seed: int) -> TrainArgs:
@@ -266,6 +243,7 @@ def _phase3(
     out: Path,
 ) -> Run:
     from train.phases.phase3 import Phase3Config, run_phase3
+    from train.tasks.options import TaskOptions
 
     res = run_phase3(
         Phase3Config(
@@ -276,7 +254,7 @@ def _phase3(
             init=init,
             out=out,
             silver_weight=cfg.silver_weight,
-            thresholds=cfg.thresholds,
+            task_options=TaskOptions(thresholds=cfg.thresholds),
             mask_types=cfg.mask_types,
             args=_args(cfg, seed),
         )
@@ -309,27 +287,33 @@ def _tfidf(
     out: Path,
 ) -> Run:
     """The baseline writes no model; ``out`` only names its record."""
-    from train.study.baselines import tfidf_logreg
+    from train.tasks import MbtiTask
+    from train.tasks.authors import author_metrics
+    from train.tasks.baselines import tfidf_baseline
+    from train.tasks.columns import TaskData
 
-    res = tfidf_logreg(
-        train,
-        split["dev"],
-        split["test"],
-        thresholds=cfg.thresholds,
-        mask=cfg.mask_types,
-        seed=seed,
-    )
+    task = MbtiTask(thresholds=cfg.thresholds, mask_types=cfg.mask_types)
+    task = task.fit(train, file="<training posts>")
+    res = tfidf_baseline(TaskData(task, train, split["dev"], split["test"], "<posts>"), seed=seed)
+    train_bits = task.targets(train, file="<training posts>")
+    test_bits = task.targets(split["test"], file="<test posts>")
+    metrics = res.metrics
+    if any(_authors(split["test"])):
+        authors = _authors(split["test"])
+        metrics["per_author"] = author_metrics(
+            res.task, authors, test_bits, res.test_scores, train_bits
+        )
     return Run(
         seed,
         fraction,
         "tfidf",
-        res.metrics,
+        metrics,
         len(train),
         0.0,
         None,
         [],
-        _tolist(res.test_probs),
-        _tolist(res.test_labels),
+        _tolist(res.test_scores),
+        _tolist(test_bits.astype(int)),
     )
 
 

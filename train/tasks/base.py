@@ -33,6 +33,9 @@ class Task:
     dev_metric: ClassVar[str]
     """The test metric that selects the best checkpoint on dev (greater is better)."""
     needs_pair: ClassVar[bool] = False
+    report_metrics: ClassVar[tuple[str, ...]]
+    """The top-level test metrics that reports, plots and the CLI show (when present)."""
+    lower_is_better: ClassVar[frozenset[str]] = frozenset({"hamming_loss", "mse"})
 
     # --- data -------------------------------------------------------------------------------
     def fit(self, ds: datasets.Dataset, *, file: str) -> Task:

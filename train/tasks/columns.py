@@ -24,18 +24,24 @@ KEPT = ("id", "is_silver")
 
 
 @dataclass
-class DataOptions:
-    """Column names of the data and its dev/test splits."""
+class InputColumns:
+    """Column names of the texts, their second sentences and their authors."""
 
     options_panel = "Data"
     text_col: str | None = option(None, help="Text column (default: text; pairs: sentence1).")
-    label_col: str | None = option(None, help="Label column (default: label; pairs: score).")
     text_pair_col: str | None = option(
         None, help="regression: second sentence's column (default: sentence2)."
     )
     author_col: str | None = option(
         None, help="Author column: split by author, per-author metrics (default: author)."
     )
+
+
+@dataclass
+class DataOptions(InputColumns):
+    """Column names of the data (its label column too) and its dev/test splits."""
+
+    label_col: str | None = option(None, help="Label column (default: label; pairs: score).")
     dev: str = option("0.1", help="Dev fraction of the data, or a dev FILE (a given split).")
     test: str = option("0.2", help="Test fraction of the data, or a test FILE (a given split).")
 
@@ -53,7 +59,7 @@ class TaskData:
 
 def map_columns(
     ds: datasets.Dataset,
-    opts: DataOptions,
+    opts: InputColumns,
     task: Task,
     *,
     file: str,
@@ -61,6 +67,7 @@ def map_columns(
 ) -> datasets.Dataset:
     """``ds`` with only the canonical columns (and ``id``/``is_silver`` where present)."""
     cols = set(ds.column_names)
+    label_col = opts.label_col if isinstance(opts, DataOptions) else None
     pairs = task.needs_pair and "text" not in cols and {"sentence1", "sentence2"} <= cols
     if opts.text_pair_col and not task.needs_pair:
         raise InputError(
@@ -69,11 +76,11 @@ def map_columns(
         )
     wanted = {
         "text": opts.text_col or ("sentence1" if pairs else "text"),
-        "label": opts.label_col or ("score" if pairs and "label" not in cols else "label"),
+        "label": label_col or ("score" if pairs and "label" not in cols else "label"),
         "text_pair": opts.text_pair_col or ("sentence2" if task.needs_pair else None),
         "author": opts.author_col or ("author" if "author" in cols else None),
     }
-    if not require_label and wanted["label"] not in cols and not opts.label_col:
+    if not require_label and wanted["label"] not in cols and not label_col:
         wanted["label"] = None
     for field, source in wanted.items():
         if source is not None and source not in cols:
@@ -137,6 +144,8 @@ def _read(data: datasets.Dataset | str | Path, kind: str) -> tuple[str, datasets
         name, ds = f"<{kind} data set>", data
     else:
         name, ds = str(data), read_table(data)
+    if ds.cache_files:  # a saved data set: work in memory, never write caches beside it
+        ds = ds.flatten_indices(keep_in_memory=True)
     if len(ds) == 0:
         raise InputError("is empty (no rows)", file=name)
     return name, ds

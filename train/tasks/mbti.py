@@ -26,6 +26,11 @@ class MbtiTask(SigmoidTask):
     problem_type: ClassVar[str] = "multi_label_classification"
     dev_metric: ClassVar[str] = "mean_axis_accuracy"
     tune_average: ClassVar[str] = "macro"
+    report_metrics: ClassVar[tuple[str, ...]] = (
+        "mean_axis_accuracy",
+        "type_accuracy",
+        "hamming_loss",
+    )
     mask_types: bool = True
 
     @property

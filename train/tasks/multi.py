@@ -26,6 +26,11 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
     name: ClassVar[str] = "multi"
     problem_type: ClassVar[str] = "multi_label_classification"
     dev_metric: ClassVar[str] = "macro_f1"
+    report_metrics: ClassVar[tuple[str, ...]] = (
+        "auc_macro",
+        "hamming_loss",
+        *(f"{avg}_f1{at}" for at in ("", "_static") for avg in ("micro", "macro")),
+    )
     labels: tuple[str, ...] = ()
     label_sep: str = ","
 

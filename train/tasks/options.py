@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from schemas.errors import InputError
 from schemas.labels import read_label_file
 from schemas.options import option
-from train.tasks import MbtiTask, MultiLabelTask, RegressionTask, SingleLabelTask, Task
+from train.tasks import (
+    MbtiTask,
+    MultiLabelTask,
+    RegressionTask,
+    SingleLabelTask,
+    Task,
+    task_class,
+)
+from train.tasks.sigmoid import THRESHOLD_MODES
 
 PANEL = "Task"
 
@@ -20,7 +27,7 @@ class TaskOptions:
     """What is learnt from the label column, and how it is judged."""
 
     options_panel = PANEL
-    task: Literal["mbti", "single", "multi", "regression"] = option(
+    task: str = option(
         "mbti",
         help="mbti (four axes), single (one label, softmax), multi (several labels, sigmoid) "
         "or regression (sentence pairs -> score).",
@@ -29,7 +36,7 @@ class TaskOptions:
         None, help="single/multi: the label set, one label a line (default: from the data)."
     )
     label_sep: str = option(",", help="multi: separator of a delimited label string.")
-    thresholds: Literal["static", "dynamic"] = option(
+    thresholds: str = option(
         "static", help="mbti/multi: cut-off 0.5, or one per output tuned on dev (best F1)."
     )
     class_weights: bool = option(
@@ -39,11 +46,20 @@ class TaskOptions:
     binary_threshold: float | None = option(
         None, help="regression: add binary precision/recall/F1 at this score."
     )
-    pair_model: Literal["cross", "bi"] = option(
+    pair_model: str = option(
         "cross", help="regression: cross-encoder (pair in one input) or bi-encoder (cosine)."
     )
 
     def __post_init__(self) -> None:
+        task_class(self.task)
+        if self.thresholds not in THRESHOLD_MODES:
+            raise InputError(
+                f"unknown thresholds {self.thresholds!r} (static or dynamic)", field="--thresholds"
+            )
+        if self.pair_model not in ("cross", "bi"):
+            raise InputError(
+                f"unknown pair model {self.pair_model!r} (cross or bi)", field="--pair-model"
+            )
         if self.task != "regression":
             for name, value, default in (
                 ("--binary-threshold", self.binary_threshold, None),

@@ -30,6 +30,7 @@ class RegressionTask(Task):
     problem_type: ClassVar[str] = "regression"
     dev_metric: ClassVar[str] = "pearson"
     needs_pair: ClassVar[bool] = True
+    report_metrics: ClassVar[tuple[str, ...]] = ("pearson", "spearman", "binary_f1")
     score_range: tuple[float, float] = (0.0, 5.0)
     binary_threshold: float | None = None
 

@@ -22,6 +22,7 @@ class SingleLabelTask(NamedLabels, Task):
     name: ClassVar[str] = "single"
     problem_type: ClassVar[str] = "single_label_classification"
     dev_metric: ClassVar[str] = "macro_f1"
+    report_metrics: ClassVar[tuple[str, ...]] = ("accuracy", "macro_f1")
     labels: tuple[str, ...] = ()
 
     def fit(self, ds: datasets.Dataset, *, file: str) -> SingleLabelTask:

@@ -1,0 +1,72 @@
+"""How loud ``train`` is: ``-q`` (errors only), the default (warnings and one line per
+notable event) or ``-v`` (library info and the Trainer's raw loss dicts); ``--no-progress``
+turns every progress bar off (Trainer, model loading, data set maps, ``train all``)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import datasets
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.utils import logging as hf_logging
+
+LOG = logging.getLogger("mbtikit")
+
+
+def configure(args: Any) -> None:
+    """Set the log levels and progress bars from :class:`~train.phases.args.TrainArgs`."""
+    level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    if not LOG.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOG.addHandler(handler)
+        LOG.propagate = False
+    LOG.setLevel(level)
+    hf_level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
+    hf_logging.set_verbosity(hf_level)
+    datasets.logging.set_verbosity(hf_level)
+    if args.progress and not args.quiet:
+        hf_logging.enable_progress_bar()
+        datasets.enable_progress_bars()
+    else:
+        hf_logging.disable_progress_bar()
+        datasets.disable_progress_bars()
+
+
+def verbose() -> bool:
+    return LOG.isEnabledFor(logging.DEBUG)
+
+
+@contextlib.contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Hide transformers' load report (MISSING/UNEXPECTED keys, tied-weight notices) unless
+    ``-v``: loading an encoder under a new head is expected, and said in one line instead."""
+    if verbose():
+        yield
+        return
+    before = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(before)
+
+
+class SilentLogProgress(ProgressCallback):
+    """Progress bars without the loss dicts they print under the bar."""
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kw: Any) -> None:
+        return None
+
+
+def trainer_callbacks(trainer: Any) -> None:
+    """Without ``-v``, the Trainer prints no raw ``{'loss': ...}`` dicts (bars stay)."""
+    if verbose():
+        return
+    trainer.remove_callback(PrinterCallback)
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(SilentLogProgress)

@@ -1,0 +1,235 @@
+"""``report.md``, ``metrics.json`` and the PNGs of ``train all --task single|multi|regression``:
+the task's own test metrics (its ``report_metrics``) per arm over seeds, paired differences
+of plain fine-tuning against each baseline, per-author metrics and the low-data curve."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from schemas.io import write_json
+from train.study import plots
+from train.study.report import markdown_table
+from train.study.results import ARM_TITLES, TASK_ARMS, Run, select
+from train.study.stats import MIN_SEEDS_TO_CONCLUDE, PairedDifference, paired_difference, summarize
+from train.tasks import Task
+
+FIGURES = {
+    "comparison": "comparison.png",
+    "low_data_curve": "low_data_curve.png",
+    "loss_curves": "loss_curves.png",
+}
+BASELINES = ("tfidf", "majority")
+
+
+def _value(run: Run, key: str, per_author: bool) -> float:
+    metrics = run.metrics.get("per_author", {}) if per_author else run.metrics
+    value = metrics.get(key)
+    return float(value) if isinstance(value, int | float) and value is not None else math.nan
+
+
+def fractions(runs: Sequence[Run]) -> list[float]:
+    return sorted({r.fraction for r in runs})
+
+
+def metric_names(runs: Sequence[Run], task: Task, *, per_author: bool = False) -> list[str]:
+    """The task's report metrics that the runs carry."""
+    return [
+        k for k in task.report_metrics if any(math.isfinite(_value(r, k, per_author)) for r in runs)
+    ]
+
+
+def paired(
+    runs: Sequence[Run], fraction: float, key: str, a: str, b: str, per_author: bool = False
+) -> PairedDifference:
+    """Arm ``a`` − arm ``b`` paired by seed (same split)."""
+    va = {r.seed: _value(r, key, per_author) for r in select(runs, a, fraction)}
+    vb = {r.seed: _value(r, key, per_author) for r in select(runs, b, fraction)}
+    seeds = sorted(va.keys() & vb.keys())
+    return paired_difference([va[s] for s in seeds], [vb[s] for s in seeds])
+
+
+def comparison(
+    runs: Sequence[Run], task: Task, fraction: float, *, per_author: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: one row per metric, mean ± sd per arm (×100), paired Δs."""
+    header = ["metric", *(ARM_TITLES[a] for a in TASK_ARMS)]
+    header += [f"Δ plain − {ARM_TITLES[b]} [95% CI]" for b in BASELINES]
+    rows = []
+    for key in metric_names(runs, task, per_author=per_author):
+        cells = [key + (" (lower is better)" if key in task.lower_is_better else "")]
+        for arm in TASK_ARMS:
+            values = [_value(r, key, per_author) for r in select(runs, arm, fraction)]
+            cells.append(summarize(values).format())
+        cells += [paired(runs, fraction, key, "plain", b, per_author).format() for b in BASELINES]
+        rows.append(cells)
+    return header, rows
+
+
+def conclusion(runs: Sequence[Run], task: Task, fraction: float) -> str:
+    """One honest sentence on plain fine-tuning vs TF-IDF on the task's dev metric."""
+    key = task.dev_metric
+    diff = paired(runs, fraction, key, "plain", "tfidf")
+    if diff.n == 0:
+        return "No paired plain/TF-IDF runs: no comparison."
+    if not diff.enough_seeds:
+        return (
+            f"Only {diff.n} paired seed(s): too few to conclude anything about plain "
+            f"fine-tuning vs TF-IDF ({key}: Δ {diff.format()} points; at least "
+            f"{MIN_SEEDS_TO_CONCLUDE} seeds are needed)."
+        )
+    verdicts = {
+        "a better": "plain fine-tuning is better than TF-IDF",
+        "b better": "TF-IDF is better than plain fine-tuning",
+        "no clear difference": "plain fine-tuning and TF-IDF are not distinguishable",
+    }
+    return (
+        f"Over {diff.n} paired seeds, {verdicts[diff.verdict]} on {key}: Δ {diff.format()} "
+        "points (95 % t interval; it says nothing beyond these data, splits and settings)."
+    )
+
+
+def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]]]:
+    key = task.dev_metric
+    header = ["fraction", "train rows", *(ARM_TITLES[a] for a in TASK_ARMS)]
+    rows = []
+    for fraction in fractions(runs):
+        plain = select(runs, "plain", fraction)
+        rows.append(
+            [
+                f"{fraction:g}",
+                plain[0].n_train if plain else "–",
+                *[
+                    summarize([_value(r, key, False) for r in select(runs, a, fraction)]).format()
+                    for a in TASK_ARMS
+                ],
+            ]
+        )
+    return header, rows
+
+
+def summary(runs: Sequence[Run], task: Task) -> dict[str, Any]:
+    """Everything the tables show, as JSON: per fraction, per metric, per arm and Δs."""
+    out: dict[str, Any] = {}
+    for fraction in fractions(runs):
+        per: dict[str, Any] = {}
+        for scope, per_author in (("per_post", False), ("per_author", True)):
+            table = {}
+            for key in metric_names(runs, task, per_author=per_author):
+                cells: dict[str, Any] = {
+                    arm: summarize(
+                        [_value(r, key, per_author) for r in select(runs, arm, fraction)]
+                    ).to_dict()
+                    for arm in TASK_ARMS
+                }
+                for b in BASELINES:
+                    cells[f"plain_minus_{b}"] = paired(
+                        runs, fraction, key, "plain", b, per_author
+                    ).to_dict()
+                table[key] = cells
+            if table:
+                per[scope] = table
+        out[f"{fraction:g}"] = per
+    return out
+
+
+def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
+    full = max(fractions(runs), default=1.0)
+    n_seeds = len(select(runs, "plain", full))
+    parts = [
+        f"# train all --task {task.name}: plain fine-tuning vs TF-IDF vs majority",
+        "",
+        conclusion(runs, task, full),
+        "",
+        "## Setup",
+        "",
+        *[f"- **{k}**: {v}" for k, v in setup.items()],
+        "",
+        f"## Test metrics (×100, mean ± sd over {n_seeds} seeds, all training rows)",
+        "",
+        markdown_table(*comparison(runs, task, full)),
+        "",
+        "Δ is the per-seed paired difference (same split, same seed) with a Student-t 95 % "
+        f"interval; with fewer than {MIN_SEEDS_TO_CONCLUDE} seeds it is not evidence.",
+        "",
+    ]
+    if metric_names(runs, task, per_author=True):
+        parts += [
+            "## Per-author test metrics (post scores averaged per author, ×100)",
+            "",
+            markdown_table(*comparison(runs, task, full, per_author=True)),
+            "",
+        ]
+    parts += [
+        f"## Low-data curve ({task.dev_metric}, ×100)",
+        "",
+        markdown_table(*low_data(runs, task)),
+        "",
+        "## Figures",
+        "",
+        *[f"![{name.replace('_', ' ')}]({file})\n" for name, file in FIGURES.items()],
+    ]
+    return "\n".join(parts)
+
+
+def write_task_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping[str, Any]) -> Path:
+    """Write ``report.md``, ``metrics.json`` and the PNGs into ``out``; returns report.md."""
+    full = max(fractions(runs), default=1.0)
+    table = {
+        key: {
+            arm: summarize([_value(r, key, False) for r in select(runs, arm, full)])
+            for arm in TASK_ARMS
+        }
+        for key in metric_names(runs, task)
+    }
+    plots.metric_bars(
+        table, out / FIGURES["comparison"], title=f"Test metrics ({task.name})", ylabel="×100"
+    )
+    curves = {
+        arm: [
+            (f, summarize([_value(r, task.dev_metric, False) for r in select(runs, arm, f)]))
+            for f in fractions(runs)
+        ]
+        for arm in TASK_ARMS
+    }
+    plots.metric_curve(curves, out / FIGURES["low_data_curve"], ylabel=f"{task.dev_metric} ×100")
+    plots.loss_curves(runs, out / FIGURES["loss_curves"], arms=("plain",))
+    write_json(
+        out / "metrics.json",
+        {
+            "task": task.name,
+            "setup": dict(setup),
+            "summary": summary(runs, task),
+            "runs": [r.to_dict() for r in runs],
+            "figures": FIGURES,
+        },
+    )
+    report = out / "report.md"
+    report.write_text(render(runs, task, setup), encoding="utf-8")
+    return report
+
+
+def print_task_comparison(runs: Sequence[Run], task_name: str) -> None:
+    """The comparison table on stdout (rich), with the one-line conclusion."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from train.tasks import task_class
+
+    task = task_class(task_name)()
+    full = max(fractions(runs), default=1.0)
+    console = Console(width=max(120, Console().width))
+    for per_author in (False, True):
+        header, rows = comparison(runs, task, full, per_author=per_author)
+        if not rows:
+            continue
+        scope = "per author" if per_author else "per text"
+        table = Table(title=f"Test metrics {scope} (×100, mean ± sd over seeds)")
+        for name in header:
+            table.add_column(name, justify="left" if name == "metric" else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    console.print(conclusion(runs, task, full))

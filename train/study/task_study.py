@@ -1,0 +1,154 @@
+"""``train all --task single|multi|regression``: per seed, split the data once (or use the
+given ``--dev``/``--test`` files), then per fraction of the training split fit
+
+- plain fine-tuning of ``--model`` (a :class:`~train.models.TaskModel`),
+- TF-IDF + the task's linear model,
+- the majority baseline,
+
+each scored by the task's own test metrics (and per author where the data name authors).
+Like the MBTI study it works in a staging directory with ``*.run.json`` records
+(``--resume``) and publishes ``report.md``, ``metrics.json`` and the PNGs at the end; only the
+full-data plain models are kept.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from schemas.errors import InputError
+from schemas.io import publish
+from schemas.manifest import Manifest, sha256_path
+from train.study.config import StudyConfig
+from train.study.results import TASK_ARMS, Run
+from train.tasks.base import Task
+from train.tasks.columns import TaskData
+
+
+@dataclass
+class TaskStudyData:
+    """Per seed the split data (task fitted on it), and per (seed, fraction) the subset."""
+
+    task: Task
+    splits: dict[int, TaskData]
+    subsets: dict[tuple[int, float], TaskData]
+
+
+def prepare_task_study(cfg: StudyConfig) -> TaskStudyData:
+    """Read, check and split everything before anything is written (bad input -> error)."""
+    from schemas.io import check_output_dir
+    from schemas.models import resolve_model
+    from train.encoders import read_model_type
+    from train.splits import subsample
+    from train.tasks.columns import load_task_data
+    from train.tasks.options import build_task
+
+    check_output_dir(cfg.out, overwrite=cfg.args.overwrite)
+    read_model_type(resolve_model(cfg.model), flag="--model")
+    task = build_task(cfg.task_options, mask_types=cfg.mask_types)
+    splits, subsets = {}, {}
+    for seed in cfg.seed_list:
+        data = load_task_data(cfg.posts, task, cfg.columns, seed=seed)
+        for part in ("train", "test"):
+            if len(getattr(data, part)) == 0:
+                raise InputError(f"too few rows (or authors) for a {part} split", file=data.source)
+        splits[seed] = data
+        for fraction in cfg.fraction_list:
+            train = subsample(data.train, fraction, strata=task.strata(data.train), seed=seed)
+            what = f"{data.source} (seed {seed}, fraction {fraction:g}: {len(train)} rows)"
+            fitted = data.task.fit(train, file=what)
+            subsets[(seed, fraction)] = replace(data, task=fitted, train=train)
+    return TaskStudyData(task, splits, subsets)
+
+
+def run_task_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
+    """Run every arm over seeds and fractions; publish the report; returns ``out``, runs."""
+    from train.study.records import cached
+    from train.study.task_report import write_task_report
+
+    data = prepare_task_study(cfg)
+    manifest = Manifest("train all", seed=cfg.args.seed)
+    manifest.add(inputs={str(cfg.posts): sha256_path(cfg.posts)})
+    fractions = sorted(cfg.fraction_list, reverse=True)
+    runs: list[Run] = []
+    with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
+        stage = output.dir
+        total = cfg.seeds * len(fractions) * len(TASK_ARMS)
+        with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
+            for seed in cfg.seed_list:
+                for fraction in fractions:
+                    subset = data.subsets[(seed, fraction)]
+                    base = stage / f"seed{seed}" / f"fraction{fraction:g}"
+                    for arm in TASK_ARMS:
+                        make = partial(_arm, cfg, arm, seed, fraction, subset)
+                        runs.append(cached(stage, base / arm, bar, make, cfg.args))
+        write_task_report(runs, stage, data.task, describe_task_study(cfg, data, runs))
+        output.json("manifest.json", manifest.finish(counts={"runs": len(runs)}))
+    return cfg.out, runs
+
+
+def _arm(cfg: StudyConfig, arm: str, seed: int, fraction: float, data: TaskData, out: Path) -> Run:
+    """One arm's run on one seed's (subset of the) data; ``out`` is its model directory."""
+    from train.tasks.authors import author_metrics
+    from train.tasks.baselines import majority_baseline, tfidf_baseline
+
+    task = data.task
+    train_targets = task.targets(data.train, file=data.source)
+    test_targets = task.targets(data.test, file=data.source)
+    log_history: list[dict[str, Any]] = []
+    model_dir = None
+    if arm == "plain":
+        from train.tasks.finetune import finetune
+
+        result = finetune(data, cfg.model, out, replace(cfg.args, seed=seed, overwrite=True))
+        metrics, scores, task = result.metrics, result.test_scores, result.task
+        log_history = list(result.trainer.state.log_history)
+        if fraction >= 1:
+            result.trainer.model.save_pretrained(out)
+            result.tokenizer.save_pretrained(out)
+            model_dir = str(out)
+        from train.phases.trainer import checkpoint_dir
+
+        shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
+    else:
+        base = tfidf_baseline(data, seed=seed) if arm == "tfidf" else majority_baseline(data)
+        metrics, scores, task = base.metrics, base.test_scores, base.task
+    if "author" in data.test.column_names and any(data.test["author"]):
+        authors = list(data.test["author"])
+        metrics["per_author"] = author_metrics(task, authors, test_targets, scores, train_targets)
+    return Run(
+        seed,
+        fraction,
+        arm,
+        metrics,
+        len(data.train),
+        0.0,
+        model_dir,
+        log_history,
+        scores.tolist(),
+        test_targets.tolist(),
+    )
+
+
+def describe_task_study(cfg: StudyConfig, data: TaskStudyData, runs: list[Run]) -> dict[str, Any]:
+    """The report's setup section."""
+    first = data.splits[cfg.seed_list[0]]
+    args = cfg.args
+    by_author = "author" in first.train.column_names and any(first.train["author"])
+    return {
+        "task": data.task.name,
+        "model": cfg.model or "bundled:all-MiniLM-L6-v2",
+        "data": f"{cfg.posts}",
+        "seeds": ", ".join(map(str, cfg.seed_list)),
+        "fractions of training rows": ", ".join(f"{f:g}" for f in cfg.fraction_list),
+        "split (first seed)": f"train {len(first.train)}, dev {len(first.dev)}, "
+        f"test {len(first.test)}" + (" (by author)" if by_author else ""),
+        "training": f"epochs {args.epochs:g}, max_steps {args.max_steps}, batch {args.batch_size}, "
+        f"lr {args.lr:g}, max_length {args.max_length}",
+        "minutes of training": f"{sum(r.seconds for r in runs) / 60:.1f}",
+    }
