@@ -14,6 +14,7 @@ fractions below 1 are not kept (only their records).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
