@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from augment.balance import BalanceResult
+    from augment.balance import BalanceConfig, BalanceResult
 
 
 def _pyplot():
@@ -66,15 +66,26 @@ def plot_precision_curve(result: BalanceResult, path: Path) -> None:
     plt.close(fig)
 
 
-def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> None:
+def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -> None:
     """Write ``report.md``, ``labels.png`` and (with an estimate) ``precision_curve.png``."""
     plot_label_histograms(result, out / "labels.png")
     sel = result.selection
+    cut_rule = []
+    if cfg.threshold is not None:
+        cut_rule.append(f"threshold {cfg.threshold:g}")
+    if cfg.min_precision is not None:
+        cut_rule.append(f"per-class held-out precision >= {cfg.min_precision:g}")
     lines = [
         "# augment silver — label balancing report",
         "",
-        f"- teacher: `{result.teacher_name}`; embedder: `{result.embedder_name}`; "
-        f"threshold: {threshold:g}",
+        f"- teacher: `{result.teacher_name}`; embedder: `{result.embedder_name}`; cut-off: "
+        f"{' and '.join(cut_rule) or 'none (most confident first)'}; equal quota: "
+        f"{'on' if cfg.equal_quota else 'off'}"
+        + (
+            f"; teacher averaged over {result.pooled_authors} pool authors"
+            if result.pooled_authors
+            else ""
+        ),
         f"- gold rows: {sum(result.counts_before.values())}; pool rows: {result.pool_size}; "
         f"silver rows added: {len(sel.labels)}",
         "- type mentions masked: "
@@ -84,20 +95,28 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         "",
         "## Per class",
         "",
-        "| label | gold | target | search candidates | passed teacher | silver | after | short |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "Search = kept candidates its gold queries found; labelled = candidates the teacher "
+        "labels with the class; est. precision / yield = held-out gold (k-fold) at the "
+        "confidence of the last silver row taken.",
+        "",
+        "| label | gold | target | search | labelled | cut-off | passed | silver | after | "
+        "est. precision | est. yield | short |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    estimates = result.class_estimates()
     for lab, before in result.counts_before.items():
         res = sel.per_class[lab]
+        est = estimates.get(lab)
+        cut = "never" if res.cutoff == float("inf") else f"{res.cutoff:.3f}"
         lines.append(
-            f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.passed} | "
-            f"{res.taken} | {result.counts_after[lab]} | {res.short} |"
+            f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.labelled} | "
+            f"{cut if res.need else ''} | {res.passed} | {res.taken} | "
+            f"{result.counts_after[lab]} | {_fmt(est.precision if est else None)} | "
+            f"{_fmt(est.yield_ if est else None)} | {res.short} |"
         )
     short = [r for r in sel.per_class.values() if r.short]
     lines += ["", "## Classes short of their target", ""]
-    lines += [f"- **{r.label}** ({r.short} short): {r.why_short(threshold)}" for r in short] or [
-        "- none"
-    ]
+    lines += [f"- **{r.label}** ({r.short} short): {r.why_short()}" for r in short] or ["- none"]
     if result.absent:
         lines.append(
             f"- absent from gold (no queries, not a teacher class): {', '.join(result.absent)}"
@@ -114,13 +133,12 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         plot_precision_curve(result, out / "precision_curve.png")
         at = est.at_threshold
         lines += [
-            f"{est.folds}-fold: each fold of gold is hidden and used as the pool; a teacher "
-            "trained on the other folds labels what the same search and dedupe find for the "
-            "classes that receive silver (no target cap). Precision = share of selected hidden "
-            "examples whose silver label equals their gold label; yield = share of hidden "
-            "examples selected.",
+            f"{est.folds}-fold (grouped by author when gold has authors): a teacher trained on "
+            "the other folds labels each held-out fold. Precision = share of held-out rows "
+            "whose top label (a class that receives silver, p >= threshold) is their gold "
+            "label; yield = share of those classes' held-out rows selected.",
             "",
-            f"- at threshold {threshold:g}: precision **{_fmt(at.precision)}** "
+            f"- at threshold {at.threshold:g}: precision **{_fmt(at.precision)}** "
             f"({at.correct}/{at.selected}), yield {at.yield_:.3f}",
             "",
             "![precision curve](precision_curve.png)",
@@ -135,6 +153,27 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         lines += [
             f"| {p.threshold:g} | {_fmt(p.precision)} | {p.yield_:.3f} | {p.selected} |"
             for p in est.curve
+        ]
+    if result.downstream is not None:
+        ev = result.downstream.summary()
+        lines += [
+            "",
+            f"## Downstream check on `{cfg.eval_file}` (student `{cfg.eval_student}`, "
+            f"macro-F1 x 100)",
+            "",
+            "Each seed trains the student on a bootstrap sample of gold, and on the same sample "
+            "plus a bootstrap sample of the silver; the difference is paired.",
+            "",
+            "| seed | gold | gold + silver | difference |",
+            "|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
+            for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
+        ]
+        lines += [
+            f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
+            f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
         ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
