@@ -76,11 +76,7 @@ class BalanceConfig(SilverBase):
     index: str = option("exact", help="'exact' or 'faiss' (needs mbtikit[faiss]).")
     mask: bool = option(True, help="Mask MBTI type mentions in gold and pool texts.")
     cache: bool = option(True, help="Reuse pool/gold embeddings between runs (user cache).")
-    eval_file: Path | None = option(
-        None, flag="--eval", help="Labelled test posts: student on gold vs gold+silver."
-    )
     eval_student: str = option("embed", help="--eval student: 'embed' (logistic on embeddings).")
-    eval_seeds: int = option(5, help="--eval seeds (bootstrap draws; paired t interval).")
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
@@ -93,8 +89,6 @@ class BalanceConfig(SilverBase):
             raise InputError(
                 f"--eval-student must be one of {', '.join(STUDENTS)}, got {self.eval_student!r}"
             )
-        if self.eval_seeds < 3:
-            raise InputError(f"--eval-seeds must be >= 3, got {self.eval_seeds}")
         super().__post_init__()
         if self.label_set not in ("mbti", "any"):
             raise InputError(f"--label-set must be 'mbti' or 'any', got {self.label_set!r}")

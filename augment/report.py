@@ -196,26 +196,28 @@ def plot_score_histograms(
 
 
 def write_pairs_report(summary: Mapping, out: Path) -> None:
-    """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.augment_pairs`."""
+    """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.run_pairs`."""
+    sources = ", ".join(f"{k} {v}" for k, v in summary["sources"].items()) or "none"
     lines = [
         "# augment silver --pairs — AugSBERT report",
         "",
         f"- cross-encoder: trained on {summary['gold']} gold pairs (both orders), "
-        f"{summary['epochs']} epoch(s), from `{summary['embedder']}`",
+        f"{summary['ce_steps']} optimiser steps, from `{summary['embedder']}`",
         f"- scale: {summary['scale'][0]:g}–{summary['scale'][1]:g}; "
         f"balance: `{summary['balance']}` over {summary['bins']} bins",
-        f"- sampled pairs (top-{summary['top_k']} neighbours over {summary['sentences']} unique "
-        f"sentences, gold pairs and self skipped): {summary['sampled']}; silver kept: "
-        f"{summary['silver']}",
+        f"- sampled pairs over {summary['sentences']} unique gold sentences (top-"
+        f"{summary['top_k']}; gold pairs and self skipped): {summary['sampled']} ({sources}); "
+        f"silver kept: {summary['silver']}",
         "",
         "![scores](scores.png)",
         "",
-        "| bin | gold | wanted silver | silver | available |",
-        "|---|---:|---:|---:|---:|",
+        "| bin | gold | wanted silver | silver | available | why short |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for b in summary["per_bin"]:
         lines.append(
-            f"| {b['range']} | {b['gold']} | {b['wanted']} | {b['silver']} | {b['available']} |"
+            f"| {b['range']} | {b['gold']} | {b['wanted']} | {b['silver']} | {b['available']} "
+            f"| {b['why_short']} |"
         )
     if summary.get("eval"):
         ev = summary["eval"]
@@ -223,10 +225,17 @@ def write_pairs_report(summary: Mapping, out: Path) -> None:
             "",
             f"## Bi-encoder evaluation on `{ev['test']}` ({ev['n_test']} pairs, Spearman x 100)",
             "",
-            "| model | Spearman |",
-            "|---|---:|",
-            f"| untuned embedder | {ev['untuned']:.2f} |",
-            f"| gold only | {ev['gold']:.2f} |",
-            f"| gold + silver | {ev['gold_silver']:.2f} |",
+            f"Untuned embedder: {ev['untuned']:.2f}.",
+            "",
+            "| seed | gold only | gold + silver | difference |",
+            "|---:|---:|---:|---:|",
         ]
+        lines += [
+            f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
+            for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
+        ]
+        lines.append(
+            f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
+            f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
+        )
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

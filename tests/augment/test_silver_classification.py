@@ -39,7 +39,7 @@ def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_pa
             == n + silver["label"].count(lab)
             <= max(manifest["counts"]["targets"][lab], n)
         )
-    assert manifest["teacher"] == "logreg" and manifest["threshold"] == 0.6
+    assert manifest["teacher"] == "tfidf" and manifest["threshold"] == 0.6  # default: tfidf
     assert manifest["estimated_precision"]["folds"] == 2
     report = (out / "report.md").read_text()
     assert "Estimated silver precision" in report and "short of their target" in report
