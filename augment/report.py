@@ -107,7 +107,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
     for lab, before in result.counts_before.items():
         res = sel.per_class[lab]
         est = estimates.get(lab)
-        cut = "never" if res.cutoff == float("inf") else f"{res.cutoff:.3f}"
+        cut = {float("inf"): "never", 0.0: "none"}.get(res.cutoff, f"{res.cutoff:.3f}")
         lines.append(
             f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.labelled} | "
             f"{cut if res.need else ''} | {res.passed} | {res.taken} | "

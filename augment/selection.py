@@ -194,27 +194,25 @@ class ClassResult:
             return ""
         if self.cutoff == math.inf:
             return f"no confidence cut-off reaches the wanted precision: {self.cutoff_note}"
-        if self.passed < self.need:
-            if self.labelled == 0:
-                return (
-                    f"the teacher labels none of the {self.found} search candidates "
-                    f"{self.label} (raise --top-k or add pool texts)"
-                )
-            if self.cutoff > 0:
-                return (
-                    f"only {self.passed} of the {self.labelled} candidates the teacher labels "
-                    f"{self.label} have p >= {self.cutoff:.3f} ({self.cutoff_note or 'threshold'})"
-                )
-            return (
-                f"the teacher labels only {self.labelled} candidates {self.label} (raise "
-                "--top-k or add pool texts)"
-            )
-        if self.limited_by:
+        if self.taken < self.passed and self.limited_by:
             return (
                 f"equal quota: every class gets the same share of its need, set by "
-                f"{self.limited_by}, which is short (--no-equal-quota fills each class alone)"
+                f"{self.limited_by}, the scarcest class (--no-equal-quota fills each class alone)"
             )
-        return "candidates were taken by other classes"
+        if self.labelled == 0:
+            return (
+                f"the teacher labels none of the kept search candidates {self.label} ({self.found}"
+                " found by its queries; raise --top-k or add pool texts)"
+            )
+        if self.cutoff > 0:
+            return (
+                f"only {self.passed} of the {self.labelled} candidates the teacher labels "
+                f"{self.label} have p >= {self.cutoff:.3f} ({self.cutoff_note or 'threshold'})"
+            )
+        return (
+            f"the teacher labels only {self.labelled} candidates {self.label} (raise --top-k or "
+            "add pool texts)"
+        )
 
 
 @dataclass

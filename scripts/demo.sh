@@ -19,8 +19,8 @@ step "datagen masked-sentences (offline heuristic backend, not an LLM) -> masked
 $BIN/datagen masked-sentences "$OUT/base_sentences" --articles "$OUT/articles" \
   --out "$OUT/masked" --no-progress
 step "augment silver: balance the sample posts with silver posts from the pool (phase 3)"
-$BIN/augment silver data/sample/posts.jsonl --pool data/sample/pool.jsonl --threshold 0.15 \
-  --folds 2 --out "$OUT/posts_balanced"
+$BIN/augment silver data/sample/posts.jsonl --pool data/sample/pool.jsonl --folds 2 \
+  --out "$OUT/posts_balanced"
 step "train all: phase 1 -> 2 -> 3 vs plain fine-tuning vs TF-IDF, 2 seeds"
 $BIN/train all --type-sentences "$OUT/type_sentences" --masked "$OUT/masked" \
   --posts "$OUT/posts_balanced" --out "$OUT/study" --seeds 2 --epochs 1 --max-length 48 \
