@@ -131,12 +131,13 @@ def estimate_precision(
     folds: int,
     thresholds: Sequence[float] = THRESHOLDS,
 ) -> PrecisionEstimate:
-    """Precision / yield over held-out gold rows whose top label is one of ``classes`` (those
-    that receive silver), at ``threshold`` and every value of ``thresholds``."""
+    """Precision of held-out gold rows whose top label is one of ``classes`` (those that
+    receive silver) and yield (their share of all held-out rows), at ``threshold`` and every
+    value of ``thresholds``."""
     labels = tuple(label_order)
     wanted = np.isin(np.arange(len(labels)), [labels.index(c) for c in classes])
     top, conf = oof.argmax(axis=1), oof.max(axis=1)
-    hidden = int(wanted[y].sum())
+    hidden = len(y)
     curve = []
     for t in sorted(set(thresholds) | {threshold}):
         sel = wanted[top] & (conf >= t) & (conf > 0)

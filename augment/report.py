@@ -136,7 +136,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             f"{est.folds}-fold (grouped by author when gold has authors): a teacher trained on "
             "the other folds labels each held-out fold. Precision = share of held-out rows "
             "whose top label (a class that receives silver, p >= threshold) is their gold "
-            "label; yield = share of those classes' held-out rows selected.",
+            "label; yield = share of all held-out rows selected.",
             "",
             f"- at threshold {at.threshold:g}: precision **{_fmt(at.precision)}** "
             f"({at.correct}/{at.selected}), yield {at.yield_:.3f}",

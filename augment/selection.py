@@ -240,8 +240,10 @@ def choose(
     probability >= its cut-off (``math.inf``: none), most confident first.
 
     With ``equal_quota`` every class takes the same share of its need (target - gold): the
-    share the scarcest class can fill. Silver that leaves some classes short moved the
-    student's macro-F1 by -4 to -9 points on tweets, even at precision 0.46-0.70.
+    share the scarcest class can fill; classes the teacher labels no candidate with are left
+    out of that share (and reported), a class whose precision cut-off is unreachable is not.
+    Silver that leaves some classes short moved the student's macro-F1 by -4 to -9 points on
+    tweets, even at precision 0.46-0.70.
     ``probs`` has one row per ``cands.pool_ids`` and one column per ``label_order``.
     """
     top = probs.argmax(axis=1) if len(probs) else np.zeros(0, int)
@@ -260,8 +262,11 @@ def choose(
         eligible[lab] = ok[np.argsort(-conf[ok], kind="stable")]
         res.passed = len(ok)
     quota = {lab: per_class[lab].need for lab in eligible}
-    if equal_quota and eligible:
-        limiter = min(eligible, key=lambda lab: len(eligible[lab]) / quota[lab])
+    # a class whose cut-off no precision reaches blocks the others (``--min-precision``); one
+    # the teacher gives no candidate cannot be helped by holding the others back
+    fillable = [lab for lab in eligible if len(eligible[lab]) or per_class[lab].cutoff == math.inf]
+    if equal_quota and fillable:
+        limiter = min(fillable, key=lambda lab: len(eligible[lab]) / quota[lab])
         share = min(1.0, len(eligible[limiter]) / quota[limiter])
         if share < 1.0:
             for lab in eligible:

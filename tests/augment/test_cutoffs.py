@@ -63,6 +63,11 @@ def test_equal_quota_gives_every_class_the_scarcest_share():
     assert free.labels.count("a") == 4 and free.labels.count("b") == 2
     blocked = choose(cands, probs, ["a", "b"], counts, targets, {"a": 0.0, "b": math.inf})
     assert blocked.labels == [] and "wanted precision" in blocked.per_class["b"].why_short()
+    # b never labelled by the teacher: a is not held back for it
+    only_a = np.array([[0.9, 0.1], [0.8, 0.2], [0.7, 0.3], [0.6, 0.4]])
+    alone = choose(Candidates(np.arange(4), np.zeros(4, int), {"a": 4, "b": 4}), only_a,
+                   ["a", "b"], counts, targets, {"a": 0.0, "b": 0.0})  # fmt: skip
+    assert alone.labels == ["a"] * 4 and "labels none" in alone.per_class["b"].why_short()
 
 
 def test_oof_probabilities_come_from_teachers_that_never_saw_the_row():
