@@ -66,6 +66,20 @@ def plot_precision_curve(result: BalanceResult, path: Path) -> None:
     plt.close(fig)
 
 
+def _paired_table(ev: Mapping) -> list[str]:
+    """Per-seed rows of a paired gold vs gold + silver comparison, then the mean and CI."""
+    rows = ["| seed | gold only | gold + silver | difference |", "|---:|---:|---:|---:|"]
+    rows += [
+        f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
+        for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
+    ]
+    rows.append(
+        f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
+        f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
+    )
+    return rows
+
+
 def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -> None:
     """Write ``report.md``, ``labels.png`` and (with an estimate) ``precision_curve.png``."""
     plot_label_histograms(result, out / "labels.png")
@@ -164,16 +178,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             "Each seed trains the student on a bootstrap sample of gold, and on the same sample "
             "plus a bootstrap sample of the silver; the difference is paired.",
             "",
-            "| seed | gold | gold + silver | difference |",
-            "|---:|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
-            for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
-        ]
-        lines += [
-            f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
-            f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
+            *_paired_table(ev),
         ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -227,15 +232,6 @@ def write_pairs_report(summary: Mapping, out: Path) -> None:
             "",
             f"Untuned embedder: {ev['untuned']:.2f}.",
             "",
-            "| seed | gold only | gold + silver | difference |",
-            "|---:|---:|---:|---:|",
+            *_paired_table(ev),
         ]
-        lines += [
-            f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
-            for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
-        ]
-        lines.append(
-            f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
-            f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
-        )
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
