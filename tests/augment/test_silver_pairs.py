@@ -8,13 +8,11 @@ from tests.augment.conftest import write_jsonl
 from tests.support.cli import assert_clean_error
 
 
-def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, sample_dir, tmp_path):
-    rows = [json.loads(line) for line in (sample_dir / "sts_test.jsonl").read_text().splitlines()]
-    test_pairs = write_jsonl(tmp_path / "test.jsonl", rows[:24])
+def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     out = tmp_path / "pairs"
     proc = cli("augment", "silver", gold_pairs, "--pairs", "--out", out,
                "--top-k", "3", "--n-silver", "20", "--bins", "4",
-               "--ce-min-steps", "12", "--eval", test_pairs, "--epochs", "1")  # fmt: skip
+               "--ce-min-steps", "8", "--ce-epochs", "1")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ds = datasets.load_from_disk(str(out))
     gold = [json.loads(line) for line in gold_pairs.read_text().splitlines()]
@@ -30,11 +28,22 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, sample_dir, tmp_pa
     assert manifest["mode"] == "pairs" and manifest["counts"]["silver"] == len(silver)
     assert (out / "scores.png").stat().st_size > 0
     assert "wanted silver" in (out / "report.md").read_text()
-    assert manifest["ce_steps"] == 24  # 4 epochs x 48 pairs in both orders / batch 16 > 12
+    assert manifest["ce_steps"] == 8  # 1 epoch = 48 pairs x 2 orders / batch 16 = 6 < 8
     assert set(manifest["sources"]) == {"semantic", "bm25", "random"}
-    ev = manifest["eval"]  # bi-encoders on gold vs gold + silver, 3 seeds, paired
+
+
+def test_pairs_eval_compares_bi_encoders_over_three_seeds(cli, gold_pairs, sample_dir, tmp_path):
+    rows = [json.loads(line) for line in (sample_dir / "sts_test.jsonl").read_text().splitlines()]
+    test_pairs = write_jsonl(tmp_path / "test.jsonl", rows[:24])
+    out = tmp_path / "pairs"
+    proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
+               "--ce-min-steps", "2", "--ce-epochs", "0", "--eval", test_pairs)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    ev = json.loads((out / "manifest.json").read_text())["eval"]
     assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
+    assert all(-100 <= x <= 100 for x in ev["a"] + ev["b"])
     assert ev["ci95"][0] <= ev["mean_diff"] <= ev["ci95"][1]
+    assert "| mean |" in (out / "report.md").read_text()
 
 
 def test_balance_uniform_fills_thin_bins_first():
