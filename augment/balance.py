@@ -4,18 +4,27 @@ command and its output are :mod:`augment.silver`)."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import datasets
 import numpy as np
 
-from augment.embeddings import embed, load_embedder
+from augment.downstream import STUDENTS, PairedResult, embed_student_check, read_eval
+from augment.embeddings import embed_cached
 from augment.options import SilverBase
-from augment.precision import PrecisionEstimate, estimate_precision
+from augment.precision import (
+    MIN_SUPPORT,
+    ClassCutoff,
+    PrecisionEstimate,
+    estimate_precision,
+    oof_proba,
+)
 from augment.selection import Selection, choose, find_candidates, parse_targets
-from augment.teachers import make_teacher
+from augment.teachers import default_teacher, make_teacher
 from schemas.errors import InputError
 from schemas.io import read_table, to_dataset
 from schemas.labels import LabelSet, get_label_set
@@ -34,23 +43,52 @@ class BalanceConfig(SilverBase):
     text_col: str = option("text", help="Gold text column.")
     label_col: str = option("label", help="Gold label column.")
     pool_text_col: str = option("text", help="Pool text column.")
-    label_set: str = option("mbti", help="'mbti' or 'any' (whatever labels gold has).")
-    target: str = option("max", help="'max' (largest class), or a per-class count N.")
-    target_dist: Path | None = option(None, help="JSON {label: weight}: the wanted distribution.")
-    teacher: str = option(
-        "logreg", help="'logreg', 'knn', or a fine-tuned sequence-classifier directory."
+    author_col: str = option(
+        "author", help="Author column of gold and pool: grouped folds, author pooling."
     )
-    threshold: float = option(
-        0.5, help="Keep a candidate only if the teacher's top probability >= this."
+    label_set: str = option("mbti", help="'mbti' or 'any' (whatever labels gold has).")
+    target: str = option(
+        "max", help="'max' (largest class), a per-class count N, or growth like 3x."
+    )
+    target_dist: Path | None = option(None, help="JSON {label: weight}: the wanted distribution.")
+    equal_quota: bool = option(
+        True, help="Every class gets the same share of its need (the scarcest class's share)."
+    )
+    teacher: str = option(
+        "auto",
+        help="auto (axis for MBTI, else tfidf), tfidf, axis, finetune, llm, logreg, knn, "
+        "mean:A+B, agree:A+B, or a fine-tuned sequence-classifier directory.",
+    )
+    llm_labels: Path | None = option(
+        None, help="--teacher llm: JSONL {text, label[, confidence]} from the datagen LLM layer."
+    )
+    threshold: float | None = option(
+        None, help="Keep a candidate only if the teacher's top probability >= this."
+    )
+    min_precision: float | None = option(
+        None, help="Per class, the lowest cut-off whose held-out precision reaches this."
+    )
+    author_pooling: bool = option(
+        True, help="Average the teacher over each pool author's posts (needs --author-col)."
     )
     near_dup: float = option(0.95, help="Cosine at/above which texts are near-duplicates.")
     folds: int = option(5, help="Folds of the held-out precision estimate (0: skip).")
     index: str = option("exact", help="'exact' or 'faiss' (needs mbtikit[faiss]).")
     mask: bool = option(True, help="Mask MBTI type mentions in gold and pool texts.")
+    cache: bool = option(True, help="Reuse pool/gold embeddings between runs (user cache).")
+    eval_student: str = option("embed", help="--eval student: 'embed' (logistic on embeddings).")
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.threshold <= 1.0:
+        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
             raise InputError(f"--threshold must be in (0, 1], got {self.threshold:g}")
+        if self.min_precision is not None and not 0.0 < self.min_precision < 1.0:
+            raise InputError(f"--min-precision must be in (0, 1), got {self.min_precision:g}")
+        if self.min_precision is not None and self.folds < 2:
+            raise InputError("--min-precision needs --folds >= 2 (the held-out estimate)")
+        if self.eval_student not in STUDENTS:
+            raise InputError(
+                f"--eval-student must be one of {', '.join(STUDENTS)}, got {self.eval_student!r}"
+            )
         super().__post_init__()
         if self.label_set not in ("mbti", "any"):
             raise InputError(f"--label-set must be 'mbti' or 'any', got {self.label_set!r}")
@@ -71,11 +109,25 @@ class BalanceResult:
     selection: Selection
     precision: PrecisionEstimate | None
     dropped: Counter
+    downstream: PairedResult | None = None
+    pooled_authors: int = 0
     masked: dict[str, MaskCounts] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
     teacher_name: str = ""
     embedder_name: str = ""
     pool_size: int = 0
+
+    def class_estimates(self) -> dict[str, ClassCutoff]:
+        """Held-out precision / yield of each silver class at the confidence of the last
+        silver row it took (its effective cut-off)."""
+        if self.precision is None:
+            return {}
+        sel = self.selection
+        out = {}
+        for lab in dict.fromkeys(sel.labels):
+            lowest = float(sel.scores[[i for i, x in enumerate(sel.labels) if x == lab]].min())
+            out[lab] = self.precision.at_cutoff(lab, lowest)
+        return out
 
 
 def _mask_all(texts: list[str], enabled: bool) -> tuple[list[str], MaskCounts, list[int]]:
@@ -118,8 +170,27 @@ def load_gold(cfg: BalanceConfig) -> tuple[datasets.Dataset, list[str], LabelSet
 
 
 def load_pool(cfg: BalanceConfig) -> datasets.Dataset:
-    ds = read_table(cfg.pool, columns={"text": cfg.pool_text_col}, required=["text"])
-    return ds
+    return read_table(cfg.pool, columns={"text": cfg.pool_text_col}, required=["text"])
+
+
+def pool_by_group(probs: np.ndarray, groups: Sequence[str]) -> np.ndarray:
+    """Per group, the renormalised geometric mean of its rows' probabilities (for the axis
+    teacher: the mean axis log-odds over an author's posts; MBTI type precision 0.12 -> 0.30)."""
+    logp = np.log(np.clip(probs, 1e-6, 1.0))
+    groups = np.asarray(groups, dtype=object)
+    out = np.empty_like(logp)
+    for g in np.unique(groups):
+        rows = groups == g
+        out[rows] = logp[rows].mean(axis=0)
+    out = np.exp(out - out.max(axis=1, keepdims=True))
+    out /= out.sum(axis=1, keepdims=True)
+    return np.where(probs.sum(axis=1, keepdims=True) > 0, out, 0.0).astype(np.float32)
+
+
+def _authors(ds: datasets.Dataset, col: str) -> list[str] | None:
+    if col not in ds.column_names or any(a is None or str(a) == "" for a in ds[col]):
+        return None
+    return [str(a) for a in ds[col]]
 
 
 def balance(cfg: BalanceConfig) -> BalanceResult:
@@ -127,9 +198,18 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
     gold, labels, label_set = load_gold(cfg)
     pool = load_pool(cfg)
     present = [lab for lab in label_set.labels if lab in set(labels)]
+    test = read_eval(cfg.eval_file, cfg.text_col, cfg.label_col, present) if cfg.eval_file else None
     counts = {lab: labels.count(lab) for lab in present}
     targets = parse_targets(cfg.target, cfg.target_dist, counts, label_set)
     needy = [lab for lab in present if targets[lab] > counts[lab]]
+    teacher_spec = default_teacher(present) if cfg.teacher == "auto" else cfg.teacher
+
+    def new_teacher():
+        return make_teacher(
+            teacher_spec, present, seed=cfg.seed, embedder=cfg.embedder, llm_labels=cfg.llm_labels
+        )
+
+    new_teacher()  # a bad --teacher fails before any encoding
 
     gold_texts, gold_mask, _ = _mask_all(list(gold["text"]), cfg.mask)
     raw_pool = [t if isinstance(t, str) else "" for t in pool["text"]]
@@ -141,37 +221,85 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
     if not usable:
         raise InputError("pool has no non-blank texts", file=cfg.pool)
 
-    model = load_embedder(cfg.embedder)
-    gold_emb = embed(gold_texts, model, batch_size=cfg.batch_size, show_progress=cfg.progress)
-    pool_emb = embed(pool_texts, model, batch_size=cfg.batch_size, show_progress=cfg.progress)
+    def encode(texts: list[str]) -> np.ndarray:
+        return embed_cached(
+            texts,
+            cfg.embedder,
+            batch_size=cfg.batch_size,
+            cache=cfg.cache,
+            show_progress=cfg.progress,
+        )
+
+    gold_emb, pool_emb = encode(gold_texts), encode(pool_texts)
     gold_keys = [exact_key(t) for t in gold_texts]
     pool_keys = [exact_key(t) for t in pool_texts]
     col = {lab: i for i, lab in enumerate(present)}
     y = np.array([col[lab] for lab in labels])
+    gold_authors = _authors(gold, cfg.author_col)
+    pool_authors_all = _authors(pool, cfg.author_col) if cfg.author_pooling else None
+    pool_authors = [pool_authors_all[i] for i in usable] if pool_authors_all else None
 
-    def new_teacher():
-        return make_teacher(cfg.teacher, present, seed=cfg.seed)
-
-    teacher = new_teacher().fit(gold_emb, gold_texts, y)
     cands = find_candidates(
         gold_emb, labels, set(gold_keys), pool_emb, pool_keys, needy,
         top_k=cfg.top_k, near_dup=cfg.near_dup, index=cfg.index,
     )  # fmt: skip
     dropped.update(cands.dropped)
-    probs = teacher.predict_proba(pool_emb[cands.pool_ids], [pool_texts[i] for i in cands.pool_ids])
-    sel = choose(cands, probs, present, counts, targets, cfg.threshold)
+    if needy and not len(cands.pool_ids):
+        raise InputError(
+            "no pool text left after de-duplication against gold and within the pool "
+            f"({', '.join(f'{why}: {n}' for why, n in sorted(dropped.items()) if n)})",
+            file=cfg.pool,
+        )
+    teacher = new_teacher().fit(gold_emb, gold_texts, y)
+    if pool_authors is not None:
+        probs = teacher.predict_proba(pool_emb, pool_texts)
+        probs = pool_by_group(probs, pool_authors)[cands.pool_ids]
+    else:
+        ids = cands.pool_ids
+        probs = teacher.predict_proba(pool_emb[ids], [pool_texts[i] for i in ids])
 
     precision = None
     if cfg.folds >= 2 and needy:
+        folds = min(cfg.folds, len(labels))
+        oof = oof_proba(
+            new_teacher, gold_emb, gold_texts, y, folds=folds, seed=cfg.seed, groups=gold_authors
+        )
+        if pool_authors is not None and gold_authors is not None:
+            oof = pool_by_group(oof, gold_authors)
         precision = estimate_precision(
-            gold_emb, gold_texts, gold_keys, labels, present, needy, new_teacher,
-            threshold=cfg.threshold, folds=min(cfg.folds, len(labels)), top_k=cfg.top_k,
-            near_dup=cfg.near_dup, seed=cfg.seed,
+            oof, y, present, needy, threshold=cfg.threshold or 0.0, folds=folds
+        )
+    cutoffs = {lab: cfg.threshold or 0.0 for lab in needy}
+    notes: dict[str, str] = {}
+    if cfg.min_precision is not None and precision is not None:
+        for lab in needy:
+            cut = precision.cutoff_for(lab, cfg.min_precision)
+            if cut.cutoff is None:
+                cutoffs[lab] = math.inf
+                best = "n/a" if cut.best_precision is None else f"{cut.best_precision:.2f}"
+                notes[lab] = (
+                    f"held-out precision of {lab} stays below {cfg.min_precision:g} at every "
+                    f"cut-off (best {best} with >= {MIN_SUPPORT} held-out rows)"
+                )
+            else:
+                cutoffs[lab] = max(cutoffs[lab], cut.cutoff)
+                notes[lab] = f"held-out precision {cut.precision:.2f} at p >= {cut.cutoff:.3f}"
+    sel = choose(cands, probs, present, counts, targets, cutoffs, equal_quota=cfg.equal_quota)
+    for lab, note in notes.items():
+        sel.per_class[lab].cutoff_note = note
+
+    downstream = None
+    if test is not None:
+        silver_rows = cands.pool_ids[sel.positions]
+        downstream = embed_student_check(
+            gold_emb, y, pool_emb[silver_rows], np.array([col[lab] for lab in sel.labels], int),
+            encode(_mask_all(test[0], cfg.mask)[0]), np.array([col[lab] for lab in test[1]]),
+            seeds=range(cfg.seed, cfg.seed + cfg.eval_seeds),
         )  # fmt: skip
 
     rows = _gold_rows(gold, gold_texts, labels)
     pool_ids = pool["id"] if "id" in pool.column_names else None
-    pool_authors = pool["author"] if "author" in pool.column_names else None
+    authors = pool[cfg.author_col] if cfg.author_col in pool.column_names else None
     silver_mask = MaskCounts()
     for pos, lab, score, query in zip(
         sel.positions, sel.labels, sel.scores, sel.query_rows, strict=True
@@ -186,7 +314,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
                 "id": f"silver-{pid}",
                 "text": pool_texts[p],
                 "label": lab,
-                "author": str(pool_authors[src]) if pool_authors is not None else None,
+                "author": str(authors[src]) if authors is not None else None,
                 "is_silver": True,
                 "silver_score": float(score),
                 "silver_query_id": rows[int(query)]["id"],
@@ -202,9 +330,11 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
         selection=sel,
         precision=precision,
         dropped=dropped,
+        downstream=downstream,
+        pooled_authors=len(set(pool_authors)) if pool_authors else 0,
         masked={"gold": gold_mask, "pool": pool_mask, "silver": silver_mask},
         absent=[lab for lab in label_set.labels if lab not in counts] if label_set.has_axes else [],
-        teacher_name=cfg.teacher,
+        teacher_name=teacher.name,
         embedder_name=cfg.embedder or "bundled:all-MiniLM-L6-v2",
         pool_size=len(raw_pool),
     )

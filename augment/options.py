@@ -13,7 +13,7 @@ from schemas.options import option
 
 @dataclass(kw_only=True)
 class SilverBase:
-    """Gold, output, embedder, search breadth, batch size, seed."""
+    """Gold, output, embedder, search breadth, batch size, seed, downstream check."""
 
     gold: Path = option(
         argument=True, help="Gold: labelled posts, or STS pairs with --pairs / augment pairs."
@@ -28,7 +28,15 @@ class SilverBase:
     overwrite: bool = option(False, help="Replace a non-empty --out.")
     progress: bool = option(True, help="Show progress bars (encoding).")
     push_to_hub: str | None = option(None, help=PUSH_HELP)
+    eval_file: Path | None = option(
+        None,
+        flag="--eval",
+        help="Labelled test file: the student on gold vs gold + silver (paired, over seeds).",
+    )
+    eval_seeds: int = option(3, help="--eval seeds (>= 3; paired t interval).")
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
             raise InputError(f"--top-k must be >= 1, got {self.top_k}")
+        if self.eval_seeds < 3:
+            raise InputError(f"--eval-seeds must be >= 3, got {self.eval_seeds}")

@@ -1,9 +1,11 @@
 """``augment pairs`` (also ``augment silver --pairs``), AugSBERT: a cross-encoder trained on
-gold STS pairs labels new pairs found by semantic search; silver pairs are chosen to shape the
-score histogram."""
+gold STS pairs labels new pairs over the gold sentences (semantic-search neighbours, BM25
+neighbours and random pairs, the AugSBERT paper's sampling strategies); silver pairs are chosen
+to shape the score histogram."""
 
 from __future__ import annotations
 
+import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 import typer
 
+from augment.downstream import PairedResult
 from augment.embeddings import embed, load_embedder
 from augment.options import SilverBase
 from augment.search import semantic_search
@@ -21,7 +24,10 @@ from schemas.models import resolve_model
 from schemas.options import group, option
 
 BALANCES = ("uniform", "gold")
+SAMPLERS = ("semantic", "bm25", "random")
 TRAIN_BATCH = 16
+#: cross-encoder learning rate and warm-up share (one epoch at 2e-5 left every score near 0.5)
+CE_LR, WARMUP = 5e-5, 0.1
 
 
 @dataclass
@@ -36,10 +42,27 @@ class PairOptions:
     n_silver: int | None = option(
         None, help="Pair mode: silver pairs to add (default: as many as gold)."
     )
-    epochs: int = option(1, help="Pair mode: cross-encoder / --eval bi-encoder epochs.")
-    eval_file: Path | None = option(
-        None, flag="--eval", help="Pair mode: test pairs; compare gold vs gold+silver."
+    epochs: int = option(1, help="Pair mode: --eval bi-encoder epochs.")
+    ce_epochs: int = option(4, help="Pair mode: cross-encoder epochs over gold (both orders).")
+    ce_min_steps: int = option(400, help="Pair mode: cross-encoder optimiser steps, at least.")
+    sampling: str = option(
+        "semantic,bm25,random", help="Pair mode: candidate sources (semantic, bm25, random)."
     )
+
+    def samplers(self) -> list[str]:
+        names = [s.strip() for s in self.sampling.split(",") if s.strip()]
+        bad = [s for s in names if s not in SAMPLERS]
+        if bad or not names:
+            raise InputError(
+                f"--sampling takes a comma list of {', '.join(SAMPLERS)}, got {self.sampling!r}"
+            )
+        return names
+
+
+def ce_steps(n_gold: int, epochs: int, min_steps: int) -> int:
+    """Cross-encoder optimiser steps: ``epochs`` passes over gold in both orders, at least
+    ``min_steps`` (575 STS-B pairs: 72 steps per epoch -> 400)."""
+    return max(min_steps, epochs * math.ceil(2 * n_gold / TRAIN_BATCH))
 
 
 @dataclass(kw_only=True)
@@ -111,10 +134,10 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
     )
     args = CrossEncoderTrainingArguments(
         output_dir=str(work / "cross-encoder"),
-        num_train_epochs=cfg.pair.epochs,
+        max_steps=ce_steps(len(label), cfg.pair.ce_epochs, cfg.pair.ce_min_steps),
         per_device_train_batch_size=TRAIN_BATCH,
-        learning_rate=2e-5 if len(train) > 1000 else 5e-5,
-        warmup_steps=0.1,
+        learning_rate=CE_LR,
+        warmup_steps=WARMUP,
         save_strategy="no",
         report_to="none",
         logging_steps=50,
@@ -126,22 +149,41 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
     return model
 
 
-def sample_pairs(gold: dict[str, list], cfg: PairConfig) -> tuple[list[tuple[str, str]], int]:
-    """Top-k neighbour pairs over the unique gold sentences, skipping self and gold pairs."""
+def sample_pairs(
+    gold: dict[str, list], cfg: PairConfig
+) -> tuple[list[tuple[str, str]], list[str], int]:
+    """Candidate pairs over the unique gold sentences from each source of ``--sampling``:
+    top-k semantic neighbours (high/mid scores), top-k BM25 neighbours (mid/low) and one random
+    pair per sentence (low); self pairs, gold pairs and repeats skipped. Returns the pairs,
+    each pair's source and the number of sentences."""
+    samplers = cfg.pair.samplers()
     sentences = sorted(set(gold["sentence1"]) | set(gold["sentence2"]))
-    emb = embed(sentences, load_embedder(cfg.embedder), batch_size=cfg.batch_size)
-    hits = semantic_search(emb, emb, cfg.top_k + 1)
     known = {frozenset(p) for p in zip(gold["sentence1"], gold["sentence2"], strict=True)}
     seen: set[frozenset] = set()
-    out = []
-    for i, row in enumerate(hits.ids):
-        for j in row:
-            key = frozenset((sentences[i], sentences[int(j)]))
-            if j < 0 or j == i or len(key) < 2 or key in known or key in seen:
-                continue
-            seen.add(key)
-            out.append((sentences[i], sentences[int(j)]))
-    return out, len(sentences)
+    out: list[tuple[str, str]] = []
+    source: list[str] = []
+
+    def add(rows: np.ndarray, name: str) -> None:
+        for i, row in enumerate(rows):
+            for j in row:
+                key = frozenset((sentences[i], sentences[int(j)]))
+                if j < 0 or j == i or len(key) < 2 or key in known or key in seen:
+                    continue
+                seen.add(key)
+                out.append((sentences[i], sentences[int(j)]))
+                source.append(name)
+
+    if "semantic" in samplers:
+        emb = embed(sentences, load_embedder(cfg.embedder), batch_size=cfg.batch_size)
+        add(semantic_search(emb, emb, cfg.top_k + 1).ids, "semantic")
+    if "bm25" in samplers:
+        from augment.bm25 import bm25_neighbours
+
+        add(bm25_neighbours(sentences, cfg.top_k), "bm25")
+    if "random" in samplers:
+        rng = np.random.default_rng(cfg.seed)
+        add(rng.integers(0, len(sentences), size=(len(sentences), 1)), "random")
+    return out, source, len(sentences)
 
 
 def choose_balanced(
@@ -176,9 +218,40 @@ def choose_balanced(
                 "wanted": int(want[b]),
                 "silver": len(take),
                 "available": len(members),
+                "why_short": ""
+                if len(take) >= want[b]
+                else f"only {len(members)} candidate pairs scored in this bin",
             }
         )
     return np.asarray(sorted(chosen), dtype=np.int64), per_bin
+
+
+def explain_short_bins(
+    per_bin: list[dict[str, Any]],
+    cand_scores: np.ndarray,
+    gold_scores: np.ndarray,
+    edges: np.ndarray,
+    sources: list[str],
+) -> None:
+    """Say why each short bin is short: compressed cross-encoder scores, or no source of
+    candidates reaching that score range."""
+    spread = float(cand_scores.std()) if len(cand_scores) else 0.0
+    compressed = spread < 0.5 * float(gold_scores.std())
+    for b in per_bin:
+        if not b["why_short"]:
+            continue
+        if compressed:
+            b["why_short"] += (
+                f"; the cross-encoder's scores are compressed (sd {spread:.2f} vs gold "
+                f"{gold_scores.std():.2f}: raise --ce-min-steps)"
+            )
+        elif b["range"] == f"{edges[-2]:.2f}-{edges[-1]:.2f}":
+            b["why_short"] += (
+                "; near-paraphrase pairs are rare among recombined gold sentences (they are "
+                "the gold pairs themselves): add sentences"
+            )
+        elif "random" not in sources:
+            b["why_short"] += "; add random pairs (--sampling) for low scores"
 
 
 def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
@@ -190,7 +263,7 @@ def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
     return float(spearmanr((a * b).sum(axis=1), pairs["score"]).statistic * 100)
 
 
-def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path):
+def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path, seed: int):
     """Fine-tune a fresh copy of the embedder with ``CosineSimilarityLoss`` on ``pairs``."""
     from datasets import Dataset
     from sentence_transformers import (
@@ -217,7 +290,7 @@ def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path)
         save_strategy="no",
         report_to="none",
         logging_steps=50,
-        seed=cfg.seed,
+        seed=seed,
     )
     SentenceTransformerTrainer(
         model=model, args=args, train_dataset=train, loss=CosineSimilarityLoss(model)
@@ -240,14 +313,15 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
     scale = parse_scale(cfg.pair.scale)
     manifest = Manifest(
         "augment silver --pairs",
-        inputs=[p for p in (cfg.gold, cfg.pair.eval_file) if p],
+        inputs=[p for p in (cfg.gold, cfg.eval_file) if p],
         seed=cfg.seed,
     )
     gold = read_pairs(cfg.gold, scale)
-    test = read_pairs(cfg.pair.eval_file, scale) if cfg.pair.eval_file else None
+    cfg.pair.samplers()
+    test = read_pairs(cfg.eval_file, scale) if cfg.eval_file else None
     with tempfile.TemporaryDirectory(prefix="augsbert-") as work:
         cross = train_cross_encoder(gold, scale, cfg, Path(work))
-        candidates, n_sentences = sample_pairs(gold, cfg)
+        candidates, sources, n_sentences = sample_pairs(gold, cfg)
         probs = (
             np.asarray(cross.predict(candidates, batch_size=cfg.batch_size), dtype=np.float32)
             if candidates
@@ -260,6 +334,7 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
         chosen, per_bin = choose_balanced(
             gold_scores, cand_scores, edges, cfg.pair.balance, n_silver, cfg.seed
         )
+        explain_short_bins(per_bin, cand_scores, gold_scores, edges, sources)
         rows = [
             {**{k: gold[k][i] for k in gold}, "is_silver": False, "silver_score": None}
             for i in range(len(gold_scores))
@@ -279,27 +354,34 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
             "gold": len(gold_scores),
             "silver": len(chosen),
             "sampled": len(candidates),
+            "sources": {name: sources.count(name) for name in dict.fromkeys(sources)},
             "sentences": n_sentences,
             "scale": list(scale),
             "balance": cfg.pair.balance,
             "bins": cfg.pair.bins,
             "top_k": cfg.top_k,
+            "ce_steps": ce_steps(len(gold_scores), cfg.pair.ce_epochs, cfg.pair.ce_min_steps),
             "epochs": cfg.pair.epochs,
             "embedder": cfg.embedder or "bundled:all-MiniLM-L6-v2",
             "per_bin": per_bin,
         }
         if test is not None:
             combined = {k: [r[k] for r in rows] for k in ("sentence1", "sentence2", "score")}
+            seeds = list(range(cfg.seed, cfg.seed + cfg.eval_seeds))
+            arms = [
+                [
+                    spearman_of(
+                        train_bi_encoder(data, scale, cfg, Path(work), seed), test, cfg.batch_size
+                    )
+                    for seed in seeds
+                ]
+                for data in (gold, combined)
+            ]
             summary["eval"] = {
-                "test": str(cfg.pair.eval_file),
+                "test": str(cfg.eval_file),
                 "n_test": len(test["score"]),
                 "untuned": spearman_of(load_embedder(cfg.embedder), test, cfg.batch_size),
-                "gold": spearman_of(
-                    train_bi_encoder(gold, scale, cfg, Path(work)), test, cfg.batch_size
-                ),
-                "gold_silver": spearman_of(
-                    train_bi_encoder(combined, scale, cfg, Path(work)), test, cfg.batch_size
-                ),
+                **PairedResult("spearman", seeds, arms[0], arms[1]).summary(),
             }
     output.dataset(to_dataset(rows, "pairs"))
     plot_score_histograms(gold_scores, cand_scores[chosen], edges, output.dir / "scores.png")
@@ -310,7 +392,10 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
             counts={"gold": summary["gold"], "silver": summary["silver"], "bins": per_bin},
             mode="pairs",
             teacher="cross-encoder",
-            **{k: summary[k] for k in ("scale", "balance", "embedder", "top_k", "epochs")},
+            **{
+                k: summary[k]
+                for k in ("scale", "balance", "embedder", "top_k", "epochs", "ce_steps", "sources")
+            },
             eval=summary.get("eval"),
         ),
     )

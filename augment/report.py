@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from augment.balance import BalanceResult
+    from augment.balance import BalanceConfig, BalanceResult
 
 
 def _pyplot():
@@ -66,15 +66,40 @@ def plot_precision_curve(result: BalanceResult, path: Path) -> None:
     plt.close(fig)
 
 
-def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> None:
+def _paired_table(ev: Mapping) -> list[str]:
+    """Per-seed rows of a paired gold vs gold + silver comparison, then the mean and CI."""
+    rows = ["| seed | gold only | gold + silver | difference |", "|---:|---:|---:|---:|"]
+    rows += [
+        f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
+        for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
+    ]
+    rows.append(
+        f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
+        f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
+    )
+    return rows
+
+
+def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -> None:
     """Write ``report.md``, ``labels.png`` and (with an estimate) ``precision_curve.png``."""
     plot_label_histograms(result, out / "labels.png")
     sel = result.selection
+    cut_rule = []
+    if cfg.threshold is not None:
+        cut_rule.append(f"threshold {cfg.threshold:g}")
+    if cfg.min_precision is not None:
+        cut_rule.append(f"per-class held-out precision >= {cfg.min_precision:g}")
     lines = [
         "# augment silver — label balancing report",
         "",
-        f"- teacher: `{result.teacher_name}`; embedder: `{result.embedder_name}`; "
-        f"threshold: {threshold:g}",
+        f"- teacher: `{result.teacher_name}`; embedder: `{result.embedder_name}`; cut-off: "
+        f"{' and '.join(cut_rule) or 'none (most confident first)'}; equal quota: "
+        f"{'on' if cfg.equal_quota else 'off'}"
+        + (
+            f"; teacher averaged over {result.pooled_authors} pool authors"
+            if result.pooled_authors
+            else ""
+        ),
         f"- gold rows: {sum(result.counts_before.values())}; pool rows: {result.pool_size}; "
         f"silver rows added: {len(sel.labels)}",
         "- type mentions masked: "
@@ -84,20 +109,28 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         "",
         "## Per class",
         "",
-        "| label | gold | target | search candidates | passed teacher | silver | after | short |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "Search = kept candidates its gold queries found; labelled = candidates the teacher "
+        "labels with the class; est. precision / yield = held-out gold (k-fold) at the "
+        "confidence of the last silver row taken.",
+        "",
+        "| label | gold | target | search | labelled | cut-off | passed | silver | after | "
+        "est. precision | est. yield | short |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    estimates = result.class_estimates()
     for lab, before in result.counts_before.items():
         res = sel.per_class[lab]
+        est = estimates.get(lab)
+        cut = {float("inf"): "never", 0.0: "none"}.get(res.cutoff, f"{res.cutoff:.3f}")
         lines.append(
-            f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.passed} | "
-            f"{res.taken} | {result.counts_after[lab]} | {res.short} |"
+            f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.labelled} | "
+            f"{cut if res.need else ''} | {res.passed} | {res.taken} | "
+            f"{result.counts_after[lab]} | {_fmt(est.precision if est else None)} | "
+            f"{_fmt(est.yield_ if est else None)} | {res.short} |"
         )
     short = [r for r in sel.per_class.values() if r.short]
     lines += ["", "## Classes short of their target", ""]
-    lines += [f"- **{r.label}** ({r.short} short): {r.why_short(threshold)}" for r in short] or [
-        "- none"
-    ]
+    lines += [f"- **{r.label}** ({r.short} short): {r.why_short()}" for r in short] or ["- none"]
     if result.absent:
         lines.append(
             f"- absent from gold (no queries, not a teacher class): {', '.join(result.absent)}"
@@ -114,13 +147,12 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         plot_precision_curve(result, out / "precision_curve.png")
         at = est.at_threshold
         lines += [
-            f"{est.folds}-fold: each fold of gold is hidden and used as the pool; a teacher "
-            "trained on the other folds labels what the same search and dedupe find for the "
-            "classes that receive silver (no target cap). Precision = share of selected hidden "
-            "examples whose silver label equals their gold label; yield = share of hidden "
-            "examples selected.",
+            f"{est.folds}-fold (grouped by author when gold has authors): a teacher trained on "
+            "the other folds labels each held-out fold. Precision = share of held-out rows "
+            "whose top label (a class that receives silver, p >= threshold) is their gold "
+            "label; yield = share of all held-out rows selected.",
             "",
-            f"- at threshold {threshold:g}: precision **{_fmt(at.precision)}** "
+            f"- at threshold {at.threshold:g}: precision **{_fmt(at.precision)}** "
             f"({at.correct}/{at.selected}), yield {at.yield_:.3f}",
             "",
             "![precision curve](precision_curve.png)",
@@ -135,6 +167,18 @@ def write_balance_report(result: BalanceResult, out: Path, threshold: float) -> 
         lines += [
             f"| {p.threshold:g} | {_fmt(p.precision)} | {p.yield_:.3f} | {p.selected} |"
             for p in est.curve
+        ]
+    if result.downstream is not None:
+        ev = result.downstream.summary()
+        lines += [
+            "",
+            f"## Downstream check on `{cfg.eval_file}` (student `{cfg.eval_student}`, "
+            f"macro-F1 x 100)",
+            "",
+            "Each seed trains the student on a bootstrap sample of gold, and on the same sample "
+            "plus a bootstrap sample of the silver; the difference is paired.",
+            "",
+            *_paired_table(ev),
         ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -157,26 +201,28 @@ def plot_score_histograms(
 
 
 def write_pairs_report(summary: Mapping, out: Path) -> None:
-    """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.augment_pairs`."""
+    """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.run_pairs`."""
+    sources = ", ".join(f"{k} {v}" for k, v in summary["sources"].items()) or "none"
     lines = [
         "# augment silver --pairs — AugSBERT report",
         "",
         f"- cross-encoder: trained on {summary['gold']} gold pairs (both orders), "
-        f"{summary['epochs']} epoch(s), from `{summary['embedder']}`",
+        f"{summary['ce_steps']} optimiser steps, from `{summary['embedder']}`",
         f"- scale: {summary['scale'][0]:g}–{summary['scale'][1]:g}; "
         f"balance: `{summary['balance']}` over {summary['bins']} bins",
-        f"- sampled pairs (top-{summary['top_k']} neighbours over {summary['sentences']} unique "
-        f"sentences, gold pairs and self skipped): {summary['sampled']}; silver kept: "
-        f"{summary['silver']}",
+        f"- sampled pairs over {summary['sentences']} unique gold sentences (top-"
+        f"{summary['top_k']}; gold pairs and self skipped): {summary['sampled']} ({sources}); "
+        f"silver kept: {summary['silver']}",
         "",
         "![scores](scores.png)",
         "",
-        "| bin | gold | wanted silver | silver | available |",
-        "|---|---:|---:|---:|---:|",
+        "| bin | gold | wanted silver | silver | available | why short |",
+        "|---|---:|---:|---:|---:|---|",
     ]
     for b in summary["per_bin"]:
         lines.append(
-            f"| {b['range']} | {b['gold']} | {b['wanted']} | {b['silver']} | {b['available']} |"
+            f"| {b['range']} | {b['gold']} | {b['wanted']} | {b['silver']} | {b['available']} "
+            f"| {b['why_short']} |"
         )
     if summary.get("eval"):
         ev = summary["eval"]
@@ -184,10 +230,8 @@ def write_pairs_report(summary: Mapping, out: Path) -> None:
             "",
             f"## Bi-encoder evaluation on `{ev['test']}` ({ev['n_test']} pairs, Spearman x 100)",
             "",
-            "| model | Spearman |",
-            "|---|---:|",
-            f"| untuned embedder | {ev['untuned']:.2f} |",
-            f"| gold only | {ev['gold']:.2f} |",
-            f"| gold + silver | {ev['gold_silver']:.2f} |",
+            f"Untuned embedder: {ev['untuned']:.2f}.",
+            "",
+            *_paired_table(ev),
         ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

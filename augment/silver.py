@@ -35,11 +35,27 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
     from augment.report import write_balance_report
     from schemas.manifest import Manifest
 
-    manifest = Manifest("augment silver", inputs=[cfg.gold, cfg.pool], seed=cfg.seed)
+    manifest = Manifest(
+        "augment silver",
+        inputs=[p for p in (cfg.gold, cfg.pool, cfg.eval_file) if p],
+        seed=cfg.seed,
+    )
     result = balance(cfg)
     output.dataset(result.dataset)
-    write_balance_report(result, output.dir, cfg.threshold)
-    est = result.precision.at_threshold if result.precision else None
+    write_balance_report(result, output.dir, cfg)
+    est = result.precision
+    per_class = {
+        lab: {
+            "need": r.need,
+            "silver": r.taken,
+            "cutoff": None if r.cutoff == float("inf") else r.cutoff,
+            "why_short": r.why_short(),
+        }
+        for lab, r in result.selection.per_class.items()
+        if r.need
+    }
+    for lab, cut in result.class_estimates().items():
+        per_class[lab].update(estimated_precision=cut.precision, estimated_yield=cut.yield_)
     output.json(
         "manifest.json",
         manifest.finish(
@@ -52,18 +68,29 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
             },
             mode="classification",
             threshold=cfg.threshold,
-            teacher=cfg.teacher,
+            min_precision=cfg.min_precision,
+            equal_quota=cfg.equal_quota,
+            teacher=result.teacher_name,
             embedder=result.embedder_name,
             top_k=cfg.top_k,
             near_dup=cfg.near_dup,
+            pooled_authors=result.pooled_authors,
             masked={k: vars(v) for k, v in result.masked.items()},
+            per_class=per_class,
             estimated_precision=None
             if est is None
             else {
-                "folds": result.precision.folds,
-                "precision": est.precision,
-                "selected": est.selected,
-                "yield": est.yield_,
+                "folds": est.folds,
+                "precision": est.at_threshold.precision,
+                "selected": est.at_threshold.selected,
+                "yield": est.at_threshold.yield_,
+            },
+            eval=None
+            if result.downstream is None
+            else {
+                "test": str(cfg.eval_file),
+                "student": cfg.eval_student,
+                **result.downstream.summary(),
             },
         ),
     )
@@ -86,3 +113,9 @@ def command(cfg: SilverConfig) -> None:
         result = write_balanced(cfg, output)
     added = len(result.selection.labels)
     typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {cfg.out}")
+    if result.downstream is not None:
+        ev = result.downstream.summary()
+        typer.echo(
+            f"student macro-F1 gold {ev['mean_a']:.2f} -> gold+silver {ev['mean_b']:.2f} "
+            f"(diff {ev['mean_diff']:+.2f}, 95% CI {ev['ci95'][0]:+.2f}..{ev['ci95'][1]:+.2f})"
+        )

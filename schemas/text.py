@@ -102,9 +102,16 @@ def minhash(items: set[str]) -> np.ndarray:
     return ((_A * x[None, :] + _B) % _PRIME).min(axis=1)
 
 
-def near_duplicate_mask(emb: np.ndarray, threshold: float = 0.95, chunk: int = 4096) -> np.ndarray:
-    """Boolean mask keeping the first of every group of rows with cosine >= ``threshold``."""
+def near_duplicate_mask(
+    emb: np.ndarray, threshold: float = 0.95, budget_bytes: int = 256 << 20
+) -> np.ndarray:
+    """Boolean mask keeping the first of every group of rows with cosine >= ``threshold``.
+
+    Rows are compared in blocks of ``budget_bytes / (4 N)`` queries, so memory stays bounded
+    (1M rows: 67 queries per block at the 256 MiB default, never an N x N matrix).
+    """
     keep = np.ones(len(emb), dtype=bool)
+    chunk = max(1, min(len(emb), budget_bytes // max(1, 4 * len(emb))))
     for start in range(0, len(emb), chunk):
         block = emb[start : start + chunk] @ emb.T
         for i, row in enumerate(block):

@@ -19,8 +19,8 @@ step "datagen masked-sentences (offline heuristic backend, not an LLM) -> masked
 $BIN/datagen masked-sentences "$OUT/base_sentences" --articles "$OUT/articles" \
   --out "$OUT/masked" --no-progress
 step "augment silver: balance the sample posts with silver posts from the pool (phase 3)"
-$BIN/augment silver data/sample/posts.jsonl --pool data/sample/pool.jsonl --threshold 0.15 \
-  --folds 2 --out "$OUT/posts_balanced" --no-progress
+$BIN/augment silver data/sample/posts.jsonl --pool data/sample/pool.jsonl --folds 2 \
+  --out "$OUT/posts_balanced" --no-progress
 # A sample post carries 1-2 noisy cues of its author's type: judged per post, every arm sits
 # near the majority baseline; judged per author (their posts' probabilities averaged, as a
 # type belongs to a person), the cues add up. The table below shows both.

@@ -39,7 +39,7 @@ def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_pa
             == n + silver["label"].count(lab)
             <= max(manifest["counts"]["targets"][lab], n)
         )
-    assert manifest["teacher"] == "logreg" and manifest["threshold"] == 0.6
+    assert manifest["teacher"] == "tfidf" and manifest["threshold"] == 0.6  # default: tfidf
     assert manifest["estimated_precision"]["folds"] == 2
     report = (out / "report.md").read_text()
     assert "Estimated silver precision" in report and "short of their target" in report
@@ -80,6 +80,11 @@ def _unknown(tmp_path):
         ("threshold_zero", ["--threshold", "(0, 1]"]),
         ("threshold_big", ["--threshold"]),
         ("teacher_not_classifier", ["not a sequence-classification model"]),
+        ("min_precision_zero", ["--min-precision", "(0, 1)"]),
+        ("min_precision_one", ["--min-precision", "(0, 1)"]),
+        ("llm_without_labels", ["--teacher llm", "--llm-labels"]),
+        ("eval_unknown_label", ["test.jsonl", "row 2", "'music'", "not among the gold labels"]),
+        ("pool_all_duplicates", ["no pool text left after de-duplication"]),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -101,6 +106,27 @@ def test_bad_input_is_one_line_and_writes_nothing(
         extra = ["--threshold", "1.5"]
     elif case == "teacher_not_classifier":
         extra = ["--teacher", minilm_path]
+    elif case == "min_precision_zero":
+        extra = ["--min-precision", "0"]
+    elif case == "min_precision_one":
+        extra = ["--min-precision", "1"]
+    elif case == "llm_without_labels":
+        extra = ["--teacher", "llm"]
+    elif case == "eval_unknown_label":
+        rows = [{"text": "Soup for lunch.", "label": "food"}, {"text": "Jazz!", "label": "music"}]
+        extra = ["--eval", write_jsonl(tmp_path / "test.jsonl", rows)]
+    elif case == "pool_all_duplicates":
+        rows = [
+            {"id": f"d{i}", "text": t}
+            for i, t in enumerate(
+                [
+                    "Pizza is my favourite dinner.",
+                    "I ran ten kilometres this morning.",
+                    "Our football team won the match.",
+                ]
+            )
+        ]
+        pool = write_jsonl(tmp_path / "dups.jsonl", rows)
     out = tmp_path / "out"
     if case not in ("one_class", "unknown_label"):
         extra = [*extra, "--label-set", "any"]
@@ -108,3 +134,38 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert_clean_error(proc, *needles)
     assert not out.exists()
     assert not list(tmp_path.glob(".out.tmp-*"))
+
+
+def test_min_precision_and_downstream_check(cli, gold_posts, pool_posts, tmp_path):
+    """Default teacher, per-class cut-offs from held-out precision, growth target, and the
+    student trained on gold vs gold + silver over 3 seeds."""
+    test = write_jsonl(
+        tmp_path / "test.jsonl",
+        [{"text": t, "label": "food"} for t in ("Rice and beans tonight.", "Apple pie recipe.")]
+        + [{"text": t, "label": "sport"} for t in ("Ran a half marathon.", "Won at squash.")],
+    )
+    out = tmp_path / "out"
+    args = ["--label-set", "any", "--min-precision", "0.6", "--folds", "2", "--target", "3x",
+            "--no-equal-quota", "--eval", test, "--top-k", "5"]  # fmt: skip
+    proc = cli("augment", "silver", gold_posts, "--pool", pool_posts, "--out", out, *args)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["targets"] == {"food": 36, "sport": 12}
+    assert manifest["min_precision"] == 0.6 and manifest["teacher"] == "tfidf"
+    silver = datasets.load_from_disk(str(out)).filter(lambda r: r["is_silver"])
+    for lab, info in manifest["per_class"].items():
+        assert info["silver"] == silver["label"].count(lab)
+        if info["cutoff"] is None:  # never reaches 0.6 on held-out gold: no silver, and why
+            assert info["silver"] == 0 and "wanted precision" in info["why_short"]
+        else:
+            assert all(
+                s >= info["cutoff"]
+                for s, x in zip(silver["silver_score"], silver["label"], strict=True)
+                if x == lab
+            )
+    ev = manifest["eval"]
+    assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
+    assert ev["ci95"][0] <= ev["mean_diff"] <= ev["ci95"][1]
+    assert all(0 <= f <= 100 for f in ev["a"] + ev["b"])
+    report = (out / "report.md").read_text()
+    assert "Downstream check" in report and "est. precision" in report

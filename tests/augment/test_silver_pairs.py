@@ -11,7 +11,8 @@ from tests.support.cli import assert_clean_error
 def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     out = tmp_path / "pairs"
     proc = cli("augment", "silver", gold_pairs, "--pairs", "--out", out,
-               "--top-k", "3", "--n-silver", "20", "--bins", "4")  # fmt: skip
+               "--top-k", "3", "--n-silver", "20", "--bins", "4",
+               "--ce-min-steps", "8", "--ce-epochs", "1")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ds = datasets.load_from_disk(str(out))
     gold = [json.loads(line) for line in gold_pairs.read_text().splitlines()]
@@ -27,6 +28,22 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     assert manifest["mode"] == "pairs" and manifest["counts"]["silver"] == len(silver)
     assert (out / "scores.png").stat().st_size > 0
     assert "wanted silver" in (out / "report.md").read_text()
+    assert manifest["ce_steps"] == 8  # 1 epoch = 48 pairs x 2 orders / batch 16 = 6 < 8
+    assert set(manifest["sources"]) == {"semantic", "bm25", "random"}
+
+
+def test_pairs_eval_compares_bi_encoders_over_three_seeds(cli, gold_pairs, sample_dir, tmp_path):
+    rows = [json.loads(line) for line in (sample_dir / "sts_test.jsonl").read_text().splitlines()]
+    test_pairs = write_jsonl(tmp_path / "test.jsonl", rows[:24])
+    out = tmp_path / "pairs"
+    proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
+               "--ce-min-steps", "2", "--ce-epochs", "0", "--eval", test_pairs)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    ev = json.loads((out / "manifest.json").read_text())["eval"]
+    assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
+    assert all(-100 <= x <= 100 for x in ev["a"] + ev["b"])
+    assert ev["ci95"][0] <= ev["mean_diff"] <= ev["ci95"][1]
+    assert "| mean |" in (out / "report.md").read_text()
 
 
 def test_balance_uniform_fills_thin_bins_first():
@@ -62,3 +79,46 @@ def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
     assert_clean_error(proc, "--balance", "uniform, gold", "'flat'")
     assert not out.exists()
     assert "--pool" not in cli("augment", "pairs", "--help").stdout
+
+
+def test_bm25_neighbours_share_words():
+    from augment.bm25 import bm25_neighbours
+
+    sents = [
+        "A man is slicing a tomato.",
+        "A man cuts a tomato on a board.",
+        "Stock markets fell sharply today.",
+        "Markets fell after the news.",
+        "It is what it is.",
+    ]
+    nb = bm25_neighbours(sents, 2)
+    assert nb[0, 0] == 1 and nb[1, 0] == 0 and nb[2, 0] == 3 and nb[3, 0] == 2
+    assert (nb[4] == -1).all()  # only stop words: no neighbour
+    assert all(i not in row for i, row in enumerate(nb))
+
+
+def test_sampling_reaches_low_and_high_pairs(gold_pairs, minilm_path):
+    from augment.pairs import PairConfig, PairOptions, ce_steps, read_pairs, sample_pairs
+
+    gold = read_pairs(gold_pairs, (0.0, 5.0))
+    cfg = PairConfig(gold=gold_pairs, out=gold_pairs.parent / "x", embedder=minilm_path,
+                     top_k=3, pair=PairOptions())  # fmt: skip
+    pairs, sources, n = sample_pairs(gold, cfg)
+    assert {"semantic", "bm25", "random"} == set(sources) and len(pairs) == len(sources)
+    known = {frozenset(p) for p in zip(gold["sentence1"], gold["sentence2"], strict=True)}
+    assert len({frozenset(p) for p in pairs}) == len(pairs)
+    assert not any(frozenset(p) in known or p[0] == p[1] for p in pairs)
+    emb = embed_pairs(pairs, minilm_path)
+    sem = emb[np.array(sources) == "semantic"].mean()
+    rnd = emb[np.array(sources) == "random"].mean()
+    assert sem > rnd + 0.1  # neighbours are closer than random pairs
+    assert ce_steps(575, 4, 400) == 400 and ce_steps(5749, 4, 400) == 2876
+
+
+def embed_pairs(pairs, model_path):
+    from augment.embeddings import embed, load_embedder
+
+    model = load_embedder(model_path)
+    a = embed([p[0] for p in pairs], model)
+    b = embed([p[1] for p in pairs], model)
+    return (a * b).sum(axis=1)

@@ -1,0 +1,127 @@
+"""Real-data check of ``augment silver`` defaults (not a test): tweets, MBTI Kaggle head and
+STS-B, 3 draws each, silver precision against the hidden labels and the downstream check.
+
+    nice python bench/silver_real.py OUT_DIR tweets|mbti|stsb [--draws 0,1,2]
+
+- tweets: Corona test file, 40 gold per class, 1,200 held out (``--eval``), the rest as pool;
+  defaults + ``--label-set any --target 150``.
+- mbti: Kaggle head, 10 posts per user (>= 20 non-URL characters), users 2/3 gold, 1/3 pool
+  (pool keeps its author column: author pooling); precision by type and by axis.
+- stsb: 10 % of sts-train as gold pairs, ``--pairs --eval sts-test``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path("/work/shared/data")
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _tweets(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
+    with open(DATA / "corona_nlp/Corona_NLP_test.csv", encoding="latin-1") as fh:
+        rows = list(csv.DictReader(fh))
+    texts, labels = [r["OriginalTweet"] for r in rows], [r["Sentiment"] for r in rows]
+    classes = sorted(set(labels))
+    y = np.array([classes.index(lab) for lab in labels])
+    rng = np.random.default_rng(draw)
+    gold = np.concatenate(
+        [rng.choice(np.nonzero(y == c)[0], 40, replace=False) for c in range(len(classes))]
+    )
+    rest = rng.permutation(np.setdiff1d(np.arange(len(texts)), gold))
+    test, pool = rest[:1200], rest[1200:]
+    row = lambda i: {"id": f"t{i}", "text": texts[i], "label": labels[i]}  # noqa: E731
+    _write(work / "gold.jsonl", [row(i) for i in gold])
+    _write(work / "test.jsonl", [row(i) for i in test])
+    _write(work / "pool.jsonl", [{"id": f"t{i}", "text": texts[i]} for i in pool])
+    args = ["--label-set", "any", "--target", "150", "--eval", str(work / "test.jsonl")]
+    return args, {f"t{i}": labels[i] for i in pool}
+
+
+def _mbti(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
+    csv.field_size_limit(10**8)
+    users = []
+    with open(DATA / "mbti_kaggle_head305/mbti_1_1.csv", encoding="utf-8") as fh:
+        for typ, posts in csv.reader(fh):
+            kept = [p.strip().strip("'").strip() for p in posts.split("|||")]
+            kept = [p for p in kept if len(re.sub(r"https?://\S+", "", p).strip()) >= 20]
+            users.append((typ.upper(), kept[:10]))
+    users = [u for u in users if re.fullmatch(r"[EI][SN][TF][JP]", u[0])]
+    order = np.random.default_rng(draw).permutation(len(users))
+    n_gold = round(len(users) * 2 / 3)
+    rows = lambda ids: [  # noqa: E731
+        {"id": f"u{u}-{k}", "author": f"u{u}", "text": t, "label": users[u][0]}
+        for u in ids
+        for k, t in enumerate(users[u][1])
+    ]
+    _write(work / "gold.jsonl", rows(order[:n_gold]))
+    pool = rows(order[n_gold:])
+    _write(work / "pool.jsonl", [{k: r[k] for k in ("id", "author", "text")} for r in pool])
+    return [], {r["id"]: r["label"] for r in pool}
+
+
+def _sts(split: str) -> list[dict]:
+    out = []
+    with open(DATA / f"stsb_en/sts-{split}.csv", encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            p = line.rstrip("\n").split("\t")
+            if len(p) >= 7:
+                out.append({"id": f"{split}{n}", "sentence1": p[5], "sentence2": p[6],
+                            "score": float(p[4])})  # fmt: skip
+    return out
+
+
+def _stsb(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
+    train = _sts("train")
+    idx = np.random.default_rng(draw).permutation(len(train))[: round(0.1 * len(train))]
+    _write(work / "gold.jsonl", [train[i] for i in idx])
+    _write(work / "test.jsonl", _sts("test"))
+    return ["--pairs", "--eval", str(work / "test.jsonl")], {}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out", type=Path)
+    ap.add_argument("data", choices=["tweets", "mbti", "stsb"])
+    ap.add_argument("--draws", default="0,1,2")
+    args = ap.parse_args()
+    prepare = {"tweets": _tweets, "mbti": _mbti, "stsb": _stsb}[args.data]
+    for draw in (int(d) for d in args.draws.split(",")):
+        work = args.out / f"{args.data}{draw}"
+        work.mkdir(parents=True, exist_ok=True)
+        extra, truth = prepare(work, draw)
+        pool = [] if args.data == "stsb" else ["--pool", str(work / "pool.jsonl")]
+        cmd = [sys.executable, "-m", "augment", "silver", str(work / "gold.jsonl"), *pool,
+               "--out", str(work / "out"), "--overwrite", "--seed", str(draw), *extra]  # fmt: skip
+        subprocess.run(cmd, check=True)
+        manifest = json.loads((work / "out" / "manifest.json").read_text())
+        result = {"draw": draw, "eval": manifest.get("eval"), "counts": manifest["counts"]}
+        if truth:
+            from datasets import load_from_disk
+
+            silver = load_from_disk(str(work / "out")).filter(lambda r: r["is_silver"])
+            true = [truth[i.removeprefix("silver-")] for i in silver["id"]]
+            pred = silver["label"]
+            result["precision"] = float(np.mean([a == b for a, b in zip(pred, true, strict=True)]))
+            if args.data == "mbti":
+                result["axes"] = [
+                    float(np.mean([p[a] == t[a] for p, t in zip(pred, true, strict=True)]))
+                    for a in range(4)
+                ]
+        print(json.dumps(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
