@@ -25,9 +25,6 @@ def configure(args: Any) -> None:
         handler.setFormatter(logging.Formatter("%(message)s"))
         LOG.addHandler(handler)
         LOG.propagate = False
-    for handler in LOG.handlers:  # the current stderr (a caller may have replaced it)
-        if isinstance(handler, logging.StreamHandler):
-            handler.stream = sys.stderr
     LOG.setLevel(level)
     hf_level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     hf_logging.set_verbosity(hf_level)

@@ -3,25 +3,40 @@ report or its tied-weights notice; ``-v`` brings the library's messages back."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from schemas.errors import InputError
 from tests.train.conftest import tiny_args
 
+ROOT = Path(__file__).resolve().parents[2]
 NOISE = ("MISSING", "UNEXPECTED", "seem corrupted", "Some weights")
 
 
-def test_a_new_head_is_one_line(capfd, minilm_path):
-    from transformers import AutoModelForMaskedLM
+def test_a_new_head_is_one_line(minilm_path):
+    # in a fresh process: the log handlers of other tests' in-process runs do not interfere
+    code = """
+import sys
+from transformers import AutoModelForMaskedLM
+from tests.train.conftest import tiny_args
+from train.encoders import load_init
+from train.logs import configure, quiet_loading
 
-    from train.encoders import load_init
-    from train.logs import configure, quiet_loading
-
-    configure(tiny_args())
-    load_init(minilm_path, phase=3)
-    with quiet_loading():  # no trained MLM head in a sentence-transformers checkpoint
-        AutoModelForMaskedLM.from_pretrained(minilm_path)
-    err = capfd.readouterr().err
+configure(tiny_args())
+load_init(sys.argv[1], phase=3)
+with quiet_loading():  # no trained MLM head in a sentence-transformers checkpoint
+    AutoModelForMaskedLM.from_pretrained(sys.argv[1])
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code, minilm_path], capture_output=True, text=True, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr
     assert err.count("head is new") == 1, err
     assert not any(n in err for n in NOISE), err
 
