@@ -27,6 +27,6 @@ $BIN/augment silver data/sample/posts.jsonl --pool data/sample/pool.jsonl --fold
 step "train all: phase 1 -> 2 -> 3 vs plain fine-tuning vs TF-IDF, 2 seeds (per post and per author)"
 $BIN/train all --type-sentences "$OUT/type_sentences" --masked "$OUT/masked" \
   --posts "$OUT/posts_balanced" --out "$OUT/study" --seeds 2 --epochs 1 --max-length 48 \
-  --batch-size 32 --no-progress
+  --batch-size 32 --thresholds dynamic --no-progress
 echo
 echo "Outputs in $OUT/ (report: $OUT/study/report.md)"
