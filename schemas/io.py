@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import json
 import os
 import shutil
@@ -160,7 +161,9 @@ def _parse_json_rows(text: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
         lines = list(enumerate(rows, start=1))
     else:
         lines = []
-        for lineno, line in enumerate(text.splitlines(), start=1):
+        # JSON Lines ends a row at "\n" only: str.splitlines() would also split at U+0085 or
+        # U+2028 inside a string, which JSON writes unescaped.
+        for lineno, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -175,7 +178,8 @@ def _parse_json_rows(text: str, path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 def _parse_csv_rows(text: str, path: Path, delimiter: str) -> list[dict[str, Any]]:
     try:
-        reader = csv.DictReader(text.splitlines(), delimiter=delimiter)
+        # a file object, not splitlines(): quoted cells may hold newlines (and U+0085, U+2028)
+        reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
         rows = []
         for row in reader:
             if None in row:

@@ -184,3 +184,16 @@ def test_posts_rows_without_is_silver_are_gold():
     )  # fmt: skip
     assert ds[1]["is_silver"] is None
     validate_rows(ds, "posts", file="posts.jsonl")
+
+
+@pytest.mark.parametrize("separator", ["\x85", "\u2028"])
+def test_line_separators_inside_cells_stay_in_the_cell(tmp_path, separator):
+    """Tweets decoded from Latin-1 hold U+0085; JSON writes it unescaped; CSV quotes newlines."""
+    text = f"panic{separator}buying\nhits"
+    rows = [{"text": text, "label": "Negative"}, {"text": "calm", "label": "Neutral"}]
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    csv_path = tmp_path / "t.csv"
+    datasets.Dataset.from_list(rows).to_csv(str(csv_path), index=False)
+    for path in (jsonl, csv_path):
+        assert read_table(path)["text"] == [text, "calm"], path.suffix
