@@ -4,12 +4,12 @@ Training data: ``mbti_kaggle_head305`` (305 PersonalityCafe users, self-reported
 joined by ``|||``). Posts are split, URL-only and very short posts dropped, and
 ``posts_per_user`` posts per user sampled (fixed seed); the 5 users whose posts also appear
 in MbtiBench (matched on normalised post text) are dropped so the figures do not leak. Users are
-split train/dev (dev: thresholds, early stopping); type mentions are masked by phase 3.
+split train/dev/test (dev: thresholds, early stopping); type mentions are masked by phase 3.
 
-Test data: MbtiBench (286 users, annotator hard labels per axis). Each user's posts (up to
-``--bench-posts-per-user``) are scored one by one and the post-level axis probabilities are
-averaged per user; the user's averaged probabilities are thresholded at 0.5 and compared with
-the hard labels. Both arms use the same splits per seed:
+Test data, per user (post-level axis probabilities averaged per user, then 0.5): the held-out
+Kaggle users (``--test-users``, self-reported types) and MbtiBench (286 users, annotators' hard
+labels per axis, up to ``--bench-posts-per-user`` posts each); beside each arm the baseline
+that predicts every axis's training-majority pole. Both arms use the same splits per seed:
 
 - ``phase3-only``: phase 3 from the base encoder (plain fine-tuning);
 - ``three-phase``: phase 1 (type sentences of data/sample) -> phase 2 (offline masked
@@ -126,6 +126,7 @@ def main() -> None:
     p.add_argument("--bench-posts-per-user", type=int, default=12)
     p.add_argument("--min-words", type=int, default=5)
     p.add_argument("--dev-users", type=float, default=0.15)
+    p.add_argument("--test-users", type=float, default=0.2, help="held-out Kaggle users")
     p.add_argument("--max-length", type=int, default=64)
     p.add_argument("--epochs", type=float, default=1.0)
     p.add_argument("--pretrain-epochs", type=float, default=1.0)
@@ -141,6 +142,7 @@ def run(opts: argparse.Namespace) -> None:
     from train.phases.phase1 import Phase1Config, run_phase1
     from train.phases.phase2 import Phase2Config, run_phase2
     from train.phases.phase3 import Phase3Config, run_phase3
+    from train.predict import Predictor
     from train.splits import split_posts
 
     started = time.time()
@@ -148,13 +150,18 @@ def run(opts: argparse.Namespace) -> None:
     bench_users = load_mbtibench()
     kaggle_users, dropped = load_kaggle(KAGGLE, bench_users)
     bench_rows = sample_posts(bench_users, opts.bench_posts_per_user, 1, seed=0)
-    test = to_dataset(bench_rows, "posts")
-    results: dict[str, list[dict]] = {"phase3-only": [], "three-phase": []}
+    arms = ("phase3-only", "three-phase")
+    results: dict[str, dict[str, list[dict]]] = {t: {a: [] for a in arms} for t in TESTS}
+    majority: dict[str, list[dict]] = {t: [] for t in TESTS}
     for seed in range(opts.seeds):
         rows = sample_posts(kaggle_users, opts.posts_per_user, opts.min_words, seed=seed)
-        kaggle = to_dataset(rows, "posts")
-        parts = split_posts(kaggle, dev=opts.dev_users, test=0.0, seed=seed)
-        train, dev = parts["train"], parts["dev"]
+        parts = split_posts(
+            to_dataset(rows, "posts"), dev=opts.dev_users, test=opts.test_users, seed=seed
+        )
+        tests = {"kaggle": parts["test"].to_list(), "mbtibench": bench_rows}
+        train_bits = np.array([MBTI.to_bits(lab) for lab in parts["train"]["label"]])
+        for name, test_rows in tests.items():
+            majority[name].append(majority_metrics(train_bits, test_rows))
         args = TrainArgs(
             seed=seed,
             epochs=opts.epochs,
@@ -176,56 +183,83 @@ def run(opts: argparse.Namespace) -> None:
             ).model_dir
         for arm, start in (("phase3-only", opts.model), ("three-phase", init)):
             res = run_phase3(
-                Phase3Config(train=train, dev=dev, test=test, init=start, out=work / arm, args=args)
+                Phase3Config(
+                    train=parts["train"],
+                    dev=parts["dev"],
+                    test=parts["test"],
+                    init=start,
+                    out=work / arm,
+                    args=args,
+                )
             )
-            metrics = per_user_metrics(bench_rows, np.asarray(res.test_probs))
-            results[arm].append(metrics)
+            predictor = Predictor(res.model_dir, device="cpu", max_length=opts.max_length)
+            for name, test_rows in tests.items():
+                probs = predictor.probabilities([r["text"] for r in test_rows])
+                results[name][arm].append(per_user_metrics(test_rows, probs))
             print(
-                f"seed {seed} {arm}: mean axis accuracy {metrics['mean_axis_accuracy']:.4f}",
+                f"seed {seed} {arm}: per-user mean axis macro-F1 "
+                + ", ".join(f"{t} {results[t][arm][-1]['mean_axis_macro_f1']:.4f}" for t in TESTS),
                 flush=True,
             )
         # Written after every seed, so a cut-short run still leaves its figures.
         summary = {
             "kaggle_users": len(kaggle_users),
             "dropped_overlap_users": dropped,
-            "train_posts_per_seed": len(rows),
+            "train_posts_per_seed": len(parts["train"]),
+            "kaggle_test_users": len({r["author"] for r in tests["kaggle"]}),
             "bench_users": len(bench_users),
             "bench_posts": len(bench_rows),
             "settings": {k: str(v) for k, v in vars(opts).items()},
             "results": results,
+            "majority": majority,
             "minutes": round((time.time() - started) / 60, 1),
         }
         (opts.out / "kaggle_to_mbtibench.json").write_text(json.dumps(summary, indent=2) + "\n")
-        print(render_table(results, bench_rows))
+        for name in TESTS:
+            print(f"\n{TESTS[name]}\n\n" + render_table(results[name], majority[name]))
 
 
-def render_table(results: dict[str, list[dict]], bench_rows: list[dict]) -> str:
-    """Markdown: per axis, accuracy and macro-F1 (mean ± sd over seeds) beside majorities."""
+TESTS = {
+    "kaggle": "Kaggle head, held-out users (self-reported types)",
+    "mbtibench": "MbtiBench users (annotators' hard labels)",
+}
+
+
+def majority_metrics(train_bits: np.ndarray, test_rows: list[dict]) -> dict:
+    """Per-user axis metrics of predicting each axis's training-majority pole for everyone."""
+    from train.metrics import axis_metrics
+
+    users = {r["author"]: MBTI.to_bits(r["label"]) for r in test_rows}
+    labels = np.array(list(users.values()))
+    poles = (train_bits.mean(axis=0) >= 0.5).astype(float)
+    return axis_metrics(labels, np.tile(poles, (len(labels), 1)))
+
+
+def render_table(results: dict[str, list[dict]], majority: list[dict]) -> str:
+    """Markdown: per axis, per-user accuracy and macro-F1 (mean ± sd over seeds) of each arm
+    beside the training-majority baseline, and the threshold-free AUC."""
     from train.study.stats import summarize
 
-    users = {r["author"]: MBTI.to_bits(r["label"]) for r in bench_rows}
-    bits = np.array(list(users.values()))
+    runs_by_arm = {"majority": majority, **results}
+    head = " | ".join(f"{arm} acc | {arm} macro-F1" for arm in runs_by_arm)
     lines = [
-        "| axis | majority (test) | "
-        + " | ".join(f"{arm} acc | {arm} macro-F1" for arm in results)
-        + " |",
-        "|---|---|" + "---|---|" * len(results),
+        f"| axis | {head} | " + " | ".join(f"{arm} AUC" for arm in results) + " |",
+        "|---|" + "---|---|" * len(runs_by_arm) + "---|" * len(results),
     ]
-    for a, axis in enumerate(AXIS_NAMES):
-        share = bits[:, a].mean()
-        cells = [f"{100 * max(share, 1 - share):.2f}"]
+    for axis in (*AXIS_NAMES, "mean"):
+        cells = []
+        for runs in runs_by_arm.values():
+            if axis == "mean":
+                cells.append(summarize([m["mean_axis_accuracy"] for m in runs]).format())
+                cells.append(summarize([m["mean_axis_macro_f1"] for m in runs]).format())
+            else:
+                cells.append(summarize([m[axis]["accuracy"] for m in runs]).format())
+                cells.append(summarize([m[axis]["macro_f1"] for m in runs]).format())
         for runs in results.values():
-            cells.append(summarize([m[axis]["accuracy"] for m in runs]).format())
-            cells.append(summarize([m[axis]["macro_f1"] for m in runs]).format())
+            aucs = [np.mean([m[a]["auc"] for a in AXIS_NAMES]) if axis == "mean"
+                    else m[axis]["auc"] for m in runs]  # fmt: skip
+            cells.append(summarize(aucs).format())
         lines.append(f"| {axis} | " + " | ".join(cells) + " |")
-    majority_mean = np.mean([max(s, 1 - s) for s in bits.mean(axis=0)])
-    cells = [f"{100 * majority_mean:.2f}"]
-    for runs in results.values():
-        cells.append(summarize([m["mean_axis_accuracy"] for m in runs]).format())
-        cells.append(
-            summarize([np.mean([m[a]["macro_f1"] for a in AXIS_NAMES]) for m in runs]).format()
-        )
-    lines.append("| mean | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
