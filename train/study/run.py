@@ -131,7 +131,8 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
 
 def command(cfg: StudyConfig) -> None:
     """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF vs majority, over seeds,
-    with a report (--task single/multi/regression: plain fine-tuning vs the baselines).
+    with a report (--task single/multi/regression: plain fine-tuning vs the baselines, and
+    single/multi with --type-sentences/--masked the three-phase recipe too).
 
     Works in .<out>.partial beside --out (--resume continues there) and renames it to --out
     when the report is written.
@@ -154,16 +155,7 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
-            phase1 = cached(
-                stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed), cfg.args
-            )
-            phase2 = cached(
-                stage,
-                seed_dir / "phase2",
-                bar,
-                partial(_phase2, cfg, data, seed, stage / str(phase1.model_dir)),
-                cfg.args,
-            )
+            phase1, phase2 = pretrain(cfg, data.type_sentences, data.masked, seed, stage, bar)
             runs += [phase1, phase2]
             split = data.splits[seed]
             for fraction in fractions:
@@ -184,15 +176,43 @@ def _args(cfg: StudyConfig, seed: int) -> TrainArgs:
     return replace(cfg.args, seed=seed, overwrite=True)
 
 
-def _phase1(cfg: StudyConfig, data: StudyData, seed: int, out: Path) -> Run:
+def pretrain(
+    cfg: StudyConfig,
+    type_sentences: Loaded,
+    masked: Loaded,
+    seed: int,
+    stage: Path,
+    bar: tqdm,
+    *,
+    label_set: Sequence[str] | None = None,
+) -> tuple[Run, Run]:
+    """Phase 1 then phase 2 of one seed (``seed<N>/phase1``, ``seed<N>/phase2`` in
+    ``stage``); ``label_set``: the task's (``--task single|multi``)."""
+    seed_dir = stage / f"seed{seed}"
+    make1 = partial(_phase1, cfg, type_sentences, seed, label_set=label_set)
+    phase1 = cached(stage, seed_dir / "phase1", bar, make1, cfg.args)
+    make2 = partial(_phase2, cfg, masked, seed, stage / str(phase1.model_dir))
+    return phase1, cached(stage, seed_dir / "phase2", bar, make2, cfg.args)
+
+
+def _phase1(
+    cfg: StudyConfig,
+    data: Loaded,
+    seed: int,
+    out: Path,
+    *,
+    label_set: Sequence[str] | None = None,
+) -> Run:
     from train.phases.phase1 import Phase1Config, run_phase1
 
     res = run_phase1(
         Phase1Config(
-            dataset=data.type_sentences,
+            dataset=data,
             out=out,
             model=cfg.model,
             mask_types=cfg.mask_types,
+            label_set=tuple(label_set) if label_set is not None else None,
+            task_options=cfg.task_options,
             args=_args(cfg, seed),
         )
     )
@@ -208,15 +228,16 @@ def _phase1(cfg: StudyConfig, data: StudyData, seed: int, out: Path) -> Run:
     )
 
 
-def _phase2(cfg: StudyConfig, data: StudyData, seed: int, init: Path, out: Path) -> Run:
+def _phase2(cfg: StudyConfig, data: Loaded, seed: int, init: Path, out: Path) -> Run:
     from train.phases.phase2 import Phase2Config, run_phase2
 
     res = run_phase2(
         Phase2Config(
-            dataset=data.masked,
+            dataset=data,
             init=str(init),
             out=out,
             mlm_mix=cfg.mlm_mix,
+            task_options=cfg.task_options,
             args=_args(cfg, seed),
         )
     )
