@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from schemas.errors import InputError
@@ -76,6 +76,10 @@ class StudyConfig:
     def has_phases(self) -> bool:
         """Whether the three-phase arm runs (always for mbti)."""
         return self.type_sentences is not None and self.masked is not None
+
+    def seed_args(self, seed: int) -> TrainArgs:
+        """The training options of one seed's run (its directory may be replaced)."""
+        return replace(self.args, seed=seed, overwrite=True)
 
     @property
     def seed_list(self) -> list[int]:

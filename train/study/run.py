@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,8 @@ from schemas.manifest import Manifest
 from schemas.models import resolve_model
 from train.data import Loaded
 from train.distributed import barrier, is_main_process, main_process_writes
-from train.phases.args import TrainArgs
 from train.study.config import StudyConfig
+from train.study.pretrain import pretrain
 from train.study.records import cached
 from train.study.results import Run
 
@@ -172,87 +172,6 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     return runs
 
 
-def _args(cfg: StudyConfig, seed: int) -> TrainArgs:
-    return replace(cfg.args, seed=seed, overwrite=True)
-
-
-def pretrain(
-    cfg: StudyConfig,
-    type_sentences: Loaded,
-    masked: Loaded,
-    seed: int,
-    stage: Path,
-    bar: tqdm,
-    *,
-    label_set: Sequence[str] | None = None,
-) -> tuple[Run, Run]:
-    """Phase 1 then phase 2 of one seed (``seed<N>/phase1``, ``seed<N>/phase2`` in
-    ``stage``); ``label_set``: the task's (``--task single|multi``)."""
-    seed_dir = stage / f"seed{seed}"
-    make1 = partial(_phase1, cfg, type_sentences, seed, label_set=label_set)
-    phase1 = cached(stage, seed_dir / "phase1", bar, make1, cfg.args)
-    make2 = partial(_phase2, cfg, masked, seed, stage / str(phase1.model_dir))
-    return phase1, cached(stage, seed_dir / "phase2", bar, make2, cfg.args)
-
-
-def _phase1(
-    cfg: StudyConfig,
-    data: Loaded,
-    seed: int,
-    out: Path,
-    *,
-    label_set: Sequence[str] | None = None,
-) -> Run:
-    from train.phases.phase1 import Phase1Config, run_phase1
-
-    res = run_phase1(
-        Phase1Config(
-            dataset=data,
-            out=out,
-            model=cfg.model,
-            mask_types=cfg.mask_types,
-            label_set=tuple(label_set) if label_set is not None else None,
-            task_options=cfg.task_options,
-            args=_args(cfg, seed),
-        )
-    )
-    return Run(
-        seed,
-        1.0,
-        "phase1",
-        res.metrics,
-        res.metrics.get("n_train", 0),
-        0.0,
-        str(res.model_dir),
-        res.log_history,
-    )
-
-
-def _phase2(cfg: StudyConfig, data: Loaded, seed: int, init: Path, out: Path) -> Run:
-    from train.phases.phase2 import Phase2Config, run_phase2
-
-    res = run_phase2(
-        Phase2Config(
-            dataset=data,
-            init=str(init),
-            out=out,
-            mlm_mix=cfg.mlm_mix,
-            task_options=cfg.task_options,
-            args=_args(cfg, seed),
-        )
-    )
-    return Run(
-        seed,
-        1.0,
-        "phase2",
-        res.metrics,
-        res.metrics.get("n_train", 0),
-        0.0,
-        str(res.model_dir),
-        res.log_history,
-    )
-
-
 def _phase3(
     cfg: StudyConfig,
     data: StudyData,
@@ -278,7 +197,7 @@ def _phase3(
             silver_weight=cfg.silver_weight,
             task_options=TaskOptions(thresholds=cfg.thresholds),
             mask_types=cfg.mask_types,
-            args=_args(cfg, seed),
+            args=cfg.seed_args(seed),
         )
     )
     model_dir: str | None = str(res.model_dir)

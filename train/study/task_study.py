@@ -105,8 +105,8 @@ def _phase_data(cfg: StudyConfig, task: Task) -> tuple[Loaded, Loaded]:
 def run_task_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     """Run every arm over seeds and fractions; publish the report; returns ``out``, runs."""
     from train.data import input_hashes
+    from train.study.pretrain import pretrain
     from train.study.records import cached
-    from train.study.run import pretrain
     from train.study.task_report import write_task_report
 
     data = prepare_task_study(cfg)
@@ -168,7 +168,7 @@ def _arm(
     if arm in ("plain", "mlm"):
         from train.tasks.finetune import finetune
 
-        result = finetune(data, init, out, replace(cfg.args, seed=seed, overwrite=True))
+        result = finetune(data, init, out, cfg.seed_args(seed))
         metrics, scores, task = result.metrics, result.test_scores, result.task
         log_history = list(result.trainer.state.log_history)
         if fraction >= 1:
