@@ -19,7 +19,8 @@ from schemas.models import resolve_model
 
 @dataclass
 class InitSource:
-    """A resolved starting point: the encoder, its tokenizer, and how it was made."""
+    """A resolved starting point: the encoder, its tokenizer, and how it was made (``labels``:
+    a phase model's label set; ``None`` for a plain encoder)."""
 
     spec: str
     path: str
@@ -29,6 +30,7 @@ class InitSource:
     base_model: str
     base_model_path: str
     lineage: list[dict[str, Any]] = field(default_factory=list)
+    labels: tuple[str, ...] | None = None
 
 
 def read_model_type(path: str, *, flag: str) -> str | None:
@@ -91,11 +93,12 @@ def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> I
             if source_phase is not None:
                 model = PHASE_MODELS[model_type].from_pretrained(path)
                 encoder, lineage = model.encoder_module(), list(model.config.lineage)
+                labels = tuple(model.config.labels) or None
                 base = lineage[0] if lineage else {}
                 base_model = base.get("base_model", path)
                 base_model_path = base.get("base_model_path", path)
             else:
-                encoder, lineage = AutoModel.from_pretrained(path), []
+                encoder, lineage, labels = AutoModel.from_pretrained(path), [], None
                 base_model = str(spec) if spec is not None else path
                 base_model_path = path
             tokenizer = AutoTokenizer.from_pretrained(path)
@@ -116,6 +119,7 @@ def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> I
         base_model=base_model,
         base_model_path=base_model_path,
         lineage=lineage,
+        labels=labels,
     )
 
 

@@ -1,5 +1,5 @@
-"""``train phase1``: classify type-article sentences (four axes, or the 16 types) with the
-study's head."""
+"""``train phase1``: classify label-description sentences with the study's head: MBTI's
+type-article sentences (four axes, or the 16 types), or any task's label set (softmax)."""
 
 from __future__ import annotations
 
@@ -15,15 +15,24 @@ from schemas.options import group, option
 from train.data import Loaded
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
+from train.tasks.options import LabelOptions
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
 
 @dataclass(kw_only=True)
 class Phase1Config:
-    """Phase 1: classify type-article sentences (``type_sentences`` schema)."""
+    """Phase 1: classify label-description sentences (``type_sentences`` schema).
 
-    data: Path | None = option(None, argument=True, help="Type sentences (phase-1 data set).")
+    ``--task mbti`` (the default): the 16 types, as four axes or one softmax (``target``).
+    ``single``/``multi``: one softmax over the label set (``--labels FILE``, else the labels
+    the data use; ``label_set`` in the Python API); a row is about one label, also for
+    ``multi``, whose phase 3 then puts a sigmoid per label on the encoder.
+    """
+
+    data: Path | None = option(
+        None, argument=True, help="Label-description sentences (phase-1 data set)."
+    )
     dataset: datasets.Dataset | Loaded | None = option(
         None, cli=False, help="The rows in memory instead of reading data (Python API)."
     )
@@ -31,16 +40,29 @@ class Phase1Config:
     model: str | None = option(
         DEFAULT_MODEL, help="Encoder name or path (default: bundled MiniLM)."
     )
-    target: str = option("axes", help="axes (4 sigmoid outputs) or type (16-way softmax).")
-    mask_types: bool = option(True, help="Mask type mentions first.")
+    target: str | None = option(
+        None,
+        help="mbti: axes (4 sigmoid outputs; the default) or type (16-way softmax); "
+        "single/multi: type (softmax over the label set: a sentence is about one label).",
+    )
+    mask_types: bool = option(True, help="mbti: mask type mentions first.")
+    label_set: tuple[str, ...] | None = option(
+        None, cli=False, help="single/multi: the label set (train all passes the task's)."
+    )
     dev_fraction: float = option(0.1, cli=False, help="Share of sentences held out for dev.")
+    task_options: LabelOptions = group(LabelOptions, panel="Task")
     args: TrainArgs = group(TrainArgs, panel="Training")
 
     def __post_init__(self) -> None:
         if self.data is None and self.dataset is None:
-            raise InputError("missing argument DATA (the type sentences)")
+            raise InputError("missing argument DATA (the label-description sentences)")
+        self.task_options.check_label_set()
+        mbti = self.task_options.task == "mbti"
+        self.target = self.target or ("axes" if mbti else "type")
         if self.target not in ("axes", "type"):
             raise InputError(f"unknown target {self.target!r} (axes or type)", field="--target")
+        if self.target == "axes" and not mbti:
+            raise InputError("--target axes needs --task mbti", field="--target")
 
 
 def run_phase1(cfg: Phase1Config) -> PhaseResult:
@@ -48,17 +70,10 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     import numpy as np
 
     from schemas.io import check_output_dir
-    from schemas.labels import MBTI
     from schemas.manifest import Manifest
-    from train.data import (
-        axis_bits,
-        check_both_classes,
-        input_hashes,
-        load_data,
-        mask_types,
-        parse_labels,
-    )
+    from train.data import axis_bits, check_both_classes, input_hashes, load_data, mask_types
     from train.data import tokenize as tokenize_ds
+    from train.phases.labels import row_labels
     from train.splits import assign_splits
 
     args = cfg.args
@@ -70,12 +85,12 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     )
     manifest = Manifest("train phase1", seed=args.seed).add(inputs=input_hashes(loaded))
     ds, name, prov = loaded
-    labels = parse_labels(ds["label"], file=name)
-    bits = axis_bits(labels)
+    rows = row_labels(ds["label"], cfg.task_options, file=name, label_set=cfg.label_set)
+    labels = rows.names
     if cfg.target == "axes":
-        check_both_classes(bits, file=name, what="type sentences")
+        check_both_classes(axis_bits(labels), file=name, what="type sentences")
     elif len(set(labels)) < 2:
-        raise InputError("needs at least two types to classify", file=name, field="label")
+        raise InputError("needs at least two labels to classify", file=name, field="label")
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
     from transformers import set_seed
 
@@ -91,12 +106,10 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     init = load_init(cfg.model, phase=1, flag="--model")
 
     n_masked = 0
-    if cfg.mask_types:
+    if cfg.mask_types and cfg.task_options.task == "mbti":
         ds, n_masked = mask_types(ds)
     targets: list[Any] = (
-        bits.astype(np.float32).tolist()
-        if cfg.target == "axes"
-        else [MBTI.index(lab) for lab in labels]
+        axis_bits(labels).astype(np.float32).tolist() if cfg.target == "axes" else rows.ids
     )
     ds = ds.select_columns(["text"]).add_column("labels", targets)
     split = assign_splits(
@@ -116,7 +129,7 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
 
     config = TypeSentenceConfig(
         encoder=encoder_config_dict(init.encoder),
-        labels=list(MBTI.labels),
+        labels=list(rows.label_set),
         target=cfg.target,
         head_dropout=args.head_dropout,
         lineage=[*init.lineage, lineage_entry(1, init, prov, target=cfg.target)],
@@ -154,6 +167,8 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
 
 
 def command(cfg: Phase1Config) -> None:
-    """Phase 1: classify type-article sentences with the study's head."""
+    """Phase 1: classify label-description sentences with the study's head: MBTI's type
+    sentences by default; any label set with --task single/multi (a sentence is about one
+    label: one softmax over the set, for multi too; regression has no label set)."""
     result = run_phase1(cfg)
     typer.echo(f"phase 1: dev {result.metrics['dev']} -> {result.model_dir}")

@@ -1,5 +1,5 @@
-"""``train phase2``: type-conditioned MLM on masked sentences, against the candidates' soft
-targets."""
+"""``train phase2``: label-conditioned MLM on masked sentences, against the candidates' soft
+targets (the 16 MBTI types, or any task's label set)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from schemas.options import group, option
 from train.data import Loaded
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
+from train.tasks.options import LabelOptions
 
 HEAD_PRETRAINED = "pretrained"
 HEAD_NEW = "new (decoder tied to the input embeddings)"
@@ -25,7 +26,9 @@ class Phase2Config:
     """Phase 2: type-conditioned MLM on masked sentences (``masked`` schema).
 
     ``init`` is a phase-1 output dir or a plain model name/path; ``mlm_mix`` > 0 adds
-    ordinary random-masking MLM on the same texts with that weight.
+    ordinary random-masking MLM on the same texts with that weight. ``--task single|multi``:
+    the label embedding covers the phase-1 model's label set (from a plain encoder:
+    ``--labels FILE``, else the labels the data use).
     """
 
     data: Path | None = option(None, argument=True, help="Masked sentences (phase-2 data set).")
@@ -36,27 +39,27 @@ class Phase2Config:
     out: Path = option(help="Output model directory.")
     mlm_mix: float = option(0.0, help="Weight of ordinary 15 % random-masking MLM (0: off).")
     dev_fraction: float = option(0.1, cli=False, help="Share of base sentences held out for dev.")
+    task_options: LabelOptions = group(LabelOptions, panel="Task")
     args: TrainArgs = group(TrainArgs, panel="Training")
 
     def __post_init__(self) -> None:
         if self.data is None and self.dataset is None:
             raise InputError("missing argument DATA (the masked sentences)")
+        self.task_options.check_label_set()
         if self.mlm_mix < 0:
             raise InputError(f"--mlm-mix must be >= 0, got {self.mlm_mix}", field="--mlm-mix")
 
 
-def build_rows(ds: Any, tokenizer: Any, max_length: int, *, file: str) -> tuple[list, Any]:
-    """Rows with tokenised inputs, ``type_id``, ``mask_position``, soft targets and the
-    filled-in sentence ids (for ``--mlm-mix``); plus the mass statistics."""
-    from schemas.labels import MBTI
+def build_rows(ds: Any, type_ids: list[int], tokenizer: Any, max_length: int) -> tuple[list, Any]:
+    """Rows with tokenised inputs, ``type_id`` (each row's label id), ``mask_position``, soft
+    targets and the filled-in sentence ids (for ``--mlm-mix``); plus the mass statistics."""
     from schemas.records import MASK
-    from train.data import MODEL_INPUTS, parse_labels
+    from train.data import MODEL_INPUTS
     from train.phases.soft_targets import CandidateMapper, SoftTargetStats, mask_text, soft_target
 
-    labels = parse_labels(ds["label"], file=file)
     mapper, stats = CandidateMapper(tokenizer), SoftTargetStats()
     rows = []
-    for row, label in zip(ds, labels, strict=True):
+    for row, type_id in zip(ds, type_ids, strict=True):
         stats.rows += 1
         target_ids, target_probs = soft_target(row["candidates"], mapper, stats)
         if not target_ids:
@@ -74,7 +77,7 @@ def build_rows(ds: Any, tokenizer: Any, max_length: int, *, file: str) -> tuple[
             {
                 **{k: enc[k] for k in MODEL_INPUTS if k in enc},
                 "length": len(ids),
-                "type_id": MBTI.index(label),
+                "type_id": type_id,
                 "mask_position": ids.index(tokenizer.mask_token_id),
                 "target_ids": target_ids,
                 "target_probs": target_probs,
@@ -121,9 +124,9 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
 def run_phase2(cfg: Phase2Config) -> PhaseResult:
     """Train phase 2 and write its model directory to ``cfg.out``."""
     from schemas.io import check_output_dir
-    from schemas.labels import MBTI
     from schemas.manifest import Manifest
     from train.data import input_hashes, load_data
+    from train.phases.labels import row_labels
     from train.splits import assign_splits
 
     args = cfg.args
@@ -146,7 +149,14 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
 
     configure(args)
     init = load_init(cfg.init, phase=2)
-    rows, stats = build_rows(ds, init.tokenizer, args.max_length, file=name)
+    labels = row_labels(
+        ds["label"],
+        cfg.task_options,
+        file=name,
+        label_set=init.labels,
+        label_set_of=f"the phase-1 model {init.path}",
+    )
+    rows, stats = build_rows(ds, labels.ids, init.tokenizer, args.max_length)
     if not rows:
         raise InputError(
             "no row has a candidate word in the encoder's vocabulary "
@@ -168,7 +178,7 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
 
     config = TypeMlmConfig(
         encoder=encoder_config_dict(init.encoder),
-        labels=list(MBTI.labels),
+        labels=list(labels.label_set),
         mlm_mix=cfg.mlm_mix,
         head_dropout=args.head_dropout,
         lineage=[*init.lineage, lineage_entry(2, init, prov, mlm_mix=cfg.mlm_mix)],
@@ -201,7 +211,8 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
 
 
 def command(cfg: Phase2Config) -> None:
-    """Phase 2: type-conditioned MLM against the candidates' soft targets."""
+    """Phase 2: label-conditioned MLM against the candidates' soft targets (MBTI types by
+    default; any label set with --task single/multi)."""
     result = run_phase2(cfg)
     st = result.metrics["soft_targets"]
     typer.echo(

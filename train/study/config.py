@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from schemas.errors import InputError
@@ -20,11 +20,19 @@ class StudyConfig:
     """What ``train all`` runs; ``args.seed`` is the first seed, the others follow it.
 
     ``--task mbti`` (the default) runs the three-phase recipe and needs the phase-1/2 data;
-    the other tasks compare plain fine-tuning, TF-IDF and the majority baseline.
+    ``single``/``multi`` compare plain fine-tuning, TF-IDF and the majority baseline, and
+    the three-phase recipe too when the phase-1/2 data are given (``regression`` has no
+    label set for them).
     """
 
-    type_sentences: Path | None = option(None, help="Phase-1 data (type sentences; mbti).")
-    masked: Path | None = option(None, help="Phase-2 data (masked sentences; mbti).")
+    type_sentences: Path | None = option(
+        None,
+        help="Phase-1 data: label-description sentences (mbti: needed; single/multi: adds "
+        "the three-phase arm).",
+    )
+    masked: Path | None = option(
+        None, help="Phase-2 data: masked sentences per label (with --type-sentences)."
+    )
     posts: Path = option(help="Phase-3 data (labelled posts, or any task's labelled texts).")
     out: Path = option(help="Study directory (report, models).")
     model: str | None = option(
@@ -53,15 +61,25 @@ class StudyConfig:
                 if not isinstance(split_spec(value, flag), float):
                     raise InputError("--task mbti splits the posts: give a fraction", field=flag)
         elif self.type_sentences is not None or self.masked is not None:
-            raise InputError(
-                f"phases 1-2 of --task {self.task_options.task} are not supported yet: "
-                "leave out --type-sentences/--masked (plain fine-tuning vs the baselines)",
-                field="--type-sentences" if self.type_sentences else "--masked",
-            )
+            field = "--type-sentences" if self.type_sentences else "--masked"
+            self.task_options.check_label_set(field)
+            if self.type_sentences is None or self.masked is None:
+                raise InputError(
+                    "the three-phase arm needs both --type-sentences and --masked", field=field
+                )
         if self.seeds < 1:
             raise InputError("must be at least 1", field="--seeds")
         self.out = Path(self.out).resolve()
         parse_fractions(self.fractions)
+
+    @property
+    def has_phases(self) -> bool:
+        """Whether the three-phase arm runs (always for mbti)."""
+        return self.type_sentences is not None and self.masked is not None
+
+    def seed_args(self, seed: int) -> TrainArgs:
+        """The training options of one seed's run (its directory may be replaced)."""
+        return replace(self.args, seed=seed, overwrite=True)
 
     @property
     def seed_list(self) -> list[int]:

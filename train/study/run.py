@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,8 @@ from schemas.manifest import Manifest
 from schemas.models import resolve_model
 from train.data import Loaded
 from train.distributed import barrier, is_main_process, main_process_writes
-from train.phases.args import TrainArgs
 from train.study.config import StudyConfig
+from train.study.pretrain import pretrain
 from train.study.records import cached
 from train.study.results import Run
 
@@ -131,7 +131,8 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
 
 def command(cfg: StudyConfig) -> None:
     """Three-phase MLM fine-tuning vs plain fine-tuning vs TF-IDF vs majority, over seeds,
-    with a report (--task single/multi/regression: plain fine-tuning vs the baselines).
+    with a report (--task single/multi/regression: plain fine-tuning vs the baselines, and
+    single/multi with --type-sentences/--masked the three-phase recipe too).
 
     Works in .<out>.partial beside --out (--resume continues there) and renames it to --out
     when the report is written.
@@ -154,16 +155,7 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
-            phase1 = cached(
-                stage, seed_dir / "phase1", bar, partial(_phase1, cfg, data, seed), cfg.args
-            )
-            phase2 = cached(
-                stage,
-                seed_dir / "phase2",
-                bar,
-                partial(_phase2, cfg, data, seed, stage / str(phase1.model_dir)),
-                cfg.args,
-            )
+            phase1, phase2 = pretrain(cfg, data.type_sentences, data.masked, seed, stage, bar)
             runs += [phase1, phase2]
             split = data.splits[seed]
             for fraction in fractions:
@@ -178,58 +170,6 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
                 make = partial(_tfidf, cfg, seed, fraction, train, split)
                 runs.append(cached(stage, base / "tfidf", bar, make, cfg.args))
     return runs
-
-
-def _args(cfg: StudyConfig, seed: int) -> TrainArgs:
-    return replace(cfg.args, seed=seed, overwrite=True)
-
-
-def _phase1(cfg: StudyConfig, data: StudyData, seed: int, out: Path) -> Run:
-    from train.phases.phase1 import Phase1Config, run_phase1
-
-    res = run_phase1(
-        Phase1Config(
-            dataset=data.type_sentences,
-            out=out,
-            model=cfg.model,
-            mask_types=cfg.mask_types,
-            args=_args(cfg, seed),
-        )
-    )
-    return Run(
-        seed,
-        1.0,
-        "phase1",
-        res.metrics,
-        res.metrics.get("n_train", 0),
-        0.0,
-        str(res.model_dir),
-        res.log_history,
-    )
-
-
-def _phase2(cfg: StudyConfig, data: StudyData, seed: int, init: Path, out: Path) -> Run:
-    from train.phases.phase2 import Phase2Config, run_phase2
-
-    res = run_phase2(
-        Phase2Config(
-            dataset=data.masked,
-            init=str(init),
-            out=out,
-            mlm_mix=cfg.mlm_mix,
-            args=_args(cfg, seed),
-        )
-    )
-    return Run(
-        seed,
-        1.0,
-        "phase2",
-        res.metrics,
-        res.metrics.get("n_train", 0),
-        0.0,
-        str(res.model_dir),
-        res.log_history,
-    )
 
 
 def _phase3(
@@ -257,7 +197,7 @@ def _phase3(
             silver_weight=cfg.silver_weight,
             task_options=TaskOptions(thresholds=cfg.thresholds),
             mask_types=cfg.mask_types,
-            args=_args(cfg, seed),
+            args=cfg.seed_args(seed),
         )
     )
     model_dir: str | None = str(res.model_dir)

@@ -1,6 +1,7 @@
 """``report.md``, ``metrics.json`` and the PNGs of ``train all --task single|multi|regression``:
 the task's own test metrics (its ``report_metrics``) per arm over seeds, paired differences
-of plain fine-tuning against each baseline, per-author metrics and the low-data curve."""
+of plain fine-tuning against each baseline (and of the three-phase recipe against plain
+fine-tuning, where it ran), per-author metrics and the low-data curve."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from schemas.io import write_json
 from train.study import plots
 from train.study.report import markdown_table
-from train.study.results import ARM_TITLES, TASK_ARMS, Run, select
+from train.study.results import ARM_TITLES, PRETRAINING_ARMS, TASK_ARMS, Run, select
 from train.study.stats import MIN_SEEDS_TO_CONCLUDE, PairedDifference, paired_difference, summarize
 from train.tasks import Task
 
@@ -22,6 +23,8 @@ FIGURES = {
     "loss_curves": "loss_curves.png",
 }
 BASELINES = ("tfidf", "majority")
+RECIPE = "mlm"
+"""The three-phase arm (named as in the MBTI study)."""
 
 
 def _value(run: Run, key: str, per_author: bool) -> float:
@@ -31,7 +34,18 @@ def _value(run: Run, key: str, per_author: bool) -> float:
 
 
 def fractions(runs: Sequence[Run]) -> list[float]:
-    return sorted({r.fraction for r in runs})
+    return sorted({r.fraction for r in runs if r.arm not in PRETRAINING_ARMS})
+
+
+def arms(runs: Sequence[Run]) -> tuple[str, ...]:
+    """The compared arms: the baselines, plain fine-tuning and the recipe where it ran."""
+    return (*TASK_ARMS, RECIPE) if any(r.arm == RECIPE for r in runs) else TASK_ARMS
+
+
+def differences(runs: Sequence[Run]) -> list[tuple[str, str]]:
+    """The paired differences shown: recipe − plain (where it ran), plain − each baseline."""
+    recipe = [(RECIPE, "plain")] if RECIPE in arms(runs) else []
+    return [*recipe, *(("plain", b) for b in BASELINES)]
 
 
 def metric_names(runs: Sequence[Run], task: Task, *, per_author: bool = False) -> list[str]:
@@ -55,35 +69,43 @@ def comparison(
     runs: Sequence[Run], task: Task, fraction: float, *, per_author: bool = False
 ) -> tuple[list[str], list[list[str]]]:
     """Header and rows: one row per metric, mean ± sd per arm (×100), paired Δs."""
-    header = ["metric", *(ARM_TITLES[a] for a in TASK_ARMS)]
-    header += [f"Δ plain − {ARM_TITLES[b]} [95% CI]" for b in BASELINES]
+    header = ["metric", *(ARM_TITLES[a] for a in arms(runs))]
+    header += [f"Δ {ARM_TITLES[a]} − {ARM_TITLES[b]} [95% CI]" for a, b in differences(runs)]
     rows = []
     for key in metric_names(runs, task, per_author=per_author):
         cells = [key + (" (lower is better)" if key in task.lower_is_better else "")]
-        for arm in TASK_ARMS:
+        for arm in arms(runs):
             values = [_value(r, key, per_author) for r in select(runs, arm, fraction)]
             cells.append(summarize(values).format())
-        cells += [paired(runs, fraction, key, "plain", b, per_author).format() for b in BASELINES]
+        cells += [
+            paired(runs, fraction, key, a, b, per_author).format() for a, b in differences(runs)
+        ]
         rows.append(cells)
     return header, rows
 
 
 def conclusion(runs: Sequence[Run], task: Task, fraction: float) -> str:
-    """One honest sentence on plain fine-tuning vs TF-IDF on the task's dev metric."""
-    key = task.dev_metric
-    diff = paired(runs, fraction, key, "plain", "tfidf")
+    """One honest sentence per comparison on the task's dev metric: plain fine-tuning vs
+    TF-IDF, and the three-phase recipe vs plain fine-tuning where it ran."""
+    pairs = [("plain", "tfidf"), *([(RECIPE, "plain")] if RECIPE in arms(runs) else [])]
+    return " ".join(_verdict(runs, task.dev_metric, fraction, a, b) for a, b in pairs)
+
+
+def _verdict(runs: Sequence[Run], key: str, fraction: float, a: str, b: str) -> str:
+    diff = paired(runs, fraction, key, a, b)
+    name_a, name_b = ARM_TITLES[a], ARM_TITLES[b]
     if diff.n == 0:
-        return "No paired plain/TF-IDF runs: no comparison."
+        return f"No paired {name_a} / {name_b} runs: no comparison."
     if not diff.enough_seeds:
         return (
-            f"Only {diff.n} paired seed(s): too few to conclude anything about plain "
-            f"fine-tuning vs TF-IDF ({key}: Δ {diff.format()} points; at least "
+            f"Only {diff.n} paired seed(s): too few to conclude anything about {name_a} "
+            f"vs {name_b} ({key}: Δ {diff.format()} points; at least "
             f"{MIN_SEEDS_TO_CONCLUDE} seeds are needed)."
         )
     verdicts = {
-        "a better": "plain fine-tuning is better than TF-IDF",
-        "b better": "TF-IDF is better than plain fine-tuning",
-        "no clear difference": "plain fine-tuning and TF-IDF are not distinguishable",
+        "a better": f"{name_a} is better than {name_b}",
+        "b better": f"{name_b} is better than {name_a}",
+        "no clear difference": f"{name_a} and {name_b} are not distinguishable",
     }
     return (
         f"Over {diff.n} paired seeds, {verdicts[diff.verdict]} on {key}: Δ {diff.format()} "
@@ -93,7 +115,7 @@ def conclusion(runs: Sequence[Run], task: Task, fraction: float) -> str:
 
 def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]]]:
     key = task.dev_metric
-    header = ["fraction", "train rows", *(ARM_TITLES[a] for a in TASK_ARMS)]
+    header = ["fraction", "train rows", *(ARM_TITLES[a] for a in arms(runs))]
     rows = []
     for fraction in fractions(runs):
         plain = select(runs, "plain", fraction)
@@ -103,7 +125,7 @@ def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]
                 plain[0].n_train if plain else "–",
                 *[
                     summarize([_value(r, key, False) for r in select(runs, a, fraction)]).format()
-                    for a in TASK_ARMS
+                    for a in arms(runs)
                 ],
             ]
         )
@@ -122,12 +144,11 @@ def summary(runs: Sequence[Run], task: Task) -> dict[str, Any]:
                     arm: summarize(
                         [_value(r, key, per_author) for r in select(runs, arm, fraction)]
                     ).to_dict()
-                    for arm in TASK_ARMS
+                    for arm in arms(runs)
                 }
-                for b in BASELINES:
-                    cells[f"plain_minus_{b}"] = paired(
-                        runs, fraction, key, "plain", b, per_author
-                    ).to_dict()
+                for a, b in differences(runs):
+                    diff = paired(runs, fraction, key, a, b, per_author)
+                    cells[f"{a}_minus_{b}"] = diff.to_dict()
                 table[key] = cells
             if table:
                 per[scope] = table
@@ -138,8 +159,9 @@ def summary(runs: Sequence[Run], task: Task) -> dict[str, Any]:
 def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
     full = max(fractions(runs), default=1.0)
     n_seeds = len(select(runs, "plain", full))
+    compared = " vs ".join(ARM_TITLES[a] for a in reversed(arms(runs)))
     parts = [
-        f"# train all --task {task.name}: plain fine-tuning vs TF-IDF vs majority",
+        f"# train all --task {task.name}: {compared}",
         "",
         conclusion(runs, task, full),
         "",
@@ -180,7 +202,7 @@ def write_task_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping
     table = {
         key: {
             arm: summarize([_value(r, key, False) for r in select(runs, arm, full)])
-            for arm in TASK_ARMS
+            for arm in arms(runs)
         }
         for key in metric_names(runs, task)
     }
@@ -192,10 +214,11 @@ def write_task_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping
             (f, summarize([_value(r, task.dev_metric, False) for r in select(runs, arm, f)]))
             for f in fractions(runs)
         ]
-        for arm in TASK_ARMS
+        for arm in arms(runs)
     }
     plots.metric_curve(curves, out / FIGURES["low_data_curve"], ylabel=f"{task.dev_metric} ×100")
-    plots.loss_curves(runs, out / FIGURES["loss_curves"], arms=("plain",))
+    trained = ("plain",) if RECIPE not in arms(runs) else (*PRETRAINING_ARMS, "plain", RECIPE)
+    plots.loss_curves(runs, out / FIGURES["loss_curves"], arms=trained)
     write_json(
         out / "metrics.json",
         {

@@ -4,6 +4,10 @@ given ``--dev``/``--test`` files), then per fraction of the training split fit
 - plain fine-tuning of ``--model`` (a :class:`~train.models.TaskModel`),
 - TF-IDF + the task's linear model,
 - the majority baseline,
+- with ``--type-sentences``/``--masked`` (``single``/``multi``), the three-phase recipe
+  (``mlm``, as in the MBTI study): per seed phase 1 on the label-description sentences and
+  phase 2 on the masked sentences, over the task's label set, then the task's model
+  fine-tuned from the phase-2 encoder,
 
 each scored by the task's own test metrics (and per author where the data name authors).
 Like the MBTI study it works in a staging directory with ``*.run.json`` records
@@ -24,6 +28,7 @@ from tqdm.auto import tqdm
 from schemas.errors import InputError
 from schemas.io import publish
 from schemas.manifest import Manifest, sha256_path
+from train.data import Loaded
 from train.study.config import StudyConfig
 from train.study.results import TASK_ARMS, Run
 from train.tasks.base import Task
@@ -32,11 +37,19 @@ from train.tasks.columns import TaskData
 
 @dataclass
 class TaskStudyData:
-    """Per seed the split data (task fitted on it), and per (seed, fraction) the subset."""
+    """Per seed the split data (task fitted on it), per (seed, fraction) the subset, and the
+    phase-1/2 data (read and checked against the task's label set) when given."""
 
     task: Task
     splits: dict[int, TaskData]
     subsets: dict[tuple[int, float], TaskData]
+    type_sentences: Loaded | None = None
+    masked: Loaded | None = None
+
+    @property
+    def arms(self) -> tuple[str, ...]:
+        """The compared arms: the baselines, plain fine-tuning, and the recipe when given."""
+        return (*TASK_ARMS, "mlm") if self.type_sentences is not None else TASK_ARMS
 
 
 def prepare_task_study(cfg: StudyConfig) -> TaskStudyData:
@@ -63,37 +76,87 @@ def prepare_task_study(cfg: StudyConfig) -> TaskStudyData:
             what = f"{data.source} (seed {seed}, fraction {fraction:g}: {len(train)} rows)"
             fitted = data.task.fit(train, file=what)
             subsets[(seed, fraction)] = replace(data, task=fitted, train=train)
-    return TaskStudyData(task, splits, subsets)
+    out = TaskStudyData(task, splits, subsets)
+    if cfg.has_phases:
+        out.type_sentences, out.masked = _phase_data(cfg, splits[cfg.seed_list[0]].task)
+    return out
+
+
+def _phase_data(cfg: StudyConfig, task: Task) -> tuple[Loaded, Loaded]:
+    """The phase-1/2 data, read and validated, every label checked against ``task``'s."""
+    from train.data import load_data
+    from train.phases.labels import row_labels
+
+    loaded = (
+        load_data(cfg.type_sentences, "type_sentences", required=("text", "label")),
+        load_data(cfg.masked, "masked", required=("text", "label", "candidates")),
+    )
+    for data in loaded:
+        row_labels(
+            data.dataset["label"],
+            cfg.task_options,
+            file=data.name,
+            label_set=task.output_names,
+            label_set_of=f"the task (labels of {cfg.posts})",
+        )
+    return loaded
 
 
 def run_task_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     """Run every arm over seeds and fractions; publish the report; returns ``out``, runs."""
+    from train.data import input_hashes
+    from train.study.pretrain import pretrain
     from train.study.records import cached
     from train.study.task_report import write_task_report
 
     data = prepare_task_study(cfg)
     manifest = Manifest("train all", seed=cfg.args.seed)
     manifest.add(inputs={str(cfg.posts): sha256_path(cfg.posts)})
+    for loaded in (data.type_sentences, data.masked):
+        if loaded is not None:
+            manifest.add(inputs=input_hashes(loaded))
     fractions = sorted(cfg.fraction_list, reverse=True)
     runs: list[Run] = []
     with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
         stage = output.dir
-        total = cfg.seeds * len(fractions) * len(TASK_ARMS)
+        total = cfg.seeds * (len(fractions) * len(data.arms) + 2 * cfg.has_phases)
         with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
             for seed in cfg.seed_list:
+                inits = {"plain": cfg.model}
+                if data.type_sentences is not None and data.masked is not None:
+                    pre = pretrain(
+                        cfg,
+                        data.type_sentences,
+                        data.masked,
+                        seed,
+                        stage,
+                        bar,
+                        label_set=data.splits[seed].task.output_names,
+                    )
+                    runs += pre
+                    inits["mlm"] = str(stage / str(pre[1].model_dir))
                 for fraction in fractions:
                     subset = data.subsets[(seed, fraction)]
                     base = stage / f"seed{seed}" / f"fraction{fraction:g}"
-                    for arm in TASK_ARMS:
-                        make = partial(_arm, cfg, arm, seed, fraction, subset)
+                    for arm in data.arms:
+                        make = partial(_arm, cfg, arm, seed, fraction, subset, inits.get(arm))
                         runs.append(cached(stage, base / arm, bar, make, cfg.args))
         write_task_report(runs, stage, data.task, describe_task_study(cfg, data, runs))
         output.json("manifest.json", manifest.finish(counts={"runs": len(runs)}))
     return cfg.out, runs
 
 
-def _arm(cfg: StudyConfig, arm: str, seed: int, fraction: float, data: TaskData, out: Path) -> Run:
-    """One arm's run on one seed's (subset of the) data; ``out`` is its model directory."""
+def _arm(
+    cfg: StudyConfig,
+    arm: str,
+    seed: int,
+    fraction: float,
+    data: TaskData,
+    init: str | None,
+    out: Path,
+) -> Run:
+    """One arm's run on one seed's (subset of the) data; ``init``: the encoder a fine-tuned
+    arm starts from (``--model``, or the phase-2 output); ``out``: its model directory."""
     from train.tasks.authors import author_metrics
     from train.tasks.baselines import majority_baseline, tfidf_baseline
 
@@ -102,10 +165,10 @@ def _arm(cfg: StudyConfig, arm: str, seed: int, fraction: float, data: TaskData,
     test_targets = task.targets(data.test, file=data.source)
     log_history: list[dict[str, Any]] = []
     model_dir = None
-    if arm == "plain":
+    if arm in ("plain", "mlm"):
         from train.tasks.finetune import finetune
 
-        result = finetune(data, cfg.model, out, replace(cfg.args, seed=seed, overwrite=True))
+        result = finetune(data, init, out, cfg.seed_args(seed))
         metrics, scores, task = result.metrics, result.test_scores, result.task
         log_history = list(result.trainer.state.log_history)
         if fraction >= 1:
@@ -148,6 +211,11 @@ def describe_task_study(cfg: StudyConfig, data: TaskStudyData, runs: list[Run]) 
         "fractions of training rows": ", ".join(f"{f:g}" for f in cfg.fraction_list),
         "split (first seed)": f"train {len(first.train)}, dev {len(first.dev)}, "
         f"test {len(first.test)}" + (" (by author)" if by_author else ""),
+        **(
+            {"label-description / masked sentences": f"{cfg.type_sentences} / {cfg.masked}"}
+            if cfg.has_phases
+            else {}
+        ),
         "training": f"epochs {args.epochs:g}, max_steps {args.max_steps}, batch {args.batch_size}, "
         f"lr {args.lr:g}, max_length {args.max_length}",
         "minutes of training": f"{sum(r.seconds for r in runs) / 60:.1f}",

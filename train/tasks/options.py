@@ -23,8 +23,8 @@ PANEL = "Task"
 
 
 @dataclass
-class TaskOptions:
-    """What is learnt from the label column, and how it is judged."""
+class LabelOptions:
+    """The task and its label set: all that phases 1-2 need of ``--task``."""
 
     options_panel = PANEL
     task: str = option(
@@ -36,6 +36,26 @@ class TaskOptions:
         None, help="single/multi: the label set, one label a line (default: from the data)."
     )
     label_sep: str = option(",", help="multi: separator of a delimited label string.")
+
+    def __post_init__(self) -> None:
+        task_class(self.task)
+        if self.labels is not None and self.task not in ("single", "multi"):
+            raise InputError("--labels needs --task single or multi", field="--labels")
+
+    def check_label_set(self, field: str = "--task") -> None:
+        """Phases 1-2 learn from sentences per label: a task without labels cannot have them."""
+        if self.task == "regression":
+            raise InputError(
+                "phases 1-2 need a label set, and --task regression learns scores: label-"
+                "description and masked sentences per label make no sense for scores",
+                field=field,
+            )
+
+
+@dataclass
+class TaskOptions(LabelOptions):
+    """What is learnt from the label column, and how it is judged."""
+
     thresholds: str = option(
         "static", help="mbti/multi: cut-off 0.5, or one per output tuned on dev (best F1)."
     )
@@ -51,7 +71,7 @@ class TaskOptions:
     )
 
     def __post_init__(self) -> None:
-        task_class(self.task)
+        super().__post_init__()
         if self.thresholds not in THRESHOLD_MODES:
             raise InputError(
                 f"unknown thresholds {self.thresholds!r} (static or dynamic)", field="--thresholds"
@@ -67,8 +87,6 @@ class TaskOptions:
             ):
                 if value != default:
                     raise InputError(f"{name} needs --task regression", field=name)
-        if self.labels is not None and self.task not in ("single", "multi"):
-            raise InputError("--labels needs --task single or multi", field="--labels")
         parse_range(self.score_range)
 
 
