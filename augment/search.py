@@ -107,14 +107,15 @@ def _faiss_search(queries: np.ndarray, corpus: np.ndarray, k: int, index: str, s
             IVF_MIN_ROWS,
         )
         index = "flat"
-    idx = _build(faiss, index, corpus, k, seed)
+    idx = build_faiss_index(faiss, index, corpus, k, seed)
     scores, ids = idx.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     scores[ids < 0] = -np.inf
     return Hits(ids.astype(np.int64), scores.astype(np.float32))
 
 
-def _build(faiss: Any, index: str, corpus: np.ndarray, k: int, seed: int) -> Any:
-    """A FAISS inner-product index of kind ``index`` holding ``corpus``."""
+def build_faiss_index(faiss: Any, index: str, corpus: np.ndarray, k: int, seed: int = 0) -> Any:
+    """A FAISS inner-product index of kind ``index`` (flat, hnsw, ivf) holding ``corpus``, set
+    up to search ``k`` neighbours (``bench/embed_search.py`` times build and search apart)."""
     dim = corpus.shape[1]
     if index == "hnsw":
         idx = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
