@@ -23,6 +23,7 @@ from augment.precision import (
     estimate_precision,
     oof_proba,
 )
+from augment.search import INDEX_HELP, check_index
 from augment.selection import Selection, choose, find_candidates, parse_targets
 from augment.teachers import default_teacher, make_teacher
 from schemas.errors import InputError
@@ -73,7 +74,7 @@ class BalanceConfig(SilverBase):
     )
     near_dup: float = option(0.95, help="Cosine at/above which texts are near-duplicates.")
     folds: int = option(5, help="Folds of the held-out precision estimate (0: skip).")
-    index: str = option("exact", help="'exact' or 'faiss' (needs mbtikit[faiss]).")
+    index: str = option("exact", help=INDEX_HELP)
     mask: bool = option(True, help="Mask MBTI type mentions in gold and pool texts.")
     cache: bool = option(True, help="Reuse pool/gold embeddings between runs (user cache).")
     eval_student: str = option("embed", help="--eval student: 'embed' (logistic on embeddings).")
@@ -89,6 +90,7 @@ class BalanceConfig(SilverBase):
             raise InputError(
                 f"--eval-student must be one of {', '.join(STUDENTS)}, got {self.eval_student!r}"
             )
+        self.index = check_index(self.index)
         super().__post_init__()
         if self.label_set not in ("mbti", "any"):
             raise InputError(f"--label-set must be 'mbti' or 'any', got {self.label_set!r}")
@@ -241,7 +243,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
 
     cands = find_candidates(
         gold_emb, labels, set(gold_keys), pool_emb, pool_keys, needy,
-        top_k=cfg.top_k, near_dup=cfg.near_dup, index=cfg.index,
+        top_k=cfg.top_k, near_dup=cfg.near_dup, index=cfg.index, seed=cfg.seed,
     )  # fmt: skip
     dropped.update(cands.dropped)
     if needy and not len(cands.pool_ids):

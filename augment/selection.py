@@ -109,13 +109,14 @@ def find_candidates(
     top_k: int,
     near_dup: float,
     index: str = "exact",
+    seed: int = 0,
 ) -> Candidates:
     """Query the pool with every gold example of ``classes`` (top-k each) and drop exact
     duplicates (normalised text) and near-duplicates (cosine >= ``near_dup``) of gold and of
     each other across queries."""
     labels = np.asarray(gold_labels)
     rows = np.nonzero(np.isin(labels, classes))[0]
-    hits = semantic_search(gold_emb[rows], pool_emb, top_k, index=index)
+    hits = semantic_search(gold_emb[rows], pool_emb, top_k, index=index, seed=seed)
     ids, sims = hits.ids.ravel(), hits.scores.ravel()
     query = np.repeat(rows, hits.ids.shape[1])
     ok = ids >= 0

@@ -1,20 +1,35 @@
-"""Benchmark: our encode path vs plain SentenceTransformer.encode, and search time vs pool size.
+"""Benchmark: our encode path vs plain SentenceTransformer.encode, search time vs pool size, and
+recall@10 / query speed of the approximate FAISS indexes against exact search.
 
-    python bench/embed_search.py [--n-texts 2000] [--pools 10000,100000]
+    python bench/embed_search.py encode [--n-texts 2000] [--pools 10000,100000]
+    python bench/embed_search.py recall [--n 80000] [--queries 2000] [--repeats 3]
+    python bench/embed_search.py recall --embeddings E.npy [--texts train.tsv --max-texts 20000]
 
-Search timings use synthetic random unit vectors (384-d, like MiniLM): search cost depends only
-on sizes, not on content. 1M is timed only when FAISS is installed.
+``encode`` times search on random unit vectors (384-d, like MiniLM): search cost depends only
+on sizes, not on content; 1M is timed only when FAISS is installed. ``recall`` compares
+``--index`` flat, hnsw and ivf with exact search on a synthetic clustered corpus (a Gaussian
+mixture, so neighbours mean something) and, with ``--embeddings``, on real embeddings: a
+seeded ``--queries`` rows are the queries, the rest the corpus (``--texts``: the first column of
+a TSV, encoded once with the bundled MiniLM and cached in ``--embeddings``). Each index is
+built once; searches are repeated interleaved (the order rotates) and medians reported.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import statistics
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 from augment.embeddings import embed, load_embedder
-from augment.search import semantic_search
+from augment.search import build_faiss_index, semantic_search
+
+K = 10
+APPROX = ("flat", "hnsw", "ivf")
 
 
 def _texts(n: int) -> list[str]:
@@ -47,12 +62,8 @@ def _best(fn, repeat: int = 3) -> float:
     return min(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n-texts", type=int, default=2000)
-    ap.add_argument("--pools", default="10000,100000")
-    ap.add_argument("--queries", type=int, default=500)
-    args = ap.parse_args()
+def encode_bench(args: argparse.Namespace) -> None:
+    """Our encode vs plain encode, then search time per pool size."""
     model = load_embedder()
     texts = _texts(args.n_texts)
     ours, plain = float("inf"), float("inf")
@@ -72,7 +83,7 @@ def main() -> None:
         import faiss  # noqa: F401
 
         pools.append(1_000_000)
-        index = "faiss"
+        index = "flat"
     except ImportError:
         index = None
     for n in pools:
@@ -84,6 +95,122 @@ def main() -> None:
             t = _best(lambda c=corpus, m=mode: semantic_search(q, c, 10, index=m), repeat=2)
             print(f"search {args.queries} queries x pool {n:>9,}: {mode:5s} {t:.3f}s "
                   f"({t / args.queries * 1e3:.2f} ms/query)")  # fmt: skip
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def clustered(n: int, dim: int, rng: np.random.Generator, clusters: int = 1000) -> np.ndarray:
+    """Unit rows from a Gaussian mixture: each cluster spreads mostly within its own random
+    16-d subspace (text embeddings have a low intrinsic dimension) plus a little isotropic
+    noise."""
+    centres = rng.normal(size=(clusters, dim)).astype(np.float32)
+    bases = rng.normal(size=(clusters, 16, dim)).astype(np.float32) / 4.0
+    which = rng.integers(clusters, size=n)
+    out = np.empty((n, dim), np.float32)
+    for c in range(clusters):
+        rows = np.nonzero(which == c)[0]
+        local = rng.normal(size=(len(rows), 16)).astype(np.float32) @ bases[c]
+        out[rows] = centres[c] + local + 0.2 * rng.normal(size=(len(rows), dim))
+    return _unit(out)
+
+
+def _read_texts(path: Path, limit: int) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        return [row[0] for _, row in zip(range(limit), rows, strict=False) if row]
+
+
+def _real(args: argparse.Namespace) -> np.ndarray:
+    if not args.embeddings.exists():
+        if args.texts is None:
+            raise SystemExit(f"error: {args.embeddings} does not exist (give --texts to make it)")
+        texts = _read_texts(args.texts, args.max_texts)
+        t = time.perf_counter()
+        emb = embed(texts, load_embedder(), batch_size=128)
+        print(f"encoded {len(texts):,} texts in {time.perf_counter() - t:.0f}s")
+        np.save(args.embeddings, emb.astype(np.float32))
+    return _unit(np.load(args.embeddings))
+
+
+def _timed(fn: Callable[[], object]) -> tuple[float, object]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def recall_table(name: str, queries: np.ndarray, corpus: np.ndarray, repeats: int) -> None:
+    """Print recall@10, build time and median query time of each index, with ratios vs exact.
+
+    Each FAISS index is built once (an HNSW build takes minutes on a busy small machine); the
+    searches are repeated, interleaved."""
+    import faiss
+
+    modes = ("exact", *APPROX)
+    build = {"exact": 0.0}
+    index = {}
+    for mode in APPROX:
+        build[mode], index[mode] = _timed(
+            lambda m=mode: build_faiss_index(faiss, m, corpus, K, seed=0)
+        )
+    semantic_search(queries[:2], corpus[:50], K)  # warm-up: imports, torch start-up
+    query: dict[str, list[float]] = {m: [] for m in modes}
+    ids: dict[str, np.ndarray] = {}
+    for r in range(repeats):
+        for mode in modes[r % len(modes) :] + modes[: r % len(modes)]:
+            if mode == "exact":
+                secs, hits = _timed(lambda: semantic_search(queries, corpus, K, index="exact"))
+                found = hits.ids
+            else:
+                secs, (_, found) = _timed(lambda i=index[mode]: i.search(queries, K))
+            query[mode].append(secs)
+            ids[mode] = found
+    exact = ids["exact"]
+    base = statistics.median(query["exact"])
+    n, dim = corpus.shape
+    print(f"\n{name}: {n:,} x {dim} corpus, {len(queries):,} queries, top {K}, "
+          f"query times: median of {repeats} interleaved repeats")  # fmt: skip
+    print(f"{'index':6s} {'recall@10':>9s} {'build s':>8s} {'query s':>8s} {'ms/query':>8s} "
+          f"{'query speed-up':>14s} {'speed-up with build':>19s}")  # fmt: skip
+    for mode in modes:
+        rec = np.mean([len(set(a) & set(b)) / K for a, b in zip(ids[mode], exact, strict=True)])
+        b, q = build[mode], statistics.median(query[mode])
+        print(f"{mode:6s} {rec:9.3f} {b:8.2f} {q:8.2f} {q / len(queries) * 1e3:8.3f} "
+              f"{base / q:13.1f}x {base / (b + q):18.1f}x")  # fmt: skip
+
+
+def recall_bench(args: argparse.Namespace) -> None:
+    """Recall@10 and speed of flat / hnsw / ivf vs exact: real embeddings, then synthetic."""
+    rng = np.random.default_rng(0)
+    if args.embeddings is not None:
+        emb = _real(args)
+        order = rng.permutation(len(emb))
+        q, c = order[: args.queries], order[args.queries :]
+        recall_table(f"real ({args.embeddings.name})", emb[q], emb[c], args.repeats)
+    if args.n == 0:
+        return
+    data = clustered(args.n + args.queries, args.dim, rng)
+    recall_table("synthetic clustered", data[args.n :], data[: args.n], args.repeats)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    enc = sub.add_parser("encode", help="encode speed, exact search time per pool size")
+    enc.add_argument("--n-texts", type=int, default=2000)
+    enc.add_argument("--pools", default="10000,100000")
+    enc.add_argument("--queries", type=int, default=500)
+    rec = sub.add_parser("recall", help="recall@10 and speed of flat / hnsw / ivf vs exact")
+    rec.add_argument("--n", type=int, default=80_000, help="synthetic corpus rows (0: none)")
+    rec.add_argument("--dim", type=int, default=384)
+    rec.add_argument("--queries", type=int, default=2000)
+    rec.add_argument("--repeats", type=int, default=3)
+    rec.add_argument("--embeddings", type=Path, help="N x d .npy of real embeddings")
+    rec.add_argument("--texts", type=Path, help="TSV whose first column makes --embeddings")
+    rec.add_argument("--max-texts", type=int, default=20_000)
+    args = ap.parse_args()
+    (encode_bench if args.command == "encode" else recall_bench)(args)
 
 
 if __name__ == "__main__":
