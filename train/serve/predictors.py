@@ -220,9 +220,9 @@ def locate_model(run: str | Path) -> Path | None:
     """The phase-3 model directory inside ``run``, or ``None`` when ``run`` is a
     sentence-transformers model; an :class:`InputError` when it holds neither (cheap: nothing
     is loaded)."""
-    from train.predict import find_model_dir, model_type
+    from train.predict import PHASE3_MODEL_TYPES, find_model_dir, model_type
 
-    if is_sentence_transformer(run) and model_type(Path(run)) is None:
+    if is_sentence_transformer(run) and model_type(Path(run)) not in PHASE3_MODEL_TYPES:
         return None
     try:
         model_dir = find_model_dir(run)
