@@ -3,7 +3,8 @@ optionally read from / written to the between-runs cache (:mod:`augment.embed_ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +24,21 @@ def cpu_has_native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+@contextlib.contextmanager
+def no_loading_bar() -> Iterator[None]:
+    """No "Loading weights" bar from transformers while loading a model: a bar for a
+    second's work, shown even under ``--no-progress``."""
+    from transformers.utils import logging as hf_logging
+
+    was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_on:
+            hf_logging.enable_progress_bar()
+
+
 @lru_cache(maxsize=4)
 def load_embedder(name_or_path: str | None = None, device: str | None = None):
     """Load a ``SentenceTransformer`` once per (model, device); bf16 weights on CUDA and on
@@ -30,7 +46,8 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None):
     import torch
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(resolve_model(name_or_path), device=device)
+    with no_loading_bar():
+        model = SentenceTransformer(resolve_model(name_or_path), device=device)
     if model.device.type == "cuda" or (model.device.type == "cpu" and cpu_has_native_bf16()):
         model = model.to(torch.bfloat16)
     return model

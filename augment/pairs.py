@@ -15,7 +15,7 @@ import numpy as np
 import typer
 
 from augment.downstream import PairedResult
-from augment.embeddings import embed, load_embedder
+from augment.embeddings import embed, load_embedder, no_loading_bar
 from augment.options import SilverBase
 from augment.search import semantic_search
 from schemas.errors import InputError
@@ -273,7 +273,8 @@ def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path,
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    model = SentenceTransformer(resolve_model(cfg.embedder))
+    with no_loading_bar():
+        model = SentenceTransformer(resolve_model(cfg.embedder))
     train = Dataset.from_dict(
         {
             "sentence1": pairs["sentence1"],

@@ -27,6 +27,11 @@ def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
 
 
+def shows_progress(args: TrainArgs) -> bool:
+    """Whether this process draws progress bars: with ``--progress``, on rank 0 only."""
+    return args.progress and is_main_process()
+
+
 def uses_cuda(args: TrainArgs) -> bool:
     """Whether this process trains on CUDA (``--device``, default: when available)."""
     import torch

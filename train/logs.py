@@ -4,6 +4,7 @@ turns every progress bar off (Trainer, model loading, data set maps, ``train all
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import logging
 import sys
@@ -54,6 +55,50 @@ def quiet_loading() -> Iterator[None]:
         yield
     finally:
         hf_logging.set_verbosity(before)
+
+
+MISSING_KEYS = "There were missing keys in the checkpoint model loaded: "
+
+
+class TiedKeysFilter(logging.Filter):
+    """Drops the Trainer's "missing keys" warning on loading the best checkpoint when every
+    missing key is a tied weight (e.g. phase 2's MLM decoder, tied to the input embeddings):
+    a tied weight is saved once, under the name it is tied to, and comes back with it."""
+
+    def __init__(self, model: Any) -> None:
+        super().__init__()
+        seen: set[int] = set()
+        self.tied: set[str] = set()
+        for name, param in model.named_parameters(remove_duplicate=False):
+            if id(param) in seen:
+                self.tied.add(name)
+            seen.add(id(param))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not message.startswith(MISSING_KEYS):
+            return True
+        try:
+            missing = ast.literal_eval(message[len(MISSING_KEYS) :].rstrip("."))
+        except (ValueError, SyntaxError):
+            return True
+        return not (missing and set(missing) <= self.tied)
+
+
+@contextlib.contextmanager
+def quiet_tied_keys(model: Any) -> Iterator[None]:
+    """Within the block, no "missing keys" warning for ``model``'s tied weights (unless
+    ``-v``)."""
+    if verbose():
+        yield
+        return
+    logger = logging.getLogger("transformers.trainer")
+    keys = TiedKeysFilter(model)
+    logger.addFilter(keys)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keys)
 
 
 class SilentLogProgress(ProgressCallback):

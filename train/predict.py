@@ -14,11 +14,24 @@ import typer
 
 from schemas.errors import InputError
 from schemas.options import group, option
+from train.tasks.bi_encoder import BI_MODEL_TYPE, is_bi_encoder
 from train.tasks.columns import InputColumns
 
 AXIS_MODEL_TYPE = "mbti_axis_classifier"
 TASK_MODEL_TYPE = "mbtikit_task_model"
-PHASE3_MODEL_TYPES = (AXIS_MODEL_TYPE, TASK_MODEL_TYPE)
+PHASE3_MODEL_TYPES = (AXIS_MODEL_TYPE, TASK_MODEL_TYPE, BI_MODEL_TYPE)
+
+
+def model_type(model_dir: Path) -> str | None:
+    """The kind of model in ``model_dir``: a bi-encoder output's, else its config.json's
+    ``model_type`` (``None`` without a readable one)."""
+    if is_bi_encoder(model_dir):
+        return BI_MODEL_TYPE
+    try:
+        value = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["model_type"]
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def find_model_dir(run: str | Path, model_types: tuple[str, ...] = PHASE3_MODEL_TYPES) -> Path:
@@ -28,13 +41,8 @@ def find_model_dir(run: str | Path, model_types: tuple[str, ...] = PHASE3_MODEL_
     if not run.is_dir():
         raise InputError("no such run or model directory", file=run)
     for cand in (run, run / "model", *sorted(p.parent for p in run.rglob("config.json"))):
-        cfg = cand / "config.json"
-        if cfg.is_file():
-            try:
-                if json.loads(cfg.read_text(encoding="utf-8")).get("model_type") in model_types:
-                    return cand
-            except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-                continue
+        if model_type(cand) in model_types:
+            return cand
     raise InputError("holds no phase-3 model (config.json of a `train phase3` model)", file=run)
 
 
@@ -185,10 +193,6 @@ class PredictOptions:
             raise InputError("give either TEXT arguments or --file, not both or neither")
 
 
-def model_type(model_dir: Path) -> str:
-    return json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["model_type"]
-
-
 def command(opts: PredictOptions) -> None:
     """Predictions for each text (MBTI: per-axis probabilities of I, N, F, P and the type;
     other tasks: the label(s) or score with the model's scores), or per author."""
@@ -200,9 +204,9 @@ def command(opts: PredictOptions) -> None:
         predictor: Any = Predictor(model_dir)
         task = MbtiTask(cutoffs=tuple(predictor.thresholds))
     else:
-        from train.tasks.predict import TaskPredictor
+        from train.tasks.predict import load_task_predictor
 
-        predictor = TaskPredictor(model_dir)
+        predictor = load_task_predictor(model_dir)
         task = predictor.task
     if opts.texts:
         rows = datasets.Dataset.from_dict({"text": list(opts.texts)})

@@ -158,3 +158,14 @@ def test_train_all_under_two_ranks_publishes_once(inputs: Path, tmp_path: Path) 
     records = sorted(p.name for p in (out / "seed0").rglob("*.run.json"))
     assert len(records) == 5, records  # phase 1, phase 2, mlm, plain, tfidf
     assert (out / "seed0" / "fraction1" / "mlm" / "model.safetensors").exists()
+
+
+def test_progress_bars_show_on_rank_0_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    from train.distributed import shows_progress
+    from train.phases.args import TrainArgs
+
+    monkeypatch.setenv("RANK", "1")
+    assert not shows_progress(TrainArgs(progress=True))
+    monkeypatch.setenv("RANK", "0")
+    assert shows_progress(TrainArgs(progress=True))
+    assert not shows_progress(TrainArgs(progress=False))

@@ -44,3 +44,25 @@ with quiet_loading():  # no trained MLM head in a sentence-transformers checkpoi
 def test_quiet_and_verbose_exclude_each_other():
     with pytest.raises(InputError, match="exclude each other"):
         tiny_args(quiet=True, verbose=True)
+
+
+def test_missing_tied_keys_on_loading_the_best_checkpoint_are_not_a_warning(caplog):
+    import logging
+
+    from transformers import BertConfig, BertForMaskedLM
+
+    from train.logs import MISSING_KEYS, quiet_tied_keys
+
+    config = BertConfig(
+        vocab_size=40, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=16,
+    )  # fmt: skip
+    model = BertForMaskedLM(config)
+    logger = logging.getLogger("transformers.trainer")
+    tied = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias"]
+    with caplog.at_level(logging.WARNING, logger="transformers.trainer"), quiet_tied_keys(model):
+        logger.warning(f"{MISSING_KEYS}{tied}.")
+        logger.warning(f"{MISSING_KEYS}{['bert.pooler.dense.weight']}.")
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{MISSING_KEYS}{['bert.pooler.dense.weight']}."
+    ]

@@ -179,3 +179,148 @@ def test_a_port_in_use_is_one_error_line(cli, phase3_dir):
         port = taken.getsockname()[1]
         proc = cli("train", "serve", phase3_dir.model_dir, "--port", str(port))
     assert_clean_error(proc, f"127.0.0.1:{port}", "in use")
+
+
+# --- any task: single, multi, regression (untrained heads on the tiny encoder: the server,
+# not the model, is under test) ------------------------------------------------------------
+SENTIMENTS = ("positive", "negative", "neutral")
+EMOTIONS = ("joy", "anger", "fear")
+
+
+def save_task_model(directory: Path, task, encoder_dir: Path) -> Path:
+    """A :class:`TaskModel` for ``task`` on ``encoder_dir`` (its head untrained), saved."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from train.encoders import encoder_config_dict
+    from train.models import TaskModel, TaskModelConfig
+
+    encoder = AutoModel.from_pretrained(encoder_dir)
+    torch.manual_seed(0)
+    TaskModel(TaskModelConfig.for_task(task, encoder=encoder_config_dict(encoder))).save_pretrained(
+        directory
+    )
+    AutoTokenizer.from_pretrained(encoder_dir).save_pretrained(directory)
+    return directory
+
+
+def save_bi_encoder(directory: Path, task, encoder_dir: Path) -> Path:
+    """A sentence-transformers model on ``encoder_dir`` saved as ``--pair-model bi`` does."""
+    from sentence_transformers import SentenceTransformer
+
+    from schemas.io import write_json
+    from train.tasks.bi_encoder import BI_TASK_FILE, bi_task_spec
+
+    SentenceTransformer(str(encoder_dir), device="cpu").save(str(directory))
+    write_json(directory / BI_TASK_FILE, bi_task_spec(task))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def single_server(tiny_encoder, tmp_path_factory):
+    from train.tasks import SingleLabelTask
+
+    model = save_task_model(
+        tmp_path_factory.mktemp("single"), SingleLabelTask(labels=SENTIMENTS), tiny_encoder
+    )
+    with running("train", "serve", model, "--port", "0", "--max-texts", "4") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def multi_server(tiny_encoder, tmp_path_factory):
+    from train.tasks import MultiLabelTask
+
+    # cut-offs 0 and 1: the first label is always on, the second never, the third at 0.5
+    task = MultiLabelTask(labels=EMOTIONS, thresholds="dynamic", cutoffs=(0.0, 1.0, 0.5))
+    model = save_task_model(tmp_path_factory.mktemp("multi"), task, tiny_encoder)
+    with running("train", "serve", model, "--port", "0") as url:
+        yield url
+
+
+def test_a_single_label_model_gives_a_label_with_its_probabilities(single_server):
+    status, info = request(f"{single_server}/info")
+    assert status == 200 and info["task"] == "single" and info["labels"] == list(SENTIMENTS)
+    status, body = request(f"{single_server}/predict", {"texts": MESSAGES[:2]})
+    assert status == 200, body
+    assert body["task"] == "single"
+    for text, pred in zip(MESSAGES, body["predictions"], strict=False):
+        assert pred["text"] == text and "axes" not in pred
+        probs = pred["probabilities"]
+        assert list(probs) == list(SENTIMENTS)
+        assert sum(probs.values()) == pytest.approx(1, abs=1e-4)
+        assert pred["label"] == max(probs, key=probs.get)
+    status, person = request(f"{single_server}/predict/author", {"texts": MESSAGES})
+    assert status == 200, person
+    assert person["n_texts"] == 3 and sum(person["agreement"].values()) == 3
+    assert set(person["agreement"]) <= set(SENTIMENTS)
+    mean = {lab: sum(p["probabilities"][lab] for p in person["predictions"]) / 3 for lab in probs}
+    assert person["probabilities"] == pytest.approx(mean, abs=1e-5)
+    assert person["label"] == max(mean, key=mean.get)
+    status, answer = request(f"{single_server}/score", {"sentence1": "a", "sentence2": "b"})
+    assert status == 400 and "no regression model" in answer["error"]
+
+
+def test_a_multi_label_model_gives_the_labels_over_their_cutoffs(multi_server):
+    status, body = request(f"{multi_server}/predict", {"texts": MESSAGES})
+    assert status == 200, body
+    assert body["task"] == "multi"
+    for pred in body["predictions"]:
+        assert "label" not in pred and list(pred["probabilities"]) == list(EMOTIONS)
+        assert pred["cutoffs"] == {"joy": 0.0, "anger": 1.0, "fear": 0.5}
+        over = [lab for lab, p in pred["probabilities"].items() if p >= pred["cutoffs"][lab]]
+        assert pred["labels"] == over and "joy" in over and "anger" not in over
+    status, person = request(f"{multi_server}/predict/author", {"texts": MESSAGES})
+    assert status == 200 and person["n_texts"] == 3 and person["agreement"]["joy"] == 3
+
+
+@pytest.mark.parametrize("pair_model", ["cross", "bi"])
+def test_a_regression_model_scores_pairs_on_its_range(pair_model, tiny_encoder, tmp_path):
+    from train.tasks import RegressionTask
+
+    task = RegressionTask(score_range=(1.0, 10.0))
+    save = save_task_model if pair_model == "cross" else save_bi_encoder
+    model = save(tmp_path / pair_model, task, tiny_encoder)
+    with running("train", "serve", model, "--port", "0") as url:
+        _, info = request(f"{url}/info")
+        assert info["task"] == "regression" and info["score_range"] == [1.0, 10.0]
+        same = {"sentence1": "alone quiet ideas.", "sentence2": "alone quiet ideas."}
+        status, body = request(f"{url}/score", same)
+        assert status == 200, body
+        assert body["task"] == "regression" and body["score_range"] == [1.0, 10.0]
+        assert 1.0 <= body["score"] <= 10.0
+        if pair_model == "bi":  # one sentence twice: cosine 1, the top of the range
+            assert body["score"] == pytest.approx(10.0, abs=1e-3)
+        status, answer = request(f"{url}/predict", {"texts": ["hi"]})
+        assert status == 400 and "no classifier" in answer["error"] and "/score" in answer["error"]
+        status, answer = request(f"{url}/score", {"sentence1": "", "sentence2": "b"})
+        assert status == 422 and "texts[0] is empty" in answer["error"]
+
+
+def test_the_page_shows_label_probability_bars_for_a_single_label_model(single_server):
+    _, expected = request(f"{single_server}/predict", {"texts": MESSAGES[:2]})
+    with Browser() as page:
+        page.goto(single_server + "/")
+        page.wait_for("document.body.dataset.ready === '1'")
+        assert page.eval("document.getElementById('classify-title').textContent") == (
+            "Classify texts"
+        )
+        assert page.eval("document.getElementById('similar').hidden") is True
+        page.eval(
+            f"document.getElementById('texts').value = {json.dumps(chr(10).join(MESSAGES[:2]))}"
+        )
+        page.eval("document.getElementById('predict').click()")
+        page.wait_for("document.querySelectorAll('.text-result').length === 2")
+        shown = page.eval(
+            "[...document.querySelectorAll('.text-result')].map(b => [b.dataset.prediction,"
+            " [...b.querySelectorAll('.prob')].map(r => [r.dataset.label,"
+            " r.querySelector('.bar div').style.width, r.classList.contains('win')])])"
+        )
+        assert page.eval("document.getElementById('result').hidden") is True  # no MBTI view
+    for (prediction, rows), pred in zip(shown, expected["predictions"], strict=True):
+        assert prediction == pred["label"]
+        ranked = sorted(pred["probabilities"].items(), key=lambda kv: -kv[1])
+        assert [r[0] for r in rows] == [lab for lab, _ in ranked]
+        widths = [float(r[1].rstrip("%")) for r in rows]
+        assert widths == pytest.approx([100 * p for _, p in ranked], abs=0.1)
+        assert [r[2] for r in rows] == [lab == pred["label"] for lab, _ in ranked]

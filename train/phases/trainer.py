@@ -16,7 +16,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
 from schemas.io import publish
 from train.distributed import main_process_writes, uses_cuda
-from train.logs import trainer_callbacks
+from train.logs import quiet_tied_keys, trainer_callbacks
 from train.phases.args import TrainArgs
 from train.phases.result import PhaseResult
 
@@ -127,7 +127,8 @@ def fit(
         callbacks=callbacks,
     )
     trainer_callbacks(trainer)
-    trainer.train(resume_from_checkpoint=True if resume else None)
+    with quiet_tied_keys(model):
+        trainer.train(resume_from_checkpoint=True if resume else None)
     return trainer
 
 

@@ -1,5 +1,6 @@
-"""The FastAPI app of ``train serve``: ``/predict``, ``/predict/author``, ``/similarity``,
-``/info``, the page at ``/`` and the OpenAPI page at ``/docs``."""
+"""The FastAPI app of ``train serve``: ``/predict``, ``/predict/author`` (a classifier),
+``/score`` (a regression model), ``/similarity`` (an embedder), ``/info``, the page at ``/``
+and the OpenAPI page at ``/docs``."""
 
 from __future__ import annotations
 
@@ -47,20 +48,21 @@ def check_texts(texts: list[str], limits: ServeOptions) -> None:
 
 def create_app(models: Models, limits: ServeOptions) -> FastAPI:
     """An app serving ``models`` (loaded once, shared by all requests) within ``limits``."""
-    classifier, similarity = models.classifier, models.similarity
+    classifier, similarity, scorer = models.classifier, models.similarity, models.scorer
     batching = {
         "max_items": max(limits.batch_size, limits.max_texts),
         "max_wait": limits.batch_wait_ms / 1000,
     }
     predict = MicroBatcher(classifier.predict, **batching) if classifier else None
     score = MicroBatcher(similarity.similarity, **batching) if similarity else None
+    regress = MicroBatcher(scorer.score, **batching) if scorer else None
+    batchers = [b for b in (predict, score, regress) if b is not None]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        for batcher in (predict, score):
-            if batcher is not None:
-                await batcher.close()
+        for batcher in batchers:
+            await batcher.close()
 
     app = FastAPI(
         title="mbtikit serve",
@@ -73,37 +75,56 @@ def create_app(models: Models, limits: ServeOptions) -> FastAPI:
     @app.get("/info")
     async def info() -> dict[str, Any]:
         """What this server holds, its limits, and how many batches it has run."""
+        model = classifier or scorer
         return {
-            "task": classifier.task if classifier else None,
+            "task": model.task if model else None,
             "labels": classifier.labels if classifier else [],
-            "model": classifier.name if classifier else None,
+            "score_range": list(scorer.score_range) if scorer else None,
+            "model": model.name if model else None,
             "similarity_model": similarity.name if similarity else None,
             "limits": {"max_texts": limits.max_texts, "max_chars": limits.max_chars},
-            "batches": sum(b.calls for b in (predict, score) if b),
-            "items": sum(b.items for b in (predict, score) if b),
+            "batches": sum(b.calls for b in batchers),
+            "items": sum(b.items for b in batchers),
         }
 
     async def classify(texts: list[str]) -> tuple[Classifier, list[dict[str, Any]]]:
         """The classifier and one prediction per text (the text first)."""
         if predict is None or classifier is None:
-            raise HTTPException(
-                400, "this server holds no classifier (it serves a similarity model: /similarity)"
-            )
+            serves = "a regression model: /score" if scorer else "a similarity model: /similarity"
+            raise HTTPException(400, f"this server holds no classifier (it serves {serves})")
         check_texts(texts, limits)
         preds = await predict(texts)
         return classifier, [{"text": t, **p} for t, p in zip(texts, preds, strict=True)]
 
     @app.post("/predict")
     async def predict_texts(body: Texts) -> dict[str, Any]:
-        """A label and probabilities per text (for MBTI also each axis's two poles)."""
+        """Per text: ``label`` (single, MBTI) or ``labels`` over the cut-offs (multi), and the
+        probability of each label (for MBTI also each axis's two poles)."""
         model, preds = await classify(body.texts)
         return {"task": model.task, "predictions": preds}
 
     @app.post("/predict/author")
     async def predict_author(body: Texts) -> dict[str, Any]:
-        """One person's label from all their texts, with per-axis agreement (votes per pole)."""
+        """One person's prediction from all their texts: MBTI votes per axis pole; single and
+        multi the prediction of the mean probabilities with the texts' votes per label."""
         model, preds = await classify(body.texts)
         return {"task": model.task, **model.author(preds), "predictions": preds}
+
+    @app.post("/score")
+    async def pair_score(body: Pair) -> dict[str, Any]:
+        """A regression model's score of a sentence pair, on the task's score range."""
+        if regress is None or scorer is None:
+            raise HTTPException(
+                400, "this server holds no regression model (a --task regression run)"
+            )
+        check_texts([body.sentence1, body.sentence2], limits)
+        (value,) = await regress([(body.sentence1, body.sentence2)])
+        return {
+            "task": scorer.task,
+            "score": value,
+            "score_range": list(scorer.score_range),
+            "model": scorer.name,
+        }
 
     @app.post("/similarity")
     async def similarity_score(body: Pair) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from train.serve.options import ServeOptions
 
 
 def run_serve(options: ServeOptions) -> None:
-    """Serve a trained model: POST /predict, /predict/author, /similarity; a page at /."""
+    """Serve a trained model: POST /predict, /predict/author (a classifier), /score (a
+    regression model), /similarity (an embedder); a page at /."""
     from train.serve.app import create_app
     from train.serve.predictors import load_models, locate_model
 

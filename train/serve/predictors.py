@@ -1,17 +1,21 @@
 """What a server can answer, whatever the task: a :class:`Classifier` (``predict`` per text,
-``author`` for one person's texts) and/or a :class:`Similarity` (a score per sentence pair).
+``author`` for one person's texts), a :class:`PairScorer` (a regression model's score per
+sentence pair) and/or a :class:`Similarity` (the cosine of any sentence-transformers model).
 
-Today's implementations: :class:`MbtiClassifier` (a phase-3 model of ``train``: four sigmoid
-axes, the type composed from them) and :class:`BiEncoderSimilarity` (cosine of any
-sentence-transformers model). A single-label, multi-label or regression model slots in by
-implementing the same protocol.
+Implementations: :class:`MbtiClassifier` (four sigmoid axes, the type composed from them),
+:class:`TaskClassifier` (``single``: a label; ``multi``: the labels over their cut-offs; both
+with per-label probabilities), :class:`RegressionScorer` (a cross- or bi-encoder regression
+model, scores on its task's range) and :class:`BiEncoderSimilarity`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
 
 from schemas.errors import InputError
 from schemas.labels import AXIS_NAMES, MBTI, MBTI_AXES
@@ -29,6 +33,17 @@ class Classifier(Protocol):
 
     def author(self, predictions: list[dict[str, Any]]) -> dict[str, Any]:
         """One person's ``label`` from the predictions of their texts, with the agreement."""
+
+
+class PairScorer(Protocol):
+    """A model that scores sentence pairs on its task's range."""
+
+    task: str
+    name: str
+    score_range: tuple[float, float]
+
+    def score(self, pairs: list[tuple[str, str]]) -> list[float]:
+        """One score per pair."""
 
 
 class Similarity(Protocol):
@@ -97,6 +112,70 @@ class MbtiClassifier:
         return {"label": "".join(letters), "n_texts": len(predictions), "axes": axes}
 
 
+class TaskClassifier:
+    """A ``single`` or ``multi`` model: per-label probabilities and the task's prediction
+    (``label`` for single, ``labels`` over the cut-offs for multi, with the ``cutoffs``)."""
+
+    def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
+        from train.tasks.predict import TaskPredictor
+
+        self.name = str(model_dir)
+        self.batch_size = batch_size
+        self.predictor = TaskPredictor(model_dir, device=device)
+        self.spec = self.predictor.task
+        self.task = self.spec.name
+        self.labels = list(self.spec.output_names)
+
+    def predict(self, texts: list[str]) -> list[dict[str, Any]]:
+        return [self._one(row) for row in self.predictor.scores(texts, None, self.batch_size)]
+
+    def _one(self, probs: np.ndarray) -> dict[str, Any]:
+        (prediction,) = self.spec.predictions(np.asarray(probs).reshape(1, -1))
+        out: dict[str, Any] = {
+            "labels" if isinstance(prediction, list) else "label": prediction,
+            "probabilities": {
+                lab: round(float(p), 6) for lab, p in zip(self.labels, probs, strict=True)
+            },
+        }
+        cutoffs = getattr(self.spec, "active_cutoffs", None)
+        if cutoffs is not None:
+            out["cutoffs"] = {
+                lab: round(float(c), 6) for lab, c in zip(self.labels, cutoffs, strict=True)
+            }
+        return out
+
+    def author(self, predictions: list[dict[str, Any]]) -> dict[str, Any]:
+        """The prediction of the mean probabilities, with ``agreement``: how many texts
+        predict each label."""
+        probs = [[p["probabilities"][lab] for lab in self.labels] for p in predictions]
+        votes: Counter[str] = Counter()
+        for pred in predictions:
+            votes.update(pred["labels"] if "labels" in pred else [pred["label"]])
+        return {
+            **self._one(np.mean(probs, axis=0)),
+            "n_texts": len(predictions),
+            "agreement": dict(votes.most_common()),
+        }
+
+
+class RegressionScorer:
+    """A regression model (cross- or bi-encoder): a pair's score on the task's range."""
+
+    task = "regression"
+
+    def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
+        from train.tasks.predict import load_task_predictor
+
+        self.name = str(model_dir)
+        self.batch_size = batch_size
+        self.predictor = load_task_predictor(model_dir, device)
+        self.score_range: tuple[float, float] = self.predictor.task.score_range  # type: ignore[attr-defined]
+
+    def score(self, pairs: list[tuple[str, str]]) -> list[float]:
+        scores = self.predictor.scores([a for a, _ in pairs], [b for _, b in pairs])
+        return [round(s, 6) for s in self.predictor.task.predictions(scores)]
+
+
 class BiEncoderSimilarity:
     """Cosine similarity of two sentences' embeddings under a sentence-transformers model."""
 
@@ -122,10 +201,11 @@ class BiEncoderSimilarity:
 
 @dataclass
 class Models:
-    """What one server holds: a classifier, a similarity model, or both."""
+    """What one server holds: a classifier or a pair scorer, and/or a similarity model."""
 
     classifier: Classifier | None
     similarity: Similarity | None
+    scorer: PairScorer | None = None
 
 
 def is_sentence_transformer(path: str | Path) -> bool:
@@ -140,12 +220,12 @@ def locate_model(run: str | Path) -> Path | None:
     """The phase-3 model directory inside ``run``, or ``None`` when ``run`` is a
     sentence-transformers model; an :class:`InputError` when it holds neither (cheap: nothing
     is loaded)."""
-    from train.predict import AXIS_MODEL_TYPE, find_model_dir
+    from train.predict import PHASE3_MODEL_TYPES, find_model_dir, model_type
 
-    if is_sentence_transformer(run):
+    if is_sentence_transformer(run) and model_type(Path(run)) not in PHASE3_MODEL_TYPES:
         return None
     try:
-        model_dir = find_model_dir(run, (AXIS_MODEL_TYPE,))
+        model_dir = find_model_dir(run)
     except InputError as err:
         raise InputError(
             "holds no model to serve (a phase-3 model of `train phase3`/`train all`, or a "
@@ -162,12 +242,24 @@ def load_models(
 ) -> Models:
     """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
     ``embedder``, also similarity) or a sentence-transformers model (similarity only)."""
+    from train.predict import AXIS_MODEL_TYPE, BI_MODEL_TYPE, model_type
+
     model_dir = locate_model(run)
     if model_dir is None:
         if embedder is not None:
             raise InputError("--embedder is for a classifier run; RUN is already an embedder")
         return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device))
-    return Models(
-        classifier=MbtiClassifier(model_dir, device, batch_size),
-        similarity=BiEncoderSimilarity(embedder, device) if embedder else None,
-    )
+    similarity = BiEncoderSimilarity(embedder, device) if embedder else None
+    if model_type(model_dir) == AXIS_MODEL_TYPE:
+        return Models(MbtiClassifier(model_dir, device, batch_size), similarity)
+    if model_type(model_dir) == BI_MODEL_TYPE or task_name(model_dir) == "regression":
+        return Models(None, similarity, RegressionScorer(model_dir, device, batch_size))
+    return Models(TaskClassifier(model_dir, device, batch_size), similarity)
+
+
+def task_name(model_dir: Path) -> str | None:
+    """The task of a saved task model's config (cheap: the model is not loaded)."""
+    import json
+
+    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    return (config.get("task_spec") or {}).get("name")

@@ -31,7 +31,7 @@ from schemas.io import publish, staging_dir, write_json
 from schemas.manifest import Manifest
 from schemas.models import resolve_model
 from train.data import Loaded
-from train.distributed import barrier, is_main_process, main_process_writes
+from train.distributed import barrier, is_main_process, main_process_writes, shows_progress
 from train.study.config import StudyConfig
 from train.study.pretrain import pretrain
 from train.study.records import cached
@@ -152,7 +152,9 @@ def _run_all(cfg: StudyConfig, data: StudyData, stage: Path) -> list[Run]:
     fractions = sorted(cfg.fraction_list, reverse=True)
     runs: list[Run] = []
     total = cfg.seeds * (2 + 3 * len(fractions))
-    with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
+    with tqdm(
+        total=total, desc="train all", unit="run", disable=not shows_progress(cfg.args)
+    ) as bar:
         for seed in cfg.seed_list:
             seed_dir = stage / f"seed{seed}"
             phase1, phase2 = pretrain(cfg, data.type_sentences, data.masked, seed, stage, bar)

@@ -29,6 +29,7 @@ from schemas.errors import InputError
 from schemas.io import publish
 from schemas.manifest import Manifest, sha256_path
 from train.data import Loaded
+from train.distributed import shows_progress
 from train.study.config import StudyConfig
 from train.study.results import TASK_ARMS, Run
 from train.tasks.base import Task
@@ -120,7 +121,8 @@ def run_task_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
         stage = output.dir
         total = cfg.seeds * (len(fractions) * len(data.arms) + 2 * cfg.has_phases)
-        with tqdm(total=total, desc="train all", unit="run", disable=not cfg.args.progress) as bar:
+        bar_off = not shows_progress(cfg.args)
+        with tqdm(total=total, desc="train all", unit="run", disable=bar_off) as bar:
             for seed in cfg.seed_list:
                 inits = {"plain": cfg.model}
                 if data.type_sentences is not None and data.masked is not None:

@@ -1,20 +1,53 @@
 """``--pair-model bi``: a sentence-transformers bi-encoder fine-tuned with
 ``CosineSimilarityLoss`` on a regression task's pairs; the cosine of the two embeddings
-(clipped to [0, 1]) is the pair's score, judged by the task's metrics."""
+(clipped to [0, 1]) is the pair's score, judged by the task's metrics.
+
+The saved model directory is a plain sentence-transformers model plus :data:`BI_TASK_FILE`
+(the task, e.g. its score range), which is how ``train predict`` and ``train serve`` know it.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import datasets
 import numpy as np
 
+from schemas.errors import InputError
 from schemas.models import resolve_model
-from train.phases.args import TrainArgs
-from train.phases.trainer import checkpoint_dir
-from train.tasks.columns import TaskData
+from train.tasks.base import Task
+
+if TYPE_CHECKING:
+    from train.phases.args import TrainArgs
+    from train.tasks.columns import TaskData
+
+BI_MODEL_TYPE = "mbtikit_bi_encoder"
+BI_TASK_FILE = "mbtikit_task.json"
+
+
+def bi_task_spec(task: Task) -> dict[str, Any]:
+    """What :data:`BI_TASK_FILE` holds: the model kind and the task it was trained for."""
+    return {"model_type": BI_MODEL_TYPE, "task": task.to_config()}
+
+
+def is_bi_encoder(model_dir: Path) -> bool:
+    """Whether ``model_dir`` is a saved ``--pair-model bi`` output."""
+    return (model_dir / BI_TASK_FILE).is_file()
+
+
+def read_bi_spec(model_dir: Path) -> dict[str, Any]:
+    """:data:`BI_TASK_FILE` of ``model_dir``; an unreadable one is an :class:`InputError`."""
+    path = model_dir / BI_TASK_FILE
+    try:
+        spec = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"is not a readable task file ({type(err).__name__})", file=path) from None
+    if not isinstance(spec, dict) or spec.get("model_type") != BI_MODEL_TYPE:
+        raise InputError(f"model_type is not {BI_MODEL_TYPE!r}", file=path)
+    return spec
 
 
 @dataclass
@@ -47,7 +80,7 @@ def train_bi_encoder(
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    from train.phases.trainer import uses_cuda
+    from train.phases.trainer import checkpoint_dir, uses_cuda
 
     task = data.task
     encoder = SentenceTransformer(resolve_model(model), device="cuda" if uses_cuda(args) else "cpu")

@@ -85,6 +85,32 @@ def test_regression_on_pairs_with_a_given_test_file(cli, task_encoder, tmp_path)
     assert len(rows) == 60 and all(0 <= r["prediction"] <= 5 for r in rows)
 
 
+def test_a_bi_encoder_trains_and_predicts_pairs_on_the_score_range(cli, task_encoder, tmp_path):
+    out = tmp_path / "bi"
+    proc = cli(
+        "train", "phase3", SAMPLE / "sts_pairs.jsonl", "--task", "regression", "--pair-model",
+        "bi", "--score-range", "0,10", "--init", task_encoder, "--out", out, *TINY,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    pairs = write_jsonl(
+        tmp_path / "pairs.jsonl",
+        [
+            {"sentence1": "a man is playing a guitar.", "sentence2": "a man is playing a guitar."},
+            {"sentence1": "a man slices a tomato.", "sentence2": "a woman is dancing."},
+        ],
+    )
+    proc = cli("train", "predict", out, "--file", pairs, "--format", "jsonl")
+    assert proc.returncode == 0, proc.stderr
+    same, other = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert same["text"] == "a man is playing a guitar." and set(same["scores"]) == {"score"}
+    assert same["prediction"] == pytest.approx(10, abs=1e-3)  # cosine 1 -> the range's top
+    assert 0 <= other["prediction"] <= 10
+    assert other["prediction"] == pytest.approx(10 * other["scores"]["score"], abs=1e-3)
+    proc = cli("train", "predict", out, "--format", "table", "--file", pairs)
+    assert proc.returncode == 0 and "10.000" in proc.stdout, proc.stderr
+    assert_clean_error(cli("train", "predict", out, "one text"), "sentence pairs")
+
+
 def test_mbti_predict_by_author_gives_one_type_with_the_axis_votes(cli, phase3_dir, tmp_path):
     rows = [{"text": r["text"], "author": r["author"]} for r in toy_posts()[:6]]
     data = write_jsonl(tmp_path / "people.jsonl", rows)
