@@ -5,6 +5,7 @@ to shape the score histogram."""
 
 from __future__ import annotations
 
+import logging
 import math
 import tempfile
 from dataclasses import dataclass
@@ -123,7 +124,18 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
     )
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
-    model = CrossEncoder(resolve_model(cfg.embedder), num_labels=1)
+    from train.logs import quiet_loading
+
+    # a new regression head on the embedder is expected: no load report, no "Converting
+    # SentenceTransformer model ... to CrossEncoder" warning, no loading bar
+    st_logger = logging.getLogger("sentence_transformers")
+    level = st_logger.level
+    st_logger.setLevel(logging.ERROR)
+    try:
+        with quiet_loading(), no_loading_bar():
+            model = CrossEncoder(resolve_model(cfg.embedder), num_labels=1)
+    finally:
+        st_logger.setLevel(level)
     label = [(s - scale[0]) / (scale[1] - scale[0]) for s in gold["score"]]
     train = Dataset.from_dict(
         {
@@ -140,12 +152,14 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
         warmup_steps=WARMUP,
         save_strategy="no",
         report_to="none",
-        logging_steps=50,
         seed=cfg.seed,
+        **quiet_args(cfg),
     )
-    CrossEncoderTrainer(
-        model=model, args=args, train_dataset=train, loss=BinaryCrossEntropyLoss(model)
-    ).train()
+    fit_quietly(
+        CrossEncoderTrainer(
+            model=model, args=args, train_dataset=train, loss=BinaryCrossEntropyLoss(model)
+        )
+    )
     return model
 
 
@@ -290,13 +304,35 @@ def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path,
         warmup_steps=0.1,
         save_strategy="no",
         report_to="none",
-        logging_steps=50,
         seed=seed,
+        **quiet_args(cfg),
     )
-    SentenceTransformerTrainer(
-        model=model, args=args, train_dataset=train, loss=CosineSimilarityLoss(model)
-    ).train()
+    fit_quietly(
+        SentenceTransformerTrainer(
+            model=model, args=args, train_dataset=train, loss=CosineSimilarityLoss(model)
+        )
+    )
     return model
+
+
+def quiet_args(cfg: PairConfig) -> dict[str, Any]:
+    """Training arguments for a readable console: bars only with progress, no pinned-memory
+    warning on a CPU, loss logged every 50 steps (printed with ``-v``)."""
+    import torch
+
+    return {
+        "logging_steps": 50,
+        "disable_tqdm": not cfg.progress,
+        "dataloader_pin_memory": torch.cuda.is_available(),
+    }
+
+
+def fit_quietly(trainer: Any) -> None:
+    """Train without the raw ``{'loss': ...}`` dicts under the bar (they show with ``-v``)."""
+    from train.logs import trainer_callbacks
+
+    trainer_callbacks(trainer)
+    trainer.train()
 
 
 def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:

@@ -12,8 +12,11 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     out = tmp_path / "pairs"
     proc = cli("augment", "silver", gold_pairs, "--pairs", "--out", out,
                "--top-k", "3", "--n-silver", "20", "--bins", "4",
-               "--ce-min-steps", "8", "--ce-epochs", "1")  # fmt: skip
+               "--ce-min-steps", "8", "--ce-epochs", "1", "--no-progress")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    # a quiet console: no load report for the new head, no CPU pin_memory warning, no bars
+    for noise in ("MISSING", "newly initialized", "pin_memory", "it/s]"):
+        assert noise not in proc.stderr, proc.stderr
     ds = datasets.load_from_disk(str(out))
     gold = [json.loads(line) for line in gold_pairs.read_text().splitlines()]
     assert ds.filter(lambda r: not r["is_silver"])["id"] == [r["id"] for r in gold]
