@@ -11,10 +11,9 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers.modeling_outputs import SequenceClassifierOutput
 
 from schemas.labels import MBTI
-from train.models.encoder import EncoderHeadConfig, EncoderModel, StudyHead, build_encoder
+from train.models.encoder import EncoderHeadConfig, PooledHeadModel
 
 
 class AxisClassifierConfig(EncoderHeadConfig):
@@ -37,38 +36,24 @@ class AxisClassifierConfig(EncoderHeadConfig):
         super().__init__(**kwargs)
 
 
-class MbtiAxisClassifier(EncoderModel):
+class MbtiAxisClassifier(PooledHeadModel):
     """Encoder + mean pooling + the study's head with 4 outputs (E/I, S/N, T/F, J/P logits)."""
 
     config_class = AxisClassifierConfig
 
     def __init__(self, config: AxisClassifierConfig) -> None:
-        super().__init__(config)
-        self.encoder = build_encoder(config.encoder_config())
-        self.head = StudyHead(config.hidden_size, 4, config.head_dropout)
-        self.post_init()
+        super().__init__(config, 4)
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        sample_weight: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> SequenceClassifierOutput:
-        logits = self.head(self.encode(input_ids, attention_mask, token_type_ids))
-        loss = None
-        if labels is not None:
-            pos_weight = None
-            if self.config.pos_weight:
-                pos_weight = torch.tensor(self.config.pos_weight, device=logits.device)
-            per_item = nn.functional.binary_cross_entropy_with_logits(
-                logits.float(), labels.float(), pos_weight=pos_weight, reduction="none"
-            ).mean(dim=1)
-            if sample_weight is None:
-                loss = per_item.mean()
-            else:
-                w = sample_weight.float()
-                loss = (per_item * w).sum() / w.sum().clamp(min=1e-8)
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, sample_weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        pos_weight = None
+        if self.config.pos_weight:
+            pos_weight = torch.tensor(self.config.pos_weight, device=logits.device)
+        per_item = nn.functional.binary_cross_entropy_with_logits(
+            logits.float(), labels.float(), pos_weight=pos_weight, reduction="none"
+        ).mean(dim=1)
+        if sample_weight is None:
+            return per_item.mean()
+        w = sample_weight.float()
+        return (per_item * w).sum() / w.sum().clamp(min=1e-8)

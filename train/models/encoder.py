@@ -1,4 +1,4 @@
-"""What the three phase models share: the wrapped encoder, mean pooling and the study's head.
+"""What the phase models share: the wrapped encoder, mean pooling and the study's head.
 
 Every phase model is a :class:`~transformers.PreTrainedModel` whose config stores the
 encoder's own config (``encoder``: a dict), the label set and the phase lineage, so a saved
@@ -12,6 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
+from transformers.modeling_outputs import SequenceClassifierOutput
 
 HEAD_SIZES = (512, 256, 128)
 
@@ -100,6 +101,17 @@ class EncoderModel(PreTrainedModel):
         else:
             super()._init_weights(module)
 
+    def hidden_states(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The encoder's last hidden states (``[batch, seq, hidden]``)."""
+        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
+        out = self.encoder_module()(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
+        return out.last_hidden_state
+
     def encode(
         self,
         input_ids: torch.Tensor,
@@ -107,6 +119,37 @@ class EncoderModel(PreTrainedModel):
         token_type_ids: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Mean-pooled sentence vector of each input."""
-        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        out = self.encoder_module()(input_ids=input_ids, attention_mask=attention_mask, **kwargs)
-        return mean_pool(out.last_hidden_state, attention_mask)
+        hidden = self.hidden_states(input_ids, attention_mask, token_type_ids)
+        return mean_pool(hidden, attention_mask)
+
+
+class PooledHeadModel(EncoderModel):
+    """Encoder + mean pooling + the study's head with ``n_outputs`` outputs: the
+    classifiers of phases 1 and 3. A subclass gives its output count and :meth:`head_loss`;
+    the parameters are ``encoder.*`` and ``head.*``."""
+
+    def __init__(self, config: EncoderHeadConfig, n_outputs: int) -> None:
+        super().__init__(config)
+        self.encoder = build_encoder(config.encoder_config())
+        self.head = StudyHead(config.hidden_size, n_outputs, config.head_dropout)
+        self.post_init()
+
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, sample_weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        """The training loss of ``logits`` against ``labels`` (``sample_weight``: optional
+        per-row weights)."""
+        raise NotImplementedError
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        sample_weight: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> SequenceClassifierOutput:
+        logits = self.head(self.encode(input_ids, attention_mask, token_type_ids))
+        loss = self.head_loss(logits, labels, sample_weight) if labels is not None else None
+        return SequenceClassifierOutput(loss=loss, logits=logits)

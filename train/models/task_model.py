@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from transformers.modeling_outputs import SequenceClassifierOutput
 
-from train.models.encoder import EncoderHeadConfig, EncoderModel, StudyHead, build_encoder
+from train.models.encoder import EncoderHeadConfig, PooledHeadModel
 from train.tasks import Task, task_from_config
 
 
@@ -37,28 +36,18 @@ class TaskModelConfig(EncoderHeadConfig):
         return task_from_config(self.task_spec)
 
 
-class TaskModel(EncoderModel):
+class TaskModel(PooledHeadModel):
     """Encoder + mean pooling + head with ``task.n_outputs`` outputs; ``labels`` are the
     task's float targets, ``sample_weight`` (optional) weights rows in the loss."""
 
     config_class = TaskModelConfig
 
     def __init__(self, config: TaskModelConfig) -> None:
-        super().__init__(config)
-        self.task = config.task
-        self.encoder = build_encoder(config.encoder_config())
-        self.head = StudyHead(config.hidden_size, self.task.n_outputs, config.head_dropout)
-        self.post_init()
+        task = config.task
+        super().__init__(config, task.n_outputs)
+        self.task = task
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        sample_weight: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> SequenceClassifierOutput:
-        logits = self.head(self.encode(input_ids, attention_mask, token_type_ids))
-        loss = self.task.loss(logits, labels, sample_weight) if labels is not None else None
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, sample_weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        return self.task.loss(logits, labels, sample_weight)

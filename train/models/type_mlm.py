@@ -78,18 +78,10 @@ class TypeConditionedMlm(EncoderModel):
             super()._init_weights(module)
 
     def type_logits(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        type_ids: torch.Tensor,
-        mask_positions: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
+        self, hidden: torch.Tensor, type_ids: torch.Tensor, mask_positions: torch.Tensor
     ) -> torch.Tensor:
-        """Vocabulary logits at each row's ``[MASK]`` for its type (``[batch, vocab]``)."""
-        kwargs = {"token_type_ids": token_type_ids} if token_type_ids is not None else {}
-        hidden = self.encoder_module()(
-            input_ids=input_ids, attention_mask=attention_mask, **kwargs
-        ).last_hidden_state
+        """Vocabulary logits at each row's ``[MASK]`` for its type (``[batch, vocab]``), from
+        the encoder's hidden states."""
         rows = torch.arange(hidden.size(0), device=hidden.device)
         h = hidden[rows, mask_positions] + self.type_embedding(type_ids).to(hidden.dtype)
         for module in mlm_head_modules(self.mlm):
@@ -113,9 +105,8 @@ class TypeConditionedMlm(EncoderModel):
         """Soft-target cross-entropy (``target_ids``/``target_probs``: ``[batch, k]``, rows
         summing to 1, padded with probability 0), plus ``mlm_mix`` x the ordinary MLM loss
         when ``mlm_input_ids``/``mlm_attention_mask``/``mlm_labels`` are given."""
-        logits = self.type_logits(
-            input_ids, attention_mask, type_ids, mask_positions, token_type_ids
-        )
+        hidden = self.hidden_states(input_ids, attention_mask, token_type_ids)
+        logits = self.type_logits(hidden, type_ids, mask_positions)
         loss = None
         if target_ids is not None and target_probs is not None:
             logp = torch.log_softmax(logits.float(), dim=-1).gather(1, target_ids)

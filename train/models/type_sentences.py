@@ -10,9 +10,8 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers.modeling_outputs import SequenceClassifierOutput
 
-from train.models.encoder import EncoderHeadConfig, EncoderModel, StudyHead, build_encoder
+from train.models.encoder import EncoderHeadConfig, PooledHeadModel
 
 
 class TypeSentenceConfig(EncoderHeadConfig):
@@ -27,30 +26,17 @@ class TypeSentenceConfig(EncoderHeadConfig):
         return 4 if self.target == "axes" else len(self.labels)
 
 
-class TypeSentenceClassifier(EncoderModel):
-    """Encoder + mean pooling + the study's head; loss by ``config.target``."""
+class TypeSentenceClassifier(PooledHeadModel):
+    """Encoder + mean pooling + the study's head; loss by ``config.target`` (unweighted)."""
 
     config_class = TypeSentenceConfig
 
     def __init__(self, config: TypeSentenceConfig) -> None:
-        super().__init__(config)
-        self.encoder = build_encoder(config.encoder_config())
-        self.head = StudyHead(config.hidden_size, config.n_outputs, config.head_dropout)
-        self.post_init()
+        super().__init__(config, config.n_outputs)
 
-    def forward(
-        self,
-        input_ids: torch.Tensor,
-        attention_mask: torch.Tensor,
-        token_type_ids: torch.Tensor | None = None,
-        labels: torch.Tensor | None = None,
-        **kwargs: Any,
-    ) -> SequenceClassifierOutput:
-        logits = self.head(self.encode(input_ids, attention_mask, token_type_ids))
-        loss = None
-        if labels is not None:
-            if self.config.target == "axes":
-                loss = nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
-            else:
-                loss = nn.functional.cross_entropy(logits, labels.long())
-        return SequenceClassifierOutput(loss=loss, logits=logits)
+    def head_loss(
+        self, logits: torch.Tensor, labels: torch.Tensor, sample_weight: torch.Tensor | None
+    ) -> torch.Tensor:
+        if self.config.target == "axes":
+            return nn.functional.binary_cross_entropy_with_logits(logits, labels.float())
+        return nn.functional.cross_entropy(logits, labels.long())

@@ -69,21 +69,14 @@ def run_phase1(cfg: Phase1Config) -> PhaseResult:
     """Train phase 1 and write its model directory to ``cfg.out``."""
     import numpy as np
 
-    from schemas.io import check_output_dir
-    from schemas.manifest import Manifest
-    from train.data import axis_bits, check_both_classes, input_hashes, load_data, mask_types
+    from train.data import axis_bits, check_both_classes, mask_types
     from train.data import tokenize as tokenize_ds
+    from train.phases.inputs import open_phase_data
     from train.phases.labels import row_labels
     from train.splits import assign_splits
 
     args = cfg.args
-    check_output_dir(cfg.out, overwrite=args.overwrite)
-    loaded = load_data(
-        cfg.dataset if cfg.dataset is not None else cfg.data,
-        "type_sentences",
-        required=("text", "label"),
-    )
-    manifest = Manifest("train phase1", seed=args.seed).add(inputs=input_hashes(loaded))
+    loaded, manifest = open_phase_data(cfg, "train phase1", "type_sentences", ("text", "label"))
     ds, name, prov = loaded
     rows = row_labels(ds["label"], cfg.task_options, file=name, label_set=cfg.label_set)
     labels = rows.names

@@ -123,20 +123,14 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
 
 def run_phase2(cfg: Phase2Config) -> PhaseResult:
     """Train phase 2 and write its model directory to ``cfg.out``."""
-    from schemas.io import check_output_dir
-    from schemas.manifest import Manifest
-    from train.data import input_hashes, load_data
+    from train.phases.inputs import open_phase_data
     from train.phases.labels import row_labels
     from train.splits import assign_splits
 
     args = cfg.args
-    check_output_dir(cfg.out, overwrite=args.overwrite)
-    loaded = load_data(
-        cfg.dataset if cfg.dataset is not None else cfg.data,
-        "masked",
-        required=("text", "label", "candidates"),
+    loaded, manifest = open_phase_data(
+        cfg, "train phase2", "masked", ("text", "label", "candidates")
     )
-    manifest = Manifest("train phase2", seed=args.seed).add(inputs=input_hashes(loaded))
     ds, name, prov = loaded
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
     from transformers import set_seed

@@ -10,6 +10,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from train.data import Loaded
+from train.phases.result import PhaseResult
 from train.study.config import StudyConfig
 from train.study.records import cached
 from train.study.results import Run
@@ -55,16 +56,7 @@ def _phase1(
             args=cfg.seed_args(seed),
         )
     )
-    return Run(
-        seed,
-        1.0,
-        "phase1",
-        res.metrics,
-        res.metrics.get("n_train", 0),
-        0.0,
-        str(res.model_dir),
-        res.log_history,
-    )
+    return _phase_run(seed, "phase1", res)
 
 
 def _phase2(cfg: StudyConfig, data: Loaded, seed: int, init: Path, out: Path) -> Run:
@@ -80,10 +72,15 @@ def _phase2(cfg: StudyConfig, data: Loaded, seed: int, init: Path, out: Path) ->
             args=cfg.seed_args(seed),
         )
     )
+    return _phase_run(seed, "phase2", res)
+
+
+def _phase_run(seed: int, arm: str, res: PhaseResult) -> Run:
+    """The run record of a pretraining phase (all the data, no timing)."""
     return Run(
         seed,
         1.0,
-        "phase2",
+        arm,
         res.metrics,
         res.metrics.get("n_train", 0),
         0.0,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,22 +97,27 @@ def conclusion(runs: Sequence[Run], fraction: float) -> str:
 def low_data_rows(runs: Sequence[Run]) -> tuple[list[str], list[list]]:
     header = ["fraction", "train posts", "majority"] + [ARM_TITLES[a] for a in COMPARED_ARMS]
     header.append("Δ MLM−plain [95% CI]")
+
+    def cells(fraction: float) -> list[Any]:
+        return [
+            majority_summary(runs, fraction, MEAN_ROW).format(),
+            *[arm_summary(runs, a, fraction, MEAN_ROW, "accuracy").format() for a in COMPARED_ARMS],
+            mlm_minus_plain(runs, fraction, MEAN_ROW, "accuracy").format(),
+        ]
+
+    return header, low_data_table(runs, fractions_of(runs), cells)
+
+
+def low_data_table(
+    runs: Sequence[Run], fractions: Sequence[float], cells: Callable[[float], list[Any]]
+) -> list[list[Any]]:
+    """One row per training fraction: the fraction, the plain arm's training size (``–``
+    without a plain run), then ``cells(fraction)``."""
     rows = []
-    for fraction in fractions_of(runs):
+    for fraction in fractions:
         plain = select(runs, "plain", fraction)
-        rows.append(
-            [
-                f"{fraction:g}",
-                plain[0].n_train if plain else "–",
-                majority_summary(runs, fraction, MEAN_ROW).format(),
-                *[
-                    arm_summary(runs, a, fraction, MEAN_ROW, "accuracy").format()
-                    for a in COMPARED_ARMS
-                ],
-                mlm_minus_plain(runs, fraction, MEAN_ROW, "accuracy").format(),
-            ]
-        )
-    return header, rows
+        rows.append([f"{fraction:g}", plain[0].n_train if plain else "–", *cells(fraction)])
+    return rows
 
 
 def pretraining_rows(runs: Sequence[Run]) -> tuple[list[str], list[list]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from schemas.io import write_json
 from train.study import plots
-from train.study.report import markdown_table
+from train.study.report import low_data_table, markdown_table
 from train.study.results import ARM_TITLES, PRETRAINING_ARMS, TASK_ARMS, Run, select
 from train.study.stats import MIN_SEEDS_TO_CONCLUDE, PairedDifference, paired_difference, summarize
 from train.tasks import Task
@@ -116,20 +116,14 @@ def _verdict(runs: Sequence[Run], key: str, fraction: float, a: str, b: str) -> 
 def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]]]:
     key = task.dev_metric
     header = ["fraction", "train rows", *(ARM_TITLES[a] for a in arms(runs))]
-    rows = []
-    for fraction in fractions(runs):
-        plain = select(runs, "plain", fraction)
-        rows.append(
-            [
-                f"{fraction:g}",
-                plain[0].n_train if plain else "–",
-                *[
-                    summarize([_value(r, key, False) for r in select(runs, a, fraction)]).format()
-                    for a in arms(runs)
-                ],
-            ]
-        )
-    return header, rows
+
+    def cells(fraction: float) -> list[Any]:
+        return [
+            summarize([_value(r, key, False) for r in select(runs, a, fraction)]).format()
+            for a in arms(runs)
+        ]
+
+    return header, low_data_table(runs, fractions(runs), cells)
 
 
 def summary(runs: Sequence[Run], task: Task) -> dict[str, Any]:

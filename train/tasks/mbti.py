@@ -23,7 +23,6 @@ class MbtiTask(SigmoidTask):
     """``mask_types``: type mentions in the texts are masked before the model sees them."""
 
     name: ClassVar[str] = "mbti"
-    problem_type: ClassVar[str] = "multi_label_classification"
     dev_metric: ClassVar[str] = "mean_axis_accuracy"
     tune_average: ClassVar[str] = "macro"
     report_metrics: ClassVar[tuple[str, ...]] = (

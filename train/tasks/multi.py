@@ -24,7 +24,6 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
     ``label_sep``: the separator of a delimited string cell."""
 
     name: ClassVar[str] = "multi"
-    problem_type: ClassVar[str] = "multi_label_classification"
     dev_metric: ClassVar[str] = "macro_f1"
     report_metrics: ClassVar[tuple[str, ...]] = (
         "auc_macro",

@@ -22,6 +22,7 @@ class SigmoidTask(Task):
     """``thresholds``: ``static`` or ``dynamic``; ``cutoffs``: one per output once tuned;
     ``class_weights``: fit sets ``pos_weight`` = negatives / positives per output."""
 
+    problem_type: ClassVar[str] = "multi_label_classification"
     tune_average: ClassVar[str] = "binary"
     """The F1 that a dynamic cut-off maximises on dev."""
     thresholds: Literal["static", "dynamic"] = "static"

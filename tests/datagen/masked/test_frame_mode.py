@@ -10,7 +10,12 @@ import re
 import pytest
 
 from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
-from tests.datagen.masked.test_masked_sentences import llm_args, load, write_base
+from tests.datagen.masked.test_masked_sentences import (
+    llm_args,
+    load,
+    offline_slot_per_type,
+    write_base,
+)
 from tests.support.cli import assert_clean_error
 from tests.support.fake_openai import FakeOpenAI, Fault, llama_cpp_logprobs
 
@@ -55,10 +60,7 @@ def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
     responder = frame_responder({"I": "quietly", "E": "loudly"})
     logprobs = llama_cpp_logprobs(raw_alternatives(" quietly", ALTS))
     with FakeOpenAI(responder, logprobs_fn=logprobs) as server:
-        proc = datagen_in_process(
-            "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
-            "--fill", "frame", "--response-format", "json_object", *llm_args(server, tmp_path),
-        )  # fmt: skip
+        proc = offline_slot_per_type(datagen_in_process, server, base, out, tmp_path, "frame")
     assert proc.returncode == 0, proc.stderr
     assert len(server.requests) == 16
     for request in server.requests:

@@ -35,6 +35,17 @@ def llm_args(server: FakeOpenAI, tmp_path: Path, *extra: str) -> list[str]:
             "--no-progress", *extra]  # fmt: skip
 
 
+def offline_slot_per_type(
+    datagen_in_process, server: FakeOpenAI, base: Path, out: Path, tmp_path: Path, fill: str
+):
+    """``masked-sentences --per-type --slot offline --fill FILL`` with JSON-object answers,
+    against ``server``."""
+    return datagen_in_process(
+        "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
+        "--fill", fill, "--response-format", "json_object", *llm_args(server, tmp_path),
+    )  # fmt: skip
+
+
 def load(out: Path) -> tuple[datasets.Dataset, list[dict], dict]:
     ds = datasets.load_from_disk(str(out))
     validate_rows(ds, "masked", file=out)
@@ -257,10 +268,7 @@ def test_word_mode_slot_offline_candidates_from_top_logprobs(tmp_path, datagen_i
     base = write_base(tmp_path / "base.txt", ["I usually pack my suitcase the night before."])
     out = tmp_path / "masked"
     with FakeOpenAI(_word_responder, logprobs_fn=_llama_logprobs) as server:
-        proc = datagen_in_process(
-            "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
-            "--fill", "word", "--response-format", "json_object", *llm_args(server, tmp_path),
-        )  # fmt: skip
+        proc = offline_slot_per_type(datagen_in_process, server, base, out, tmp_path, "word")
     assert proc.returncode == 0, proc.stderr
     assert len(server.requests) == 16  # no slot request: the offline chooser picked it
     assert all(r["top_logprobs"] == 20 and r["response_format"]["schema"] for r in server.requests)

@@ -63,13 +63,18 @@ def inputs(tmp_path: Path) -> dict[str, Path]:
     }
 
 
-def test_train_all_single_runs_the_three_phase_arm(cli, task_encoder, inputs, tmp_path):
-    out = tmp_path / "study"
-    proc = cli(
+def train_all_single(cli, task_encoder, inputs: dict[str, Path], out: Path):
+    """``train all --task single`` on ``inputs`` with the tiny study's settings."""
+    return cli(
         "train", "all", "--task", "single", "--posts", inputs["posts"], *COLUMNS,
         "--type-sentences", inputs["type_sentences"], "--masked", inputs["masked"],
         "--model", task_encoder, "--out", out, *STUDY,
     )  # fmt: skip
+
+
+def test_train_all_single_runs_the_three_phase_arm(cli, task_encoder, inputs, tmp_path):
+    out = tmp_path / "study"
+    proc = train_all_single(cli, task_encoder, inputs, out)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "MLM (3 phases)" in proc.stdout
     metrics = json.loads((out / "metrics.json").read_text())
@@ -92,11 +97,7 @@ def test_a_phase_2_label_outside_the_tasks_set_is_a_clean_error(
     rows[2]["label"] = "sarcastic"
     write_jsonl(inputs["masked"], rows)
     out = tmp_path / "study"
-    proc = cli(
-        "train", "all", "--task", "single", "--posts", inputs["posts"], *COLUMNS,
-        "--type-sentences", inputs["type_sentences"], "--masked", inputs["masked"],
-        "--model", task_encoder, "--out", out, *STUDY,
-    )  # fmt: skip
+    proc = train_all_single(cli, task_encoder, inputs, out)
     assert_clean_error(proc, "masked.jsonl: row 3: field 'label': unknown label 'sarcastic'")
     assert not out.exists() and not list(tmp_path.glob(".study*"))
 
