@@ -25,6 +25,9 @@ class TrainArgs:
     epochs: float = option(3.0, help="Training epochs.")
     batch_size: int = option(16, help="Batch size per device.")
     lr: float = option(5e-5, help="Peak learning rate (linear warm-up and decay).")
+    head_lr: float | None = option(
+        None, help="Peak learning rate of the new classification head (default: --lr)."
+    )
     max_length: int = option(128, help="Truncate texts to this many tokens.")
     warmup_ratio: float = option(0.1, help="Share of steps for the learning-rate warm-up.")
     weight_decay: float = option(0.01, help="AdamW weight decay.")
