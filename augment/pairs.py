@@ -5,7 +5,6 @@ to shape the score histogram."""
 
 from __future__ import annotations
 
-import logging
 import math
 import tempfile
 from dataclasses import dataclass
@@ -126,16 +125,9 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
 
     from train.logs import quiet_loading
 
-    # a new regression head on the embedder is expected: no load report, no "Converting
-    # SentenceTransformer model ... to CrossEncoder" warning, no loading bar
-    st_logger = logging.getLogger("sentence_transformers")
-    level = st_logger.level
-    st_logger.setLevel(logging.ERROR)
-    try:
-        with quiet_loading(), no_loading_bar():
-            model = CrossEncoder(resolve_model(cfg.embedder), num_labels=1)
-    finally:
-        st_logger.setLevel(level)
+    # a new regression head on the embedder is expected: no load report, no loading bar
+    with quiet_loading(), no_loading_bar():
+        model = CrossEncoder(resolve_model(cfg.embedder), num_labels=1)
     label = [(s - scale[0]) / (scale[1] - scale[0]) for s in gold["score"]]
     train = Dataset.from_dict(
         {

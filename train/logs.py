@@ -44,17 +44,23 @@ def verbose() -> bool:
 
 @contextlib.contextmanager
 def quiet_loading() -> Iterator[None]:
-    """Hide transformers' load report (MISSING/UNEXPECTED keys, tied-weight notices) unless
-    ``-v``: loading an encoder under a new head is expected, and said in one line instead."""
+    """Hide transformers' load report (MISSING/UNEXPECTED keys, tied-weight notices) and
+    sentence-transformers' notices (e.g. "Converting SentenceTransformer model ... to
+    CrossEncoder") unless ``-v``: loading an encoder under a new head is expected, and said in
+    one line instead."""
     if verbose():
         yield
         return
     before = hf_logging.get_verbosity()
+    st_logger = logging.getLogger("sentence_transformers")
+    st_before = st_logger.level
     hf_logging.set_verbosity_error()
+    st_logger.setLevel(logging.ERROR)
     try:
         yield
     finally:
         hf_logging.set_verbosity(before)
+        st_logger.setLevel(st_before)
 
 
 MISSING_KEYS = "There were missing keys in the checkpoint model loaded: "
