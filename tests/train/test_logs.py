@@ -60,9 +60,17 @@ def test_missing_tied_keys_on_loading_the_best_checkpoint_are_not_a_warning(capl
     model = BertForMaskedLM(config)
     logger = logging.getLogger("transformers.trainer")
     tied = ["cls.predictions.decoder.weight", "cls.predictions.decoder.bias"]
-    with caplog.at_level(logging.WARNING, logger="transformers.trainer"), quiet_tied_keys(model):
-        logger.warning(f"{MISSING_KEYS}{tied}.")
-        logger.warning(f"{MISSING_KEYS}{['bert.pooler.dense.weight']}.")
+    # whether transformers' loggers propagate depends on what ran before: listen directly
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(caplog.handler)
+    try:
+        level = caplog.at_level(logging.WARNING, logger="transformers.trainer")
+        with level, quiet_tied_keys(model):
+            logger.warning(f"{MISSING_KEYS}{tied}.")
+            logger.warning(f"{MISSING_KEYS}{['bert.pooler.dense.weight']}.")
+    finally:
+        logger.removeHandler(caplog.handler)
+        logger.propagate = propagate
     assert [r.getMessage() for r in caplog.records] == [
         f"{MISSING_KEYS}{['bert.pooler.dense.weight']}."
     ]
