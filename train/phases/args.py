@@ -56,6 +56,10 @@ class TrainArgs:
     quiet: bool = option(False, short="-q", help="Errors only (and the results).")
     verbose: bool = option(False, short="-v", help="Library info and the raw loss logs.")
 
+    def reporters(self) -> list[str]:
+        """``--report-to`` as the Trainer's ``report_to`` list."""
+        return [name.strip() for name in self.report_to.split(",") if name.strip()]
+
     def __post_init__(self) -> None:
         if self.quiet and self.verbose:
             raise InputError("-q/--quiet and -v/--verbose exclude each other", field="--quiet")

@@ -107,7 +107,7 @@ def training_arguments(
         prediction_loss_only=prediction_loss_only,
         dataloader_num_workers=args.num_workers,
         torch_compile=args.torch_compile,
-        report_to=[r.strip() for r in args.report_to.split(",")],
+        report_to=args.reporters(),
         disable_tqdm=not args.progress,
     )
 

@@ -102,7 +102,7 @@ def train_bi_encoder(
         weight_decay=args.weight_decay,
         seed=args.seed,
         save_strategy="no",
-        report_to="none",
+        report_to=args.reporters(),
         logging_steps=args.logging_steps,
         use_cpu=not uses_cuda(args),
         disable_tqdm=not args.progress,

@@ -23,3 +23,9 @@ def test_the_new_head_learns_at_its_own_rate(phase1_dir, tmp_path, given):
         assert rate[id(param)] == pytest.approx(wanted if name.startswith("head.") else 1e-4), name
     assert len(rate) == len(list(model.parameters()))
     assert trainer.create_optimizer() is optimizer  # a second call changes nothing
+
+
+def test_report_to_is_a_list_for_both_trainers():
+    assert tiny_args(report_to="none").reporters() == ["none"]
+    assert tiny_args(report_to="tensorboard, wandb,").reporters() == ["tensorboard", "wandb"]
+    assert training_arguments(tiny_args(), "unused", metric=None).report_to == ["none"]
