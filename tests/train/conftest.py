@@ -173,6 +173,8 @@ def tiny_args(**overrides):
         device="cpu",
         progress=False,
         warmup_ratio=0.0,
+        min_steps=0,
+        head_lr=None,  # the head at --lr, as the tests' learning rates were chosen
     )
     base.update(overrides)
     return TrainArgs(**base)

@@ -277,8 +277,7 @@ def describe(cfg: StudyConfig, data: StudyData, runs: Sequence[Run]) -> dict[str
         "split (first seed)": ", ".join(f"{k} {len(v)}" for k, v in first.items())
         + (" (by author)" if any(_authors(posts)) else " (by row: no author column)"),
         "type sentences / masked": f"{cfg.type_sentences} / {cfg.masked}",
-        "training": f"epochs {args.epochs:g}, max_steps {args.max_steps}, batch {args.batch_size}, "
-        f"lr {args.lr:g}, max_length {args.max_length}, group_by_length {args.group_by_length}",
+        "training": args.describe(),
         "thresholds": cfg.thresholds,
         "type mentions masked": "yes" if cfg.mask_types else "no (--no-mask-types)",
         "minutes of training": f"{sum(r.seconds for r in runs) / 60:.1f}",

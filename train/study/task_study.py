@@ -218,7 +218,6 @@ def describe_task_study(cfg: StudyConfig, data: TaskStudyData, runs: list[Run]) 
             if cfg.has_phases
             else {}
         ),
-        "training": f"epochs {args.epochs:g}, max_steps {args.max_steps}, batch {args.batch_size}, "
-        f"lr {args.lr:g}, max_length {args.max_length}",
+        "training": args.describe(),
         "minutes of training": f"{sum(r.seconds for r in runs) / 60:.1f}",
     }

@@ -80,7 +80,7 @@ def train_bi_encoder(
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    from train.phases.trainer import checkpoint_dir, uses_cuda
+    from train.phases.trainer import checkpoint_dir, planned_steps, uses_cuda
 
     task = data.task
     encoder = SentenceTransformer(resolve_model(model), device="cuda" if uses_cuda(args) else "cpu")
@@ -95,7 +95,7 @@ def train_bi_encoder(
     targs = SentenceTransformerTrainingArguments(
         output_dir=str(checkpoint_dir(out)),
         num_train_epochs=args.epochs,
-        max_steps=args.max_steps,
+        max_steps=planned_steps(args, len(train)),
         per_device_train_batch_size=args.batch_size,
         learning_rate=args.lr,
         warmup_steps=args.warmup_ratio,

@@ -4,7 +4,7 @@ import pytest
 
 from tests.train.conftest import tiny_args
 from train.models import TypeSentenceClassifier
-from train.phases.trainer import PhaseTrainer, head_lr, training_arguments
+from train.phases.trainer import PhaseTrainer, head_lr, planned_steps, training_arguments
 
 
 @pytest.mark.parametrize("given", [None, 3e-3])
@@ -29,3 +29,20 @@ def test_report_to_is_a_list_for_both_trainers():
     assert tiny_args(report_to="none").reporters() == ["none"]
     assert tiny_args(report_to="tensorboard, wandb,").reporters() == ["tensorboard", "wandb"]
     assert training_arguments(tiny_args(), "unused", metric=None).report_to == []  # none
+
+
+def test_min_steps_lengthen_only_short_runs():
+    args = tiny_args(max_steps=-1, epochs=2, batch_size=16, min_steps=200)
+    assert planned_steps(args, 133) == 200  # 2 epochs of 9 steps: too few
+    assert planned_steps(args, 2660) == -1  # 2 x 167 steps: train by epochs
+    assert planned_steps(tiny_args(max_steps=-1, min_steps=0), 133) == -1
+    assert planned_steps(tiny_args(max_steps=7, min_steps=200), 133) == 7  # --max-steps wins
+    targs = training_arguments(args, "unused", metric=None, n_train=133)
+    assert targs.max_steps == 200
+
+
+def test_the_head_learns_at_1e_3_unless_told_otherwise():
+    from train.phases.args import TrainArgs
+
+    assert head_lr(TrainArgs(lr=5e-5)) == 1e-3
+    assert head_lr(TrainArgs(lr=5e-5, head_lr=0)) == 5e-5
