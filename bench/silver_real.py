@@ -2,6 +2,7 @@
 STS-B, 3 draws each, silver precision against the hidden labels and the downstream check.
 
     nice python bench/silver_real.py OUT_DIR tweets|mbti|stsb [--draws 0,1,2]
+        [--silver-args "--teacher finetune"]
 
 - tweets: Corona test file, 40 gold per class, 1,200 held out (``--eval``), the rest as pool;
   defaults + ``--label-set any --target 150``.
@@ -16,6 +17,7 @@ import argparse
 import csv
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +98,7 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("data", choices=["tweets", "mbti", "stsb"])
     ap.add_argument("--draws", default="0,1,2")
+    ap.add_argument("--silver-args", default="", help="more augment silver options (one string)")
     args = ap.parse_args()
     prepare = {"tweets": _tweets, "mbti": _mbti, "stsb": _stsb}[args.data]
     for draw in (int(d) for d in args.draws.split(",")):
@@ -104,7 +107,8 @@ def main() -> None:
         extra, truth = prepare(work, draw)
         pool = [] if args.data == "stsb" else ["--pool", str(work / "pool.jsonl")]
         cmd = [sys.executable, "-m", "augment", "silver", str(work / "gold.jsonl"), *pool,
-               "--out", str(work / "out"), "--overwrite", "--seed", str(draw), *extra]  # fmt: skip
+               "--out", str(work / "out"), "--overwrite", "--seed", str(draw), *extra,
+               *shlex.split(args.silver_args)]  # fmt: skip
         subprocess.run(cmd, check=True)
         manifest = json.loads((work / "out" / "manifest.json").read_text())
         result = {"draw": draw, "eval": manifest.get("eval"), "counts": manifest["counts"]}
