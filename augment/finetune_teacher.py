@@ -10,8 +10,9 @@ import numpy as np
 
 from schemas.models import resolve_model
 
-#: CPU-feasible defaults: at least MIN_STEPS optimiser steps and EPOCHS passes over gold.
-EPOCHS, MIN_STEPS, BATCH, LR, MAX_LENGTH = 5, 60, 16, 5e-5, 64
+#: CPU-feasible defaults: at least MIN_STEPS optimiser steps and EPOCHS passes over gold; the
+#: new head learns at HEAD_LR, the pretrained encoder at LR (as ``train``'s --head-lr/--min-steps).
+EPOCHS, MIN_STEPS, BATCH, LR, HEAD_LR, MAX_LENGTH = 5, 200, 16, 5e-5, 1e-3, 64
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -28,8 +29,9 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 class FinetuneTeacher:
     """Fresh classification head on the embedder's transformer; trained on 4/5 of gold for
-    ``max(MIN_STEPS, EPOCHS epochs)`` steps (linear decay, 10 % warm-up), temperature fitted
-    on the held-out fifth (no temperature when a class has fewer than 5 rows)."""
+    ``max(MIN_STEPS, EPOCHS epochs)`` steps (linear decay, 10 % warm-up; the head at HEAD_LR,
+    the encoder at LR), temperature fitted on the held-out fifth (no temperature when a class
+    has fewer than 5 rows)."""
 
     name = "finetune"
     trains_on_gold = True
@@ -66,7 +68,13 @@ class FinetuneTeacher:
             self.path, num_labels=len(self.labels)
         )
         steps = max(MIN_STEPS, math.ceil(EPOCHS * len(y) / BATCH))
-        opt = torch.optim.AdamW(self.model.parameters(), lr=LR, weight_decay=0.01)
+        prefix = self.model.base_model_prefix + "."
+        named = list(self.model.named_parameters())
+        groups = [
+            {"params": [p for n, p in named if n.startswith(prefix)], "lr": LR},
+            {"params": [p for n, p in named if not n.startswith(prefix)], "lr": HEAD_LR},
+        ]
+        opt = torch.optim.AdamW(groups, weight_decay=0.01)
         schedule = get_linear_schedule_with_warmup(opt, int(0.1 * steps), steps)
         rng = np.random.default_rng(self.seed)
         order = np.zeros(0, dtype=np.int64)
