@@ -146,15 +146,14 @@ def _run_bi_encoder(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseRe
 
     from schemas.io import publish
     from train.phases.trainer import checkpoint_dir
-    from train.tasks.bi_encoder import BI_TASK_FILE, bi_task_spec, train_bi_encoder
+    from train.tasks.bi_encoder import save_bi_encoder, train_bi_encoder
 
     result = train_bi_encoder(data, cfg.init, cfg.out, cfg.args)
     counts = {k: v for k, v in result.metrics.items() if k.startswith("n_")}
     with publish(
         cfg.out, manifest=manifest.finish(counts=counts), overwrite=cfg.args.overwrite
     ) as output:
-        result.model.save(str(output.dir))
-        output.json(BI_TASK_FILE, bi_task_spec(data.task))
+        save_bi_encoder(result.model, data.task, output.dir)
         output.json("metrics.json", result.metrics)
     shutil.rmtree(checkpoint_dir(cfg.out), ignore_errors=True)
     targets = data.task.targets(data.test, file=data.source)

@@ -167,7 +167,15 @@ def _arm(
     test_targets = task.targets(data.test, file=data.source)
     log_history: list[dict[str, Any]] = []
     model_dir = None
-    if arm in ("plain", "mlm"):
+    if arm == "plain" and cfg.task_options.pair_model == "bi":
+        from train.tasks.bi_encoder import save_bi_encoder, train_bi_encoder
+
+        bi = train_bi_encoder(data, init, out, cfg.seed_args(seed))
+        metrics, scores = bi.metrics, bi.test_scores
+        if fraction >= 1:
+            save_bi_encoder(bi.model, task, out)
+            model_dir = str(out)
+    elif arm in ("plain", "mlm"):
         from train.tasks.finetune import finetune
 
         result = finetune(data, init, out, cfg.seed_args(seed))
@@ -177,12 +185,13 @@ def _arm(
             result.trainer.model.save_pretrained(out)
             result.tokenizer.save_pretrained(out)
             model_dir = str(out)
-        from train.phases.trainer import checkpoint_dir
-
-        shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
     else:
         base = tfidf_baseline(data, seed=seed) if arm == "tfidf" else majority_baseline(data)
         metrics, scores, task = base.metrics, base.test_scores, base.task
+    if arm in ("plain", "mlm"):
+        from train.phases.trainer import checkpoint_dir
+
+        shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
     if "author" in data.test.column_names and any(data.test["author"]):
         authors = list(data.test["author"])
         metrics["per_author"] = author_metrics(task, authors, test_targets, scores, train_targets)

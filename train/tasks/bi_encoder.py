@@ -59,6 +59,12 @@ class BiEncoderResult:
     test_scores: np.ndarray
 
 
+def save_bi_encoder(model: Any, task: Task, out: Path) -> None:
+    """Save the sentence-transformers ``model`` and :data:`BI_TASK_FILE` into ``out``."""
+    model.save(str(out))
+    (out / BI_TASK_FILE).write_text(json.dumps(bi_task_spec(task)), encoding="utf-8")
+
+
 def pair_scores(model: Any, ds: datasets.Dataset, batch_size: int = 32) -> np.ndarray:
     """``[n, 1]`` cosine of each pair's embeddings, clipped to [0, 1]."""
     if len(ds) == 0:

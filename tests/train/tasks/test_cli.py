@@ -229,7 +229,8 @@ STUDY = ("--max-steps", "2", "--batch-size", "8", "--max-length", "32", "--no-pr
                                     "--author-col", "user", "--seeds", "2", "--fractions",
                                     "0.5,1")),
         ("multi", emotion_rows, ("--thresholds", "dynamic")),
-        ("regression", None, ("--test", str(SAMPLE / "sts_test.jsonl"))),
+        # the cross-encoder path is the other tasks' fine-tuning; here the bi-encoder arm
+        ("regression", None, ("--test", str(SAMPLE / "sts_test.jsonl"), "--pair-model", "bi")),
     ],
 )  # fmt: skip
 def test_train_all_for_a_task_writes_report_plots_and_metrics(
@@ -258,3 +259,7 @@ def test_train_all_for_a_task_writes_report_plots_and_metrics(
         assert "per_author" in metrics["summary"]["1"] and "Per-author" in report
         assert (out / "seed0" / "fraction1" / "plain" / "config.json").is_file()
         assert not (out / "seed0" / "fraction0.5" / "plain").exists()
+    if task == "regression":  # --pair-model bi reaches the plain arm (it used to be ignored)
+        assert (out / "seed0" / "fraction1" / "plain" / "mbtikit_task.json").is_file()
+        plain = next(r for r in metrics["runs"] if r["arm"] == "plain")
+        assert plain["metrics"]["pair_model"] == "bi"
