@@ -56,6 +56,20 @@ class PhaseTrainer(Trainer):
         return optimizer
 
 
+class EarlyStoppingAfter(EarlyStoppingCallback):
+    """Early stopping whose patience starts counting at ``start_step`` (``--min-steps``): on
+    5 % of Corona's tweets (9 steps an epoch) dev macro-F1 sat at the majority's for the first
+    epochs and patience 2 stopped one seed at step 27, before the head had learnt anything."""
+
+    def __init__(self, patience: int, start_step: int) -> None:
+        super().__init__(patience)
+        self.start_step = start_step
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any, **kwargs: Any) -> None:
+        if state.global_step >= self.start_step:
+            super().on_evaluate(args, state, control, metrics, **kwargs)
+
+
 def head_lr(args: TrainArgs) -> float:
     """``--head-lr``, or ``--lr`` when it is not given."""
     return args.head_lr if args.head_lr is not None else args.lr
@@ -165,7 +179,7 @@ def fit(
             setattr(text_config, name, token)
     callbacks = []
     if metric and args.early_stopping_patience:
-        callbacks.append(EarlyStoppingCallback(args.early_stopping_patience))
+        callbacks.append(EarlyStoppingAfter(args.early_stopping_patience, args.min_steps))
     trainer = PhaseTrainer(
         model=model,
         args=targs,

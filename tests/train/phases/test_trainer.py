@@ -4,7 +4,13 @@ import pytest
 
 from tests.train.conftest import tiny_args
 from train.models import TypeSentenceClassifier
-from train.phases.trainer import PhaseTrainer, head_lr, planned_steps, training_arguments
+from train.phases.trainer import (
+    EarlyStoppingAfter,
+    PhaseTrainer,
+    head_lr,
+    planned_steps,
+    training_arguments,
+)
 
 
 @pytest.mark.parametrize("given", [None, 3e-3])
@@ -46,3 +52,20 @@ def test_the_head_learns_at_1e_3_unless_told_otherwise():
 
     assert head_lr(TrainArgs(lr=5e-5)) == 1e-3
     assert head_lr(TrainArgs(lr=5e-5, head_lr=0)) == 5e-5
+
+
+def test_patience_counts_only_from_the_minimum_steps():
+    from transformers import TrainerControl, TrainerState
+
+    targs = training_arguments(tiny_args(), "unused", metric="macro_f1")
+    stopper, state = EarlyStoppingAfter(2, start_step=200), TrainerState(best_metric=0.3)
+    for step in (9, 18, 27, 36, 190):  # flat dev metric before the floor: no stop
+        state.global_step, control = step, TrainerControl()
+        stopper.on_evaluate(targs, state, control, {"eval_macro_f1": 0.1})
+        assert not control.should_training_stop
+    stops = []
+    for step in (200, 209):
+        state.global_step, control = step, TrainerControl()
+        stopper.on_evaluate(targs, state, control, {"eval_macro_f1": 0.1})
+        stops.append(control.should_training_stop)
+    assert stops == [False, True]
