@@ -66,9 +66,13 @@ class TrainArgs:
         return (
             f"epochs {self.epochs:g} (at least {self.min_steps} steps), max_steps "
             f"{self.max_steps}, batch {self.batch_size}, lr {self.lr:g} (head "
-            f"{self.head_lr if self.head_lr is not None else self.lr:g}), max_length "
+            f"{self.head_rate():g}), max_length "
             f"{self.max_length}, group_by_length {self.group_by_length}"
         )
+
+    def head_rate(self) -> float:
+        """The new head's peak learning rate: ``--head-lr``, or ``--lr`` when it is unset/0."""
+        return self.head_lr or self.lr
 
     def reporters(self) -> list[str]:
         """``--report-to`` as the Trainer's ``report_to`` list."""
@@ -79,5 +83,3 @@ class TrainArgs:
             raise InputError("-q/--quiet and -v/--verbose exclude each other", field="--quiet")
         if self.early_stopping_patience == 0:
             self.early_stopping_patience = None
-        if not self.head_lr:
-            self.head_lr = None

@@ -70,11 +70,6 @@ class EarlyStoppingAfter(EarlyStoppingCallback):
             super().on_evaluate(args, state, control, metrics, **kwargs)
 
 
-def head_lr(args: TrainArgs) -> float:
-    """``--head-lr``, or ``--lr`` when it is not given."""
-    return args.head_lr if args.head_lr is not None else args.lr
-
-
 def planned_steps(args: TrainArgs, n_train: int | None) -> int:
     """``max_steps`` for the Trainer: ``--max-steps`` when given; else, when ``--epochs`` over
     ``n_train`` rows would be fewer than ``--min-steps`` optimiser steps, ``--min-steps``
@@ -183,7 +178,7 @@ def fit(
     trainer = PhaseTrainer(
         model=model,
         args=targs,
-        head_lr=head_lr(args),
+        head_lr=args.head_rate(),
         train_dataset=train_ds,
         eval_dataset=eval_ds if metric else None,
         data_collator=collator,

@@ -7,7 +7,6 @@ from train.models import TypeSentenceClassifier
 from train.phases.trainer import (
     EarlyStoppingAfter,
     PhaseTrainer,
-    head_lr,
     planned_steps,
     training_arguments,
 )
@@ -20,7 +19,7 @@ def test_the_new_head_learns_at_its_own_rate(phase1_dir, tmp_path, given):
     trainer = PhaseTrainer(
         model=model,
         args=training_arguments(args, tmp_path / "out", metric=None),
-        head_lr=head_lr(args),
+        head_lr=args.head_rate(),
     )
     optimizer = trainer.create_optimizer()
     rate = {id(p): g["lr"] for g in optimizer.param_groups for p in g["params"]}
@@ -50,8 +49,8 @@ def test_min_steps_lengthen_only_short_runs():
 def test_the_head_learns_at_1e_3_unless_told_otherwise():
     from train.phases.args import TrainArgs
 
-    assert head_lr(TrainArgs(lr=5e-5)) == 1e-3
-    assert head_lr(TrainArgs(lr=5e-5, head_lr=0)) == 5e-5
+    assert TrainArgs(lr=5e-5).head_rate() == 1e-3
+    assert TrainArgs(lr=5e-5, head_lr=0).head_rate() == 5e-5
 
 
 def test_patience_counts_only_from_the_minimum_steps():
