@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from schemas.errors import InputError
 from schemas.hub import PUSH_HELP
@@ -22,7 +23,12 @@ class SilverBase:
     embedder: str | None = option(
         None, help="Bi-encoder name/path (default: bundled all-MiniLM-L6-v2)."
     )
-    top_k: int = option(10, help="Neighbours per query.")
+    top_k: int | None = option(
+        None,
+        help="Neighbours per query (default: 100 per gold post in classification mode, where "
+        "the teacher then picks; 10 per sentence in pair mode, where each pair costs a "
+        "cross-encoder call).",
+    )
     batch_size: int = option(128, help="Encoding batch size.")
     seed: int = option(0, help="Random seed.")
     overwrite: bool = option(False, help="Replace a non-empty --out.")
@@ -35,8 +41,15 @@ class SilverBase:
     )
     eval_seeds: int = option(3, help="--eval seeds (>= 3; paired t interval).")
 
+    #: ``--top-k`` when not given (each mode sets its own)
+    default_top_k: ClassVar[int] = 10
+
+    def neighbours(self) -> int:
+        """``--top-k``, or this mode's default."""
+        return self.top_k if self.top_k is not None else self.default_top_k
+
     def __post_init__(self) -> None:
-        if self.top_k < 1:
+        if self.top_k is not None and self.top_k < 1:
             raise InputError(f"--top-k must be >= 1, got {self.top_k}")
         if self.eval_seeds < 3:
             raise InputError(f"--eval-seeds must be >= 3, got {self.eval_seeds}")

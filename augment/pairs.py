@@ -181,11 +181,11 @@ def sample_pairs(
 
     if "semantic" in samplers:
         emb = embed(sentences, load_embedder(cfg.embedder), batch_size=cfg.batch_size)
-        add(semantic_search(emb, emb, cfg.top_k + 1).ids, "semantic")
+        add(semantic_search(emb, emb, cfg.neighbours() + 1).ids, "semantic")
     if "bm25" in samplers:
         from augment.bm25 import bm25_neighbours
 
-        add(bm25_neighbours(sentences, cfg.top_k), "bm25")
+        add(bm25_neighbours(sentences, cfg.neighbours()), "bm25")
     if "random" in samplers:
         rng = np.random.default_rng(cfg.seed)
         add(rng.integers(0, len(sentences), size=(len(sentences), 1)), "random")
@@ -267,6 +267,16 @@ def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
     a = embed(pairs["sentence1"], model, batch_size=batch_size)
     b = embed(pairs["sentence2"], model, batch_size=batch_size)
     return float(spearmanr((a * b).sum(axis=1), pairs["score"]).statistic * 100)
+
+
+def teacher_spearman(cross, pairs: dict[str, list], batch_size: int) -> float:
+    """Spearman x 100 of the cross-encoder's scores on ``pairs``: silver can only teach the
+    student what the teacher knows better than it."""
+    from scipy.stats import spearmanr
+
+    scores = cross.predict(list(zip(pairs["sentence1"], pairs["sentence2"], strict=True)),
+                           batch_size=batch_size)  # fmt: skip
+    return float(spearmanr(scores, pairs["score"]).statistic * 100)
 
 
 def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path, seed: int):
@@ -388,7 +398,7 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
             "scale": list(scale),
             "balance": cfg.pair.balance,
             "bins": cfg.pair.bins,
-            "top_k": cfg.top_k,
+            "top_k": cfg.neighbours(),
             "ce_steps": ce_steps(len(gold_scores), cfg.pair.ce_epochs, cfg.pair.ce_min_steps),
             "epochs": cfg.pair.epochs,
             "embedder": cfg.embedder or "bundled:all-MiniLM-L6-v2",
@@ -410,6 +420,7 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
                 "test": str(cfg.eval_file),
                 "n_test": len(test["score"]),
                 "untuned": spearman_of(load_embedder(cfg.embedder), test, cfg.batch_size),
+                "teacher": teacher_spearman(cross, test, cfg.batch_size),
                 **PairedResult("spearman", seeds, arms[0], arms[1]).summary(),
             }
     output.dataset(to_dataset(rows, "pairs"))

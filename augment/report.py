@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,6 +81,26 @@ def _paired_table(ev: Mapping) -> list[str]:
     return rows
 
 
+def _growth_line(result: BalanceResult) -> str:
+    if math.isinf(result.max_growth):
+        return "- growth cap: none (`--max-growth 0`)"
+    capped = [lab for lab, t in result.targets.items() if t < result.requested.get(lab, t)]
+    return (
+        f"- growth cap: a class grows to at most {result.max_growth:g} x its gold count "
+        f"(`--max-growth`; silver precision falls as a class takes more); capped: "
+        f"{', '.join(capped) or 'none'}"
+    )
+
+
+def _target_cell(result: BalanceResult, lab: str) -> str:
+    asked = result.requested.get(lab, result.targets[lab])
+    return (
+        f"{result.targets[lab]}"
+        if asked == result.targets[lab]
+        else f"{asked} → {result.targets[lab]}"
+    )
+
+
 def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -> None:
     """Write ``report.md``, ``labels.png`` and (with an estimate) ``precision_curve.png``."""
     plot_label_histograms(result, out / "labels.png")
@@ -100,6 +121,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             if result.pooled_authors
             else ""
         ),
+        _growth_line(result),
         f"- gold rows: {sum(result.counts_before.values())}; pool rows: {result.pool_size}; "
         f"silver rows added: {len(sel.labels)}",
         "- type mentions masked: "
@@ -123,7 +145,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
         est = estimates.get(lab)
         cut = {float("inf"): "never", 0.0: "none"}.get(res.cutoff, f"{res.cutoff:.3f}")
         lines.append(
-            f"| {lab} | {before} | {result.targets[lab]} | {res.found} | {res.labelled} | "
+            f"| {lab} | {before} | {_target_cell(result, lab)} | {res.found} | {res.labelled} | "
             f"{cut if res.need else ''} | {res.passed} | {res.taken} | "
             f"{result.counts_after[lab]} | {_fmt(est.precision if est else None)} | "
             f"{_fmt(est.yield_ if est else None)} | {res.short} |"
@@ -230,7 +252,8 @@ def write_pairs_report(summary: Mapping, out: Path) -> None:
             "",
             f"## Bi-encoder evaluation on `{ev['test']}` ({ev['n_test']} pairs, Spearman x 100)",
             "",
-            f"Untuned embedder: {ev['untuned']:.2f}.",
+            f"Untuned embedder: {ev['untuned']:.2f}; the cross-encoder teacher: "
+            f"{ev['teacher']:.2f}.",
             "",
             *_paired_table(ev),
         ]

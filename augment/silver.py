@@ -4,6 +4,7 @@ with silver pairs (``--pairs``, the same as ``augment pairs``)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import typer
@@ -65,14 +66,16 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
                 "before": result.counts_before,
                 "after": result.counts_after,
                 "targets": result.targets,
+                "requested_targets": result.requested,
             },
+            max_growth=None if math.isinf(result.max_growth) else result.max_growth,
             mode="classification",
             threshold=cfg.threshold,
             min_precision=cfg.min_precision,
             equal_quota=cfg.equal_quota,
             teacher=result.teacher_name,
             embedder=result.embedder_name,
-            top_k=cfg.top_k,
+            top_k=cfg.neighbours(),
             near_dup=cfg.near_dup,
             pooled_authors=result.pooled_authors,
             masked={k: vars(v) for k, v in result.masked.items()},

@@ -1,12 +1,14 @@
 """Precision-driven cut-offs, the equal per-class quota and the target forms."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from augment.balance import BalanceConfig, growth_cap
 from augment.precision import estimate_precision, oof_proba
-from augment.selection import Candidates, choose, parse_targets
+from augment.selection import Candidates, cap_growth, choose, parse_targets
 from augment.teachers import make_teacher
 from schemas.errors import InputError
 from schemas.labels import MBTI
@@ -21,6 +23,20 @@ def test_target_forms():
     for bad in ("0.5x", "x", "many", "0"):
         with pytest.raises(InputError, match="--target"):
             parse_targets(bad, None, counts, MBTI)
+
+
+def test_growth_cap():
+    counts = {"INFP": 10, "ESTJ": 2, "INTJ": 5}
+    wanted = parse_targets("max", None, counts, MBTI)
+    assert cap_growth(wanted, counts, 2.0) == {"INFP": 10, "ESTJ": 4, "INTJ": 10}
+    assert cap_growth(wanted, counts, math.inf) == wanted
+    gold, out = Path("gold.jsonl"), Path("out")
+    assert growth_cap(BalanceConfig(gold=gold, out=out)) == 2.0  # the default
+    assert growth_cap(BalanceConfig(gold=gold, out=out, target="3x")) == 3.0  # asked growth
+    assert growth_cap(BalanceConfig(gold=gold, out=out, target="3x", max_growth=1.5)) == 1.5
+    assert math.isinf(growth_cap(BalanceConfig(gold=gold, out=out, max_growth=0)))
+    with pytest.raises(InputError, match="--max-growth"):
+        BalanceConfig(gold=gold, out=out, max_growth=0.5)
 
 
 def _estimate():

@@ -39,7 +39,10 @@ def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_pa
             == n + silver["label"].count(lab)
             <= max(manifest["counts"]["targets"][lab], n)
         )
-    assert manifest["teacher"] == "tfidf" and manifest["threshold"] == 0.6  # default: tfidf
+    assert manifest["teacher"] == "mean:tfidf+logreg" and manifest["threshold"] == 0.6
+    # target max = 12, capped by the default --max-growth 2 at twice sport's 4 gold rows
+    assert manifest["counts"]["requested_targets"]["sport"] == 12
+    assert manifest["counts"]["targets"]["sport"] == 8 and manifest["max_growth"] == 2
     assert manifest["estimated_precision"]["folds"] == 2
     report = (out / "report.md").read_text()
     assert "Estimated silver precision" in report and "short of their target" in report
@@ -151,7 +154,7 @@ def test_min_precision_and_downstream_check(cli, gold_posts, pool_posts, tmp_pat
     assert proc.returncode == 0, proc.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["targets"] == {"food": 36, "sport": 12}
-    assert manifest["min_precision"] == 0.6 and manifest["teacher"] == "tfidf"
+    assert manifest["min_precision"] == 0.6 and manifest["teacher"] == "mean:tfidf+logreg"
     silver = datasets.load_from_disk(str(out)).filter(lambda r: r["is_silver"])
     for lab, info in manifest["per_class"].items():
         assert info["silver"] == silver["label"].count(lab)

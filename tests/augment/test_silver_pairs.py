@@ -44,9 +44,10 @@ def test_pairs_eval_compares_bi_encoders_over_three_seeds(cli, gold_pairs, sampl
     assert proc.returncode == 0, proc.stderr
     ev = json.loads((out / "manifest.json").read_text())["eval"]
     assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
-    assert all(-100 <= x <= 100 for x in ev["a"] + ev["b"])
+    assert all(-100 <= x <= 100 for x in ev["a"] + ev["b"] + [ev["teacher"]])
     assert ev["ci95"][0] <= ev["mean_diff"] <= ev["ci95"][1]
-    assert "| mean |" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    assert "| mean |" in report and f"the cross-encoder teacher: {ev['teacher']:.2f}" in report
 
 
 def test_balance_uniform_fills_thin_bins_first():
