@@ -14,7 +14,13 @@ from typing import ClassVar
 import datasets
 import numpy as np
 
-from augment.downstream import STUDENTS, PairedResult, embed_student_check, read_eval
+from augment.downstream import (
+    STUDENTS,
+    PairedResult,
+    embed_student_check,
+    read_eval,
+    train_student_check,
+)
 from augment.embeddings import embed_cached
 from augment.options import SilverBase
 from augment.precision import (
@@ -87,7 +93,16 @@ class BalanceConfig(SilverBase):
     index: str = option("exact", help=INDEX_HELP)
     mask: bool = option(True, help="Mask MBTI type mentions in gold and pool texts.")
     cache: bool = option(True, help="Reuse pool/gold embeddings between runs (user cache).")
-    eval_student: str = option("embed", help="--eval student: 'embed' (logistic on embeddings).")
+    eval_student: str = option(
+        "embed",
+        help="--eval student: 'embed' (logistic regression on frozen embeddings) or 'train' "
+        "(the embedder fine-tuned by train's trainer; slow on CPU).",
+    )
+    eval_max_steps: int | None = option(
+        None,
+        help="--eval-student train: optimiser steps of each run, as train's --max-steps "
+        "(default: train's 3 epochs, at least 200 steps).",
+    )
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
@@ -102,6 +117,11 @@ class BalanceConfig(SilverBase):
             )
         if self.max_growth is not None and self.max_growth != 0 and self.max_growth < 1:
             raise InputError(f"--max-growth must be >= 1 (or 0: no cap), got {self.max_growth:g}")
+        if self.eval_max_steps is not None:
+            if self.eval_student != "train":
+                raise InputError("--eval-max-steps needs --eval-student train")
+            if self.eval_max_steps < 1:
+                raise InputError(f"--eval-max-steps must be >= 1, got {self.eval_max_steps}")
         self.index = check_index(self.index)
         super().__post_init__()
         if self.label_set not in ("mbti", "any"):
@@ -326,11 +346,19 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
     downstream = None
     if test is not None:
         silver_rows = cands.pool_ids[sel.positions]
-        downstream = embed_student_check(
-            gold_emb, y, pool_emb[silver_rows], np.array([col[lab] for lab in sel.labels], int),
-            encode(_mask_all(test[0], cfg.mask)[0]), np.array([col[lab] for lab in test[1]]),
-            seeds=range(cfg.seed, cfg.seed + cfg.eval_seeds),
-        )  # fmt: skip
+        test_texts = _mask_all(test[0], cfg.mask)[0]
+        seeds = range(cfg.seed, cfg.seed + cfg.eval_seeds)
+        if cfg.eval_student == "train":
+            downstream = train_student_check(
+                (gold_texts, labels), ([pool_texts[i] for i in silver_rows], sel.labels),
+                (test_texts, test[1]), present, seeds,
+                embedder=cfg.embedder, progress=cfg.progress, max_steps=cfg.eval_max_steps,
+            )  # fmt: skip
+        else:
+            downstream = embed_student_check(
+                gold_emb, y, pool_emb[silver_rows], np.array([col[lab] for lab in sel.labels], int),
+                encode(test_texts), np.array([col[lab] for lab in test[1]]), seeds=seeds,
+            )  # fmt: skip
 
     rows = _gold_rows(gold, gold_texts, labels)
     pool_ids = pool["id"] if "id" in pool.column_names else None

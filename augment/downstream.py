@@ -4,16 +4,30 @@ difference with a t interval."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import datasets
 import numpy as np
 
 from schemas.errors import InputError
 from schemas.io import read_table
 
-STUDENTS = ("embed",)
+#: The students of ``--eval-student`` and what one seed of each does (the report says it).
+STUDENTS = {
+    "embed": "Each seed trains the student (logistic regression on frozen embeddings) on a "
+    "bootstrap sample of gold, and on the same sample plus a bootstrap sample of the silver; "
+    "the difference is paired.",
+    "train": "Each seed splits gold (stratified by label, by row) into 80 % train and 20 % dev "
+    "and fine-tunes the embedder with `train`'s trainer (`single` task, its default training "
+    "options or `--eval-max-steps` steps) on the gold train part, and on the same part plus "
+    "every silver row; both arms pick their checkpoint on the same dev part, so the "
+    "difference is paired.",
+}
 
 
 @dataclass
@@ -24,6 +38,9 @@ class PairedResult:
     seeds: list[int]
     a: list[float]
     b: list[float]
+    n_train_a: list[int] | None = None
+    """Per seed, the rows arm a (gold) trained on; ``n_train_b``: arm b (gold + silver)."""
+    n_train_b: list[int] | None = None
 
     @property
     def diff(self) -> np.ndarray:
@@ -102,4 +119,110 @@ def embed_student_check(
             model = LogisticRegression(max_iter=3000, random_state=seed).fit(x, y)
             pred = model.predict(test_emb)
             arm.append(100 * f1_score(test_y, pred, labels=labels, average="macro"))
-    return PairedResult("macro_f1", list(seeds), gold_arm, silver_arm)
+    return PairedResult(
+        "macro_f1",
+        list(seeds),
+        gold_arm,
+        silver_arm,
+        n_train_a=[len(gold_y)] * len(gold_arm),
+        n_train_b=[len(gold_y) + len(silver_y)] * len(silver_arm),
+    )
+
+
+def student_splits(
+    gold: datasets.Dataset, silver: datasets.Dataset, seed: int
+) -> tuple[datasets.Dataset, datasets.Dataset, datasets.Dataset]:
+    """Seed ``seed``'s training sets of arm a (80 % of gold) and arm b (the same rows, then
+    every silver row) and their shared dev set (the other 20 % of gold).
+
+    ``train``'s splitter, stratified by label; by row, not by author: a by-author dev could
+    take a small class's only author out of training.
+    """
+    from train.splits import split_posts
+
+    parts = split_posts(gold, dev=0.2, test=0.0, seed=seed)
+    train = parts["train"]
+    return train, datasets.concatenate_datasets([train, silver]), parts["dev"]
+
+
+@contextlib.contextmanager
+def _no_map_bars() -> Iterator[None]:
+    """No ``Map`` bars from ``datasets`` while tokenising (a bar for a second's work)."""
+    was_on = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if was_on:
+            datasets.enable_progress_bars()
+
+
+def train_student_check(
+    gold: tuple[Sequence[str], Sequence[str]],
+    silver: tuple[Sequence[str], Sequence[str]],
+    test: tuple[Sequence[str], Sequence[str]],
+    labels: Sequence[str],
+    seeds: Sequence[int],
+    *,
+    embedder: str | None,
+    progress: bool,
+    max_steps: int | None = None,
+) -> PairedResult:
+    """``train``'s own fine-tuning as the student: per seed, a :class:`SingleLabelTask` over
+    ``labels`` (gold's label order; for MBTI gold, the 16 types as 16 plain labels, not the
+    four axes) fine-tuned from ``embedder`` (``None``: the bundled MiniLM) with
+    :class:`~train.phases.args.TrainArgs`' defaults (``seed`` = the seed, max_length 128;
+    ``max_steps``: its ``max_steps``, else 3 epochs and at least 200 steps) on the splits of
+    :func:`student_splits`; silver rows carry ``is_silver`` (weight 1).
+    ``gold``/``silver``/``test``: (texts, labels). Macro-F1 x 100 on ``test`` (the task's
+    own: over the labels in the test rows or the predictions). Checkpoints go to a
+    temporary directory, removed afterwards. The Trainer's warnings stay off the console
+    (e.g. transformers' notice that checkpoints saved under a second apart have unreliable
+    mtimes): they are not the user's to act on."""
+    from augment.embeddings import no_loading_bar
+    from schemas.models import resolve_model
+    from train.logs import quiet_loading
+    from train.phases.args import TrainArgs
+    from train.phases.trainer import checkpoint_dir
+    from train.tasks.columns import TaskData
+    from train.tasks.finetune import finetune
+    from train.tasks.single import SingleLabelTask
+
+    def rows(texts: Sequence[str], labs: Sequence[str], is_silver: bool) -> datasets.Dataset:
+        return datasets.Dataset.from_dict(
+            {"text": list(texts), "label": list(labs), "is_silver": [is_silver] * len(texts)},
+            features=datasets.Features(
+                text=datasets.Value("string"),
+                label=datasets.Value("string"),
+                is_silver=datasets.Value("bool"),
+            ),
+        )
+
+    gold_ds, silver_ds, test_ds = rows(*gold, False), rows(*silver, True), rows(*test, False)
+    task = SingleLabelTask(labels=tuple(labels))
+    init = resolve_model(embedder)
+    arms: tuple[list[float], list[float]] = ([], [])
+    sizes: tuple[list[int], list[int]] = ([], [])
+    with (
+        tempfile.TemporaryDirectory(prefix="augment-student-") as work,
+        no_loading_bar(),
+        _no_map_bars(),
+        quiet_loading(),
+    ):
+        for seed in seeds:
+            train_a, train_b, dev = student_splits(gold_ds, silver_ds, seed)
+            for arm, (name, train) in enumerate((("gold", train_a), ("gold + silver", train_b))):
+                source = f"{name}, seed {seed}"
+                data = TaskData(task.fit(train, file=source), train, dev, test_ds, source)
+                out = Path(work) / f"seed{seed}-arm{arm}"
+                args = TrainArgs(
+                    seed=seed, progress=progress, max_length=128, max_steps=max_steps or -1
+                )
+                result = finetune(data, init, out, args)
+                arms[arm].append(100 * float(result.metrics["macro_f1"]))
+                sizes[arm].append(int(result.metrics["n_train"]))
+                del result
+                shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
+    return PairedResult(
+        "macro_f1", list(seeds), arms[0], arms[1], n_train_a=sizes[0], n_train_b=sizes[1]
+    )

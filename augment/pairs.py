@@ -421,7 +421,14 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
                 "n_test": len(test["score"]),
                 "untuned": spearman_of(load_embedder(cfg.embedder), test, cfg.batch_size),
                 "teacher": teacher_spearman(cross, test, cfg.batch_size),
-                **PairedResult("spearman", seeds, arms[0], arms[1]).summary(),
+                **PairedResult(
+                    "spearman",
+                    seeds,
+                    arms[0],
+                    arms[1],
+                    n_train_a=[len(gold["score"])] * len(seeds),
+                    n_train_b=[len(combined["score"])] * len(seeds),
+                ).summary(),
             }
     output.dataset(to_dataset(rows, "pairs"))
     plot_score_histograms(gold_scores, cand_scores[chosen], edges, output.dir / "scores.png")

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from augment.downstream import STUDENTS
+
 if TYPE_CHECKING:
     from augment.balance import BalanceConfig, BalanceResult
 
@@ -197,8 +199,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             f"## Downstream check on `{cfg.eval_file}` (student `{cfg.eval_student}`, "
             f"macro-F1 x 100)",
             "",
-            "Each seed trains the student on a bootstrap sample of gold, and on the same sample "
-            "plus a bootstrap sample of the silver; the difference is paired.",
+            STUDENTS[cfg.eval_student],
             "",
             *_paired_table(ev),
         ]

@@ -93,6 +93,7 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
             else {
                 "test": str(cfg.eval_file),
                 "student": cfg.eval_student,
+                **({"max_steps": cfg.eval_max_steps} if cfg.eval_student == "train" else {}),
                 **result.downstream.summary(),
             },
         ),

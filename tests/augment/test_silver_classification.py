@@ -1,4 +1,5 @@
 import json
+import math
 
 import datasets
 import pytest
@@ -172,3 +173,73 @@ def test_min_precision_and_downstream_check(cli, gold_posts, pool_posts, tmp_pat
     assert all(0 <= f <= 100 for f in ev["a"] + ev["b"])
     report = (out / "report.md").read_text()
     assert "Downstream check" in report and "est. precision" in report
+
+
+@pytest.fixture(scope="module")
+def tiny_embedder(tmp_path_factory) -> str:
+    """A tiny random BERT with mean pooling, saved as a sentence-transformers model (it
+    searches, and it is what ``--eval-student train`` fine-tunes)."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    from tests.support.tiny_models import tiny_encoder
+
+    d = tmp_path_factory.mktemp("tiny-st")
+    texts = [t for rows in TOPICS.values() for t in rows] + ["dinner lunch match game"]
+    enc = Transformer(str(tiny_encoder(d / "bert", texts)))
+    SentenceTransformer(modules=[enc, Pooling(enc.get_embedding_dimension())]).save(str(d / "st"))
+    return str(d / "st")
+
+
+TOPICS = {
+    "food": [f"We ate {a} with {b} for {c}." for a in ("pasta", "soup", "rice", "curry", "cake")
+             for b in ("bread", "salad", "cheese") for c in ("dinner", "lunch")],
+    "sport": [f"They played {a} before the {b} {c}." for a in ("tennis", "hockey", "football")
+              for b in ("long", "hard", "late") for c in ("match", "game")],
+}  # fmt: skip
+
+
+def test_eval_student_train_fine_tunes_on_gold_and_on_gold_plus_silver(
+    cli, tiny_embedder, tmp_path
+):
+    """``train``'s trainer as the student (a tiny encoder, 10 steps a run): 3 seeds, both
+    arms scored, arm b trained on arm a's rows plus every silver row; a quiet console."""
+    food, sport = TOPICS["food"], TOPICS["sport"]
+    gold = write_jsonl(
+        tmp_path / "gold.jsonl",
+        [{"id": f"f{i}", "text": t, "label": "food"} for i, t in enumerate(food[:20])]
+        + [{"id": f"s{i}", "text": t, "label": "sport"} for i, t in enumerate(sport[:5])],
+    )
+    pool = write_jsonl(
+        tmp_path / "pool.jsonl", [{"id": f"p{i}", "text": t} for i, t in enumerate(sport[5:14])]
+    )
+    test = write_jsonl(
+        tmp_path / "test.jsonl",
+        [{"text": t, "label": "food"} for t in food[20:24]]
+        + [{"text": t, "label": "sport"} for t in sport[14:18]],
+    )
+    out = tmp_path / "out"
+    args = ["--label-set", "any", "--folds", "0", "--near-dup", "0.99999", "--no-progress",
+            "--embedder", tiny_embedder, "--eval", test, "--eval-student", "train",
+            "--eval-max-steps", "10"]  # fmt: skip
+    proc = cli("augment", "silver", gold, "--pool", pool, "--out", out, *args)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    manifest = json.loads((out / "manifest.json").read_text())
+    n_silver = manifest["counts"]["silver"]
+    assert n_silver > 0
+    ev = manifest["eval"]
+    assert ev["student"] == "train" and ev["max_steps"] == 10 and ev["seeds"] == [0, 1, 2]
+    assert all(math.isfinite(f) and 0 <= f <= 100 for f in ev["a"] + ev["b"])
+    assert len(ev["a"]) == len(ev["b"]) == 3
+    assert ev["n_train_a"] == [20, 20, 20]  # 80 % of gold (16 food, 4 sport); 5 in dev
+    assert ev["n_train_b"] == [20 + n_silver] * 3
+    assert "student `train`" in (out / "report.md").read_text()
+
+
+def test_eval_max_steps_needs_the_train_student(tmp_path):
+    from augment.balance import BalanceConfig
+    from schemas.errors import InputError
+
+    with pytest.raises(InputError, match="--eval-student train"):
+        BalanceConfig(gold=tmp_path / "g.jsonl", out=tmp_path / "o", eval_max_steps=10)
