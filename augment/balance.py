@@ -5,6 +5,7 @@ command and its output are :mod:`augment.silver`)."""
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -144,6 +145,19 @@ def growth_cap(cfg: BalanceConfig) -> float:
     return DEFAULT_MAX_GROWTH
 
 
+class StageClock:
+    """Wall seconds per stage: ``lap(name)`` closes the stage that ran since the last lap."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._last, 2)
+        self._last = now
+
+
 @dataclass
 class MaskCounts:
     rows: int = 0
@@ -169,6 +183,8 @@ class BalanceResult:
     #: targets before ``--max-growth`` capped them, and the cap used (``inf``: none)
     requested: dict[str, int] = field(default_factory=dict)
     max_growth: float = math.inf
+    #: wall seconds of each stage (encode, search, teacher, ...), in order
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def class_estimates(self) -> dict[str, ClassCutoff]:
         """Held-out precision / yield of each silver class at the confidence of the last
@@ -248,6 +264,7 @@ def _authors(ds: datasets.Dataset, col: str) -> list[str] | None:
 
 def balance(cfg: BalanceConfig) -> BalanceResult:
     """Run search, teacher and selection; return gold + silver as a ``posts`` data set."""
+    clock = StageClock()
     gold, labels, label_set = load_gold(cfg)
     pool = load_pool(cfg)
     present = [lab for lab in label_set.labels if lab in set(labels)]
@@ -285,7 +302,9 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
             show_progress=cfg.progress,
         )
 
+    clock.lap("read + mask")
     gold_emb, pool_emb = encode(gold_texts), encode(pool_texts)
+    clock.lap("encode")
     gold_keys = [exact_key(t) for t in gold_texts]
     pool_keys = [exact_key(t) for t in pool_texts]
     col = {lab: i for i, lab in enumerate(present)}
@@ -305,6 +324,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
             f"({', '.join(f'{why}: {n}' for why, n in sorted(dropped.items()) if n)})",
             file=cfg.pool,
         )
+    clock.lap("search + de-duplication")
     teacher = new_teacher().fit(gold_emb, gold_texts, y)
     if pool_authors is not None:
         probs = teacher.predict_proba(pool_emb, pool_texts)
@@ -313,6 +333,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
         ids = cands.pool_ids
         probs = teacher.predict_proba(pool_emb[ids], [pool_texts[i] for i in ids])
 
+    clock.lap("teacher")
     precision = None
     if cfg.folds >= 2 and needy:
         folds = min(cfg.folds, len(labels))
@@ -339,6 +360,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
             else:
                 cutoffs[lab] = max(cutoffs[lab], cut.cutoff)
                 notes[lab] = f"held-out precision {cut.precision:.2f} at p >= {cut.cutoff:.3f}"
+    clock.lap("precision estimate")
     sel = choose(cands, probs, present, counts, targets, cutoffs, equal_quota=cfg.equal_quota)
     for lab, note in notes.items():
         sel.per_class[lab].cutoff_note = note
@@ -360,6 +382,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
                 encode(test_texts), np.array([col[lab] for lab in test[1]]), seeds=seeds,
             )  # fmt: skip
 
+    clock.lap("selection + downstream check")
     rows = _gold_rows(gold, gold_texts, labels)
     pool_ids = pool["id"] if "id" in pool.column_names else None
     authors = pool[cfg.author_col] if cfg.author_col in pool.column_names else None
@@ -402,6 +425,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
         pool_size=len(raw_pool),
         requested=requested,
         max_growth=max_growth,
+        seconds=clock.seconds,
     )
 
 

@@ -124,6 +124,7 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             else ""
         ),
         _growth_line(result),
+        "- wall seconds: " + "; ".join(f"{k} {v:g}" for k, v in result.seconds.items()),
         f"- gold rows: {sum(result.counts_before.values())}; pool rows: {result.pool_size}; "
         f"silver rows added: {len(sel.labels)}",
         "- type mentions masked: "

@@ -44,6 +44,11 @@ def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_pa
     # target max = 12, capped by the default --max-growth 2 at twice sport's 4 gold rows
     assert manifest["counts"]["requested_targets"]["sport"] == 12
     assert manifest["counts"]["targets"]["sport"] == 8 and manifest["max_growth"] == 2
+    assert list(manifest["seconds"]) == [
+        "read + mask", "encode", "search + de-duplication", "teacher", "precision estimate",
+        "selection + downstream check",
+    ]  # fmt: skip
+    assert all(v >= 0 for v in manifest["seconds"].values())
     assert manifest["estimated_precision"]["folds"] == 2
     report = (out / "report.md").read_text()
     assert "Estimated silver precision" in report and "short of their target" in report
