@@ -66,7 +66,7 @@ class BalanceConfig(SilverBase):
     target_dist: Path | None = option(None, help="JSON {label: weight}: the wanted distribution.")
     max_growth: float | None = option(
         None,
-        help="A class grows to at most this many times its gold count (default 2, or the "
+        help="A class grows to at most this many times its gold count (default 1.5, or the "
         "--target growth when larger; 0: no cap): silver precision falls as a class takes more.",
     )
     equal_quota: bool = option(
@@ -129,11 +129,14 @@ class BalanceConfig(SilverBase):
             raise InputError(f"--label-set must be 'mbti' or 'any', got {self.label_set!r}")
 
 
-DEFAULT_MAX_GROWTH = 2.0
+#: tweets, 40 gold per class, mean:tfidf+logreg teacher, 3 draws: silver precision 0.503 and
+#: student macro-F1 +2.04 at 1.5x (20 silver rows a class); 0.495 and +2.95 at 2x; 0.37-0.43
+#: at 110 rows a class
+DEFAULT_MAX_GROWTH = 1.5
 
 
 def growth_cap(cfg: BalanceConfig) -> float:
-    """``--max-growth``: as given (0: no cap), else 2 or a larger ``--target Nx`` growth."""
+    """``--max-growth``: as given (0: no cap), else 1.5 or a larger ``--target Nx`` growth."""
     if cfg.max_growth is not None:
         return math.inf if cfg.max_growth == 0 else cfg.max_growth
     asked = cfg.target.strip().lower()

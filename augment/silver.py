@@ -69,7 +69,7 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
                 "requested_targets": result.requested,
             },
             max_growth=None if math.isinf(result.max_growth) else result.max_growth,
-            seconds=result.seconds,
+            stage_seconds=result.seconds,
             mode="classification",
             threshold=cfg.threshold,
             min_precision=cfg.min_precision,

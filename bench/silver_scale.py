@@ -109,7 +109,7 @@ def main() -> None:
                 {
                     "pool": size,
                     "wall_s": round(wall, 1),
-                    "stages_s": manifest["seconds"],
+                    "stages_s": manifest["stage_seconds"],
                     "silver": manifest["counts"]["silver"],
                 }
             ),

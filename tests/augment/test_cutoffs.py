@@ -31,7 +31,7 @@ def test_growth_cap():
     assert cap_growth(wanted, counts, 2.0) == {"INFP": 10, "ESTJ": 4, "INTJ": 10}
     assert cap_growth(wanted, counts, math.inf) == wanted
     gold, out = Path("gold.jsonl"), Path("out")
-    assert growth_cap(BalanceConfig(gold=gold, out=out)) == 2.0  # the default
+    assert growth_cap(BalanceConfig(gold=gold, out=out)) == 1.5  # the default
     assert growth_cap(BalanceConfig(gold=gold, out=out, target="3x")) == 3.0  # asked growth
     assert growth_cap(BalanceConfig(gold=gold, out=out, target="3x", max_growth=1.5)) == 1.5
     assert math.isinf(growth_cap(BalanceConfig(gold=gold, out=out, max_growth=0)))
