@@ -57,7 +57,7 @@ def embed(
     texts: Sequence[str],
     model=None,
     *,
-    batch_size: int = 128,
+    batch_size: int = 32,
     show_progress: bool = False,
 ) -> np.ndarray:
     """L2-normalised float32 embeddings, shape ``(len(texts), dim)``.
@@ -81,7 +81,7 @@ def embed_cached(
     texts: Sequence[str],
     name_or_path: str | None,
     *,
-    batch_size: int = 128,
+    batch_size: int = 32,
     cache: bool = True,
     show_progress: bool = False,
 ) -> np.ndarray:
