@@ -2,13 +2,15 @@
 
 Each command is one folder: ``ingest``/``scrape`` -> :mod:`datagen.articles`, ``sentences`` ->
 :mod:`datagen.type_sentences`, ``base-sentences`` -> :mod:`datagen.base_sentences`,
-``masked-sentences`` -> :mod:`datagen.masked`; its options are one dataclass there.
+``masked-sentences`` -> :mod:`datagen.masked`, ``label`` (an LLM labels pool texts for
+``augment silver --teacher llm``) -> :mod:`datagen.label`; its options are one dataclass there.
 """
 
 import typer
 
 from datagen.articles import ingest, scrape
 from datagen.base_sentences import command as base_sentences
+from datagen.label import command as label
 from datagen.masked import command as masked
 from datagen.type_sentences import command as sentences
 from datagen.view.command import ViewOptions, run_view
@@ -28,6 +30,7 @@ app.command("base-sentences")(
     typer_command(base_sentences.BaseSentencesOptions, base_sentences.run)
 )
 app.command("masked-sentences")(typer_command(masked.MaskedOptions, masked.run))
+app.command("label")(typer_command(label.LabelOptions, label.run))
 app.command("view")(typer_command(ViewOptions, run_view))
 
 
