@@ -78,7 +78,8 @@ class BalanceConfig(SilverBase):
         "knn, mean:A+B, agree:A+B, or a fine-tuned sequence-classifier directory.",
     )
     llm_labels: Path | None = option(
-        None, help="--teacher llm: JSONL {text, label[, confidence]} from the datagen LLM layer."
+        None,
+        help="--teacher llm: JSONL {text, label[, confidence]} written by `datagen label`.",
     )
     threshold: float | None = option(
         None, help="Keep a candidate only if the teacher's top probability >= this."

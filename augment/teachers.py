@@ -184,8 +184,8 @@ class LlmLabelsTeacher:
     """Labels an LLM gave pool texts, read from a JSONL file of ``{"text", "label"}`` rows
     (optional ``"confidence"`` in (0, 1], default 1): the chosen label gets the confidence,
     the rest share what is left. Texts the file does not label get all-zero rows (never
-    silver). The file comes from the datagen LLM layer (its cache, cost estimate and offline
-    backend); augment does not call an LLM itself."""
+    silver). The file comes from ``datagen label`` (the datagen LLM layer: its cache, cost
+    estimate and offline backend); augment does not call an LLM itself."""
 
     name = "llm"
     trains_on_gold = False
@@ -193,8 +193,8 @@ class LlmLabelsTeacher:
     def __init__(self, labels: Sequence[str], path: Path | None) -> None:
         if path is None:
             raise InputError(
-                "--teacher llm needs --llm-labels FILE (pool labels written by the datagen LLM "
-                "layer, online or offline backend): augment does not call an LLM endpoint"
+                "--teacher llm needs --llm-labels FILE (pool labels written by `datagen label`, "
+                "online or offline backend): augment does not call an LLM endpoint"
             )
         from schemas.io import read_table
         from schemas.text import exact_key
