@@ -230,8 +230,23 @@ def write_pairs_report(summary: Mapping, out: Path) -> None:
     lines = [
         "# augment silver --pairs — AugSBERT report",
         "",
-        f"- cross-encoder: trained on {summary['gold']} gold pairs (both orders), "
-        f"{summary['ce_steps']} optimiser steps, from `{summary['embedder']}`",
+        f"- teacher `{summary['teacher']}` (--pair-teacher) from `{summary['embedder']}`: "
+        + ", ".join(
+            part
+            for kind, part in (
+                (
+                    "cross",
+                    f"a cross-encoder trained on {summary['gold']} gold pairs (both "
+                    f"orders), {summary['ce_steps']} optimiser steps",
+                ),
+                (
+                    "bi",
+                    f"the embedder fine-tuned on the gold pairs (cosine), at least "
+                    f"{summary['bi_teacher_steps']} steps",
+                ),
+            )
+            if summary["teacher"] in (kind, "mean")
+        ),
         f"- scale: {summary['scale'][0]:g}–{summary['scale'][1]:g}; "
         f"balance: `{summary['balance']}` over {summary['bins']} bins",
         f"- sampled pairs over {summary['sentences']} unique gold sentences (top-"
@@ -254,7 +269,7 @@ def write_pairs_report(summary: Mapping, out: Path) -> None:
             "",
             f"## Bi-encoder evaluation on `{ev['test']}` ({ev['n_test']} pairs, Spearman x 100)",
             "",
-            f"Untuned embedder: {ev['untuned']:.2f}; the cross-encoder teacher: "
+            f"Untuned embedder: {ev['untuned']:.2f}; the teacher (`{summary['teacher']}`): "
             f"{ev['teacher']:.2f}.",
             "",
             *_paired_table(ev),

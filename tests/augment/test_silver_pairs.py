@@ -12,7 +12,8 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     out = tmp_path / "pairs"
     proc = cli("augment", "silver", gold_pairs, "--pairs", "--out", out,
                "--top-k", "3", "--n-silver", "20", "--bins", "4",
-               "--ce-min-steps", "8", "--ce-epochs", "1", "--no-progress")  # fmt: skip
+               "--ce-min-steps", "8", "--ce-epochs", "1", "--bi-min-steps", "4",
+               "--no-progress")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     # a quiet console: no load report for the new head, no CPU pin_memory warning, no bars
     for noise in ("MISSING", "newly initialized", "pin_memory", "it/s]"):
@@ -40,14 +41,15 @@ def test_pairs_eval_compares_bi_encoders_over_three_seeds(cli, gold_pairs, sampl
     test_pairs = write_jsonl(tmp_path / "test.jsonl", rows[:24])
     out = tmp_path / "pairs"
     proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
-               "--ce-min-steps", "2", "--ce-epochs", "0", "--eval", test_pairs)  # fmt: skip
+               "--ce-min-steps", "2", "--ce-epochs", "0", "--bi-min-steps", "2",
+               "--eval", test_pairs)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ev = json.loads((out / "manifest.json").read_text())["eval"]
     assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
     assert all(-100 <= x <= 100 for x in ev["a"] + ev["b"] + [ev["teacher"]])
     assert ev["ci95"][0] <= ev["mean_diff"] <= ev["ci95"][1]
     report = (out / "report.md").read_text()
-    assert "| mean |" in report and f"the cross-encoder teacher: {ev['teacher']:.2f}" in report
+    assert "| mean |" in report and f"the teacher (`mean`): {ev['teacher']:.2f}" in report
 
 
 def test_balance_uniform_fills_thin_bins_first():
