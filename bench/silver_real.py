@@ -7,7 +7,10 @@ STS-B, 3 draws each, silver precision against the hidden labels and the downstre
 - tweets: Corona test file, 40 gold per class, 1,200 held out (``--eval``), the rest as pool;
   defaults + ``--label-set any --target 150``.
 - mbti: Kaggle head, 10 posts per user (>= 20 non-URL characters), users 2/3 gold, 1/3 pool
-  (pool keeps its author column: author pooling); precision by type and by axis.
+  (pool keeps its author column: author pooling); precision by type and by axis; downstream
+  on MbtiBench (12 posts per user): per-axis logistic regressions on the embeddings of gold vs
+  gold + silver (a bootstrap sample per seed, 3 seeds), post probabilities averaged per
+  author, macro-F1 and accuracy per axis (the per-author metrics of ``train``).
 - stsb: 10 % of sts-train as gold pairs, ``--pairs --eval sts-test``.
 """
 
@@ -93,6 +96,58 @@ def _stsb(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
     return ["--pairs", "--eval", str(work / "test.jsonl")], {}
 
 
+def _mbtibench_check(out: Path, draw: int) -> dict:
+    """Gold vs gold + silver students on MbtiBench per author (mean over the four axes)."""
+    from datasets import load_from_disk
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from kaggle_to_mbtibench import load_mbtibench, sample_posts
+
+    from augment.embeddings import embed_cached
+    from schemas.type_mentions import mask_type_mentions
+
+    ds = load_from_disk(str(out))
+    emb = embed_cached(list(ds["text"]), None)
+    bits = np.array([[lab[a] in "INFP" for a in range(4)] for lab in ds["label"]], dtype=int)
+    silver = np.array(ds["is_silver"])
+    bench = sample_posts(load_mbtibench(DATA / "mbtibench/mbtibench.jsonl"), 12, 5, 0)
+    texts = [mask_type_mentions(r["text"]).text for r in bench]
+    test = embed_cached(texts, None)
+    authors = np.array([r["author"] for r in bench])
+    users = np.unique(authors)
+    truth = {r["author"]: [r["label"][a] in "INFP" for a in range(4)] for r in bench}
+    y_user = np.array([truth[u] for u in users], dtype=int)
+    arms: dict[str, list[list[float]]] = {"gold": [], "gold+silver": []}
+    for seed in range(draw, draw + 3):
+        rng = np.random.default_rng(seed)
+        g = np.nonzero(~silver)[0]
+        g = g[rng.integers(0, len(g), len(g))]
+        s = np.nonzero(silver)[0]
+        s = s[rng.integers(0, len(s), len(s))]
+        for arm, rows in (("gold", g), ("gold+silver", np.r_[g, s])):
+            f1s, accs = [], []
+            for a in range(4):
+                model = LogisticRegression(max_iter=3000, class_weight="balanced")
+                p = model.fit(emb[rows], bits[rows, a]).predict_proba(test)[:, 1]
+                pred = np.array([p[authors == u].mean() >= 0.5 for u in users], dtype=int)
+                f1s.append(100 * f1_score(y_user[:, a], pred, average="macro"))
+                accs.append(100 * float((pred == y_user[:, a]).mean()))
+            arms[arm].append([float(np.mean(f1s)), float(np.mean(accs)), *f1s])
+    a, b = np.array(arms["gold"]), np.array(arms["gold+silver"])
+    return {
+        "users": len(users),
+        "macro_f1_gold": a[:, 0].tolist(),
+        "macro_f1_gold_silver": b[:, 0].tolist(),
+        "diff_macro_f1": float((b[:, 0] - a[:, 0]).mean()),
+        "accuracy_gold": a[:, 1].tolist(),
+        "accuracy_gold_silver": b[:, 1].tolist(),
+        "axis_f1_gold": a[:, 2:].mean(axis=0).round(2).tolist(),
+        "axis_f1_gold_silver": b[:, 2:].mean(axis=0).round(2).tolist(),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out", type=Path)
@@ -124,6 +179,7 @@ def main() -> None:
                     float(np.mean([p[a] == t[a] for p, t in zip(pred, true, strict=True)]))
                     for a in range(4)
                 ]
+                result["mbtibench"] = _mbtibench_check(work / "out", draw)
         print(json.dumps(result), flush=True)
 
 
