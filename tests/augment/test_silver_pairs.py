@@ -12,7 +12,7 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     out = tmp_path / "pairs"
     proc = cli("augment", "silver", gold_pairs, "--pairs", "--out", out,
                "--top-k", "3", "--n-silver", "20", "--bins", "4",
-               "--ce-min-steps", "8", "--ce-epochs", "1", "--bi-min-steps", "4",
+               "--ce-min-steps", "8", "--ce-epochs", "1", "--pair-teacher", "cross",
                "--no-progress")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     # a quiet console: no load report for the new head, no CPU pin_memory warning, no bars
@@ -30,6 +30,7 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
         assert 0.0 <= r["score"] <= 5.0 and 0.0 <= r["silver_score"] <= 1.0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["mode"] == "pairs" and manifest["counts"]["silver"] == len(silver)
+    assert manifest["teacher"] == "cross"
     assert (out / "scores.png").stat().st_size > 0
     assert "wanted silver" in (out / "report.md").read_text()
     assert manifest["ce_steps"] == 8  # 1 epoch = 48 pairs x 2 orders / batch 16 = 6 < 8
@@ -83,6 +84,9 @@ def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
     out = tmp_path / "out"
     proc = cli("augment", "pairs", gold, "--out", out, "--balance", "flat")
     assert_clean_error(proc, "--balance", "uniform, gold", "'flat'")
+    assert not out.exists()
+    proc = cli("augment", "pairs", gold, "--out", out, "--pair-teacher", "gpt")
+    assert_clean_error(proc, "--pair-teacher", "cross, bi, mean", "'gpt'")
     assert not out.exists()
     assert "--pool" not in cli("augment", "pairs", "--help").stdout
 
