@@ -66,3 +66,30 @@ def pool_posts(tmp_path: Path) -> Path:
 @pytest.fixture
 def gold_pairs(sample_dir: Path, tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "pairs.jsonl", _read(sample_dir / "sts_pairs.jsonl")[:48])
+
+
+TOPICS = {
+    "food": [f"We ate {a} with {b} for {c}." for a in ("pasta", "soup", "rice", "curry", "cake")
+             for b in ("bread", "salad", "cheese") for c in ("dinner", "lunch")],
+    "sport": [f"They played {a} before the {b} {c}." for a in ("tennis", "hockey", "football")
+              for b in ("long", "hard", "late") for c in ("match", "game")],
+}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def tiny_embedder(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A tiny random BERT with mean pooling, saved as a sentence-transformers model: it
+    searches and is fine-tuned in seconds (``--eval-student train``, pair mode's cross- and
+    bi-encoders); its vocabulary is trained on :data:`TOPICS` and the sample STS sentences."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
+
+    from tests.support.tiny_models import tiny_encoder
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    sts = [r[k] for r in _read(sample / "sts_pairs.jsonl") for k in ("sentence1", "sentence2")]
+    texts = [t for rows in TOPICS.values() for t in rows] + sts
+    d = tmp_path_factory.mktemp("tiny-st")
+    enc = Transformer(str(tiny_encoder(d / "bert", texts)))
+    SentenceTransformer(modules=[enc, Pooling(enc.get_embedding_dimension())]).save(str(d / "st"))
+    return str(d / "st")

@@ -7,7 +7,7 @@ import pytest
 from augment.selection import parse_targets
 from schemas.labels import MBTI
 from schemas.type_mentions import find_type_mentions
-from tests.augment.conftest import write_jsonl
+from tests.augment.conftest import TOPICS, write_jsonl
 from tests.support.cli import assert_clean_error
 
 
@@ -178,30 +178,6 @@ def test_min_precision_and_downstream_check(cli, gold_posts, pool_posts, tmp_pat
     assert all(0 <= f <= 100 for f in ev["a"] + ev["b"])
     report = (out / "report.md").read_text()
     assert "Downstream check" in report and "est. precision" in report
-
-
-@pytest.fixture(scope="module")
-def tiny_embedder(tmp_path_factory) -> str:
-    """A tiny random BERT with mean pooling, saved as a sentence-transformers model (it
-    searches, and it is what ``--eval-student train`` fine-tunes)."""
-    from sentence_transformers import SentenceTransformer
-    from sentence_transformers.sentence_transformer.modules import Pooling, Transformer
-
-    from tests.support.tiny_models import tiny_encoder
-
-    d = tmp_path_factory.mktemp("tiny-st")
-    texts = [t for rows in TOPICS.values() for t in rows] + ["dinner lunch match game"]
-    enc = Transformer(str(tiny_encoder(d / "bert", texts)))
-    SentenceTransformer(modules=[enc, Pooling(enc.get_embedding_dimension())]).save(str(d / "st"))
-    return str(d / "st")
-
-
-TOPICS = {
-    "food": [f"We ate {a} with {b} for {c}." for a in ("pasta", "soup", "rice", "curry", "cake")
-             for b in ("bread", "salad", "cheese") for c in ("dinner", "lunch")],
-    "sport": [f"They played {a} before the {b} {c}." for a in ("tennis", "hockey", "football")
-              for b in ("long", "hard", "late") for c in ("match", "game")],
-}  # fmt: skip
 
 
 def test_eval_student_train_fine_tunes_on_gold_and_on_gold_plus_silver(

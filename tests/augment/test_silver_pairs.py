@@ -37,13 +37,16 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     assert set(manifest["sources"]) == {"semantic", "bm25", "random"}
 
 
-def test_pairs_eval_compares_bi_encoders_over_three_seeds(cli, gold_pairs, sample_dir, tmp_path):
+def test_pairs_eval_compares_bi_encoders_over_three_seeds(
+    cli, gold_pairs, sample_dir, tiny_embedder, tmp_path
+):
+    """A tiny embedder (seconds a run): the mean teacher, 3 seeds of both students."""
     rows = [json.loads(line) for line in (sample_dir / "sts_test.jsonl").read_text().splitlines()]
     test_pairs = write_jsonl(tmp_path / "test.jsonl", rows[:24])
     out = tmp_path / "pairs"
     proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
                "--ce-min-steps", "2", "--ce-epochs", "0", "--bi-min-steps", "2",
-               "--eval", test_pairs)  # fmt: skip
+               "--embedder", tiny_embedder, "--eval", test_pairs)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ev = json.loads((out / "manifest.json").read_text())["eval"]
     assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
