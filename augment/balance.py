@@ -250,11 +250,11 @@ def pool_by_group(probs: np.ndarray, groups: Sequence[str]) -> np.ndarray:
     """Per group, the renormalised geometric mean of its rows' probabilities (for the axis
     teacher: the mean axis log-odds over an author's posts; MBTI type precision 0.12 -> 0.30)."""
     logp = np.log(np.clip(probs, 1e-6, 1.0))
-    groups = np.asarray(groups, dtype=object)
-    out = np.empty_like(logp)
-    for g in np.unique(groups):
-        rows = groups == g
-        out[rows] = logp[rows].mean(axis=0)
+    _, group, size = np.unique(np.asarray(groups, dtype=str), return_inverse=True,
+                               return_counts=True)  # fmt: skip
+    total = np.zeros((len(size), logp.shape[1]))
+    np.add.at(total, group, logp)  # one pass: O(rows), not O(rows x groups)
+    out = (total / size[:, None])[group]
     out = np.exp(out - out.max(axis=1, keepdims=True))
     out /= out.sum(axis=1, keepdims=True)
     return np.where(probs.sum(axis=1, keepdims=True) > 0, out, 0.0).astype(np.float32)
