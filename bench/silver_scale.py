@@ -29,10 +29,10 @@ import numpy as np
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def _kaggle_users() -> list[tuple[str, list[str]]]:
+def _kaggle_users(data: Path) -> list[tuple[str, list[str]]]:
     csv.field_size_limit(10**8)
     users = []
-    with open(DATA / "mbti_kaggle_head305/mbti_1_1.csv", encoding="utf-8") as fh:
+    with open(data / "mbti_kaggle_head305/mbti_1_1.csv", encoding="utf-8") as fh:
         for typ, posts in csv.reader(fh):
             kept = [p.strip().strip("'").strip() for p in posts.split("|||")]
             kept = [p for p in kept if len(re.sub(r"https?://\S+", "", p).strip()) >= 20]
@@ -41,15 +41,15 @@ def _kaggle_users() -> list[tuple[str, list[str]]]:
     return users
 
 
-def _other_texts() -> list[str]:
+def _other_texts(data: Path) -> list[str]:
     texts = []
     for split in ("train", "dev", "test"):
-        with open(DATA / f"goemotions/{split}.tsv", encoding="utf-8") as fh:
+        with open(data / f"goemotions/{split}.tsv", encoding="utf-8") as fh:
             texts += [line.split("\t", 1)[0] for line in fh]
-    with open(DATA / "corona_nlp/Corona_NLP_test.csv", encoding="latin-1") as fh:
+    with open(data / "corona_nlp/Corona_NLP_test.csv", encoding="latin-1") as fh:
         texts += [r["OriginalTweet"] for r in csv.DictReader(fh)]
     for split in ("train", "dev", "test"):
-        with open(DATA / f"stsb_en/sts-{split}.csv", encoding="utf-8") as fh:
+        with open(data / f"stsb_en/sts-{split}.csv", encoding="utf-8") as fh:
             for line in fh:
                 parts = line.rstrip("\n").split("\t")
                 texts += parts[5:7] if len(parts) >= 7 else []
@@ -67,9 +67,10 @@ def main() -> None:
     ap.add_argument("--pools", default="2000,10000,80000")
     ap.add_argument("--gold", type=int, default=2000)
     ap.add_argument("--silver-args", default="", help="more augment silver options")
+    ap.add_argument("--data", type=Path, default=DATA, help="the public data sets")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    users = _kaggle_users()
+    users = _kaggle_users(args.data)
     order = np.random.default_rng(0).permutation(len(users))
     n_gold_users = round(len(users) * 2 / 3)
     gold = [
@@ -86,7 +87,7 @@ def main() -> None:
         if f"u{u}-{k}" not in taken
     ]
     seen = {r["text"] for r in pool_rows} | {r["text"] for r in gold}
-    for n, text in enumerate(_other_texts()):
+    for n, text in enumerate(_other_texts(args.data)):
         if text.strip() and text not in seen:
             seen.add(text)
             pool_rows.append({"id": f"x{n}", "author": f"x{n}", "text": text})
