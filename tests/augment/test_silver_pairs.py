@@ -46,7 +46,8 @@ def test_pairs_eval_compares_bi_encoders_over_three_seeds(
     out = tmp_path / "pairs"
     proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
                "--ce-min-steps", "2", "--ce-epochs", "0", "--bi-min-steps", "2",
-               "--embedder", tiny_embedder, "--eval", test_pairs)  # fmt: skip
+               "--pair-teacher", "mean", "--embedder", tiny_embedder,
+               "--eval", test_pairs)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ev = json.loads((out / "manifest.json").read_text())["eval"]
     assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
@@ -89,7 +90,7 @@ def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
     assert_clean_error(proc, "--balance", "uniform, gold", "'flat'")
     assert not out.exists()
     proc = cli("augment", "pairs", gold, "--out", out, "--pair-teacher", "gpt")
-    assert_clean_error(proc, "--pair-teacher", "cross, bi, mean", "'gpt'")
+    assert_clean_error(proc, "--pair-teacher", "bi, cross, mean", "'gpt'")
     assert not out.exists()
     assert "--pool" not in cli("augment", "pairs", "--help").stdout
 
