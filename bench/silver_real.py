@@ -55,15 +55,21 @@ def _tweets(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
     return args, {f"t{i}": labels[i] for i in pool}
 
 
-def _mbti(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
+def kaggle_users(data: Path = DATA) -> list[tuple[str, list[str]]]:
+    """The Kaggle head's users with a valid type: (type, posts of >= 20 non-URL characters)."""
     csv.field_size_limit(10**8)
     users = []
-    with open(DATA / "mbti_kaggle_head305/mbti_1_1.csv", encoding="utf-8") as fh:
+    with open(data / "mbti_kaggle_head305/mbti_1_1.csv", encoding="utf-8") as fh:
         for typ, posts in csv.reader(fh):
             kept = [p.strip().strip("'").strip() for p in posts.split("|||")]
             kept = [p for p in kept if len(re.sub(r"https?://\S+", "", p).strip()) >= 20]
-            users.append((typ.upper(), kept[:10]))
-    users = [u for u in users if re.fullmatch(r"[EI][SN][TF][JP]", u[0])]
+            if re.fullmatch(r"[EI][SN][TF][JP]", typ.upper()):
+                users.append((typ.upper(), kept))
+    return users
+
+
+def _mbti(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
+    users = [(typ, posts[:10]) for typ, posts in kaggle_users()]
     order = np.random.default_rng(draw).permutation(len(users))
     n_gold = round(len(users) * 2 / 3)
     rows = lambda ids: [  # noqa: E731

@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -25,20 +24,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+from silver_real import kaggle_users  # bench/ is the script's folder
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def _kaggle_users(data: Path) -> list[tuple[str, list[str]]]:
-    csv.field_size_limit(10**8)
-    users = []
-    with open(data / "mbti_kaggle_head305/mbti_1_1.csv", encoding="utf-8") as fh:
-        for typ, posts in csv.reader(fh):
-            kept = [p.strip().strip("'").strip() for p in posts.split("|||")]
-            kept = [p for p in kept if len(re.sub(r"https?://\S+", "", p).strip()) >= 20]
-            if re.fullmatch(r"[EI][SN][TF][JP]", typ.upper()):
-                users.append((typ.upper(), kept))
-    return users
 
 
 def _other_texts(data: Path) -> list[str]:
@@ -70,7 +58,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DATA, help="the public data sets")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    users = _kaggle_users(args.data)
+    users = kaggle_users(args.data)
     order = np.random.default_rng(0).permutation(len(users))
     n_gold_users = round(len(users) * 2 / 3)
     gold = [
