@@ -62,11 +62,15 @@ class FinetuneTeacher:
             get_linear_schedule_with_warmup,
         )
 
+        from augment.embeddings import no_loading_bar
+        from train.logs import quiet_loading
+
         torch.manual_seed(self.seed)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        self.model = AutoModelForSequenceClassification.from_pretrained(
-            self.path, num_labels=len(self.labels)
-        )
+        with quiet_loading(), no_loading_bar():  # a new head is expected: no load report
+            self.model = AutoModelForSequenceClassification.from_pretrained(
+                self.path, num_labels=len(self.labels)
+            )
         steps = max(MIN_STEPS, math.ceil(EPOCHS * len(y) / BATCH))
         prefix = self.model.base_model_prefix + "."
         named = list(self.model.named_parameters())
