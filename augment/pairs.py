@@ -275,13 +275,19 @@ def explain_short_bins(
             b["why_short"] += "; add random pairs (--sampling) for low scores"
 
 
+def pair_cosine(model, first: list[str], second: list[str], batch_size: int) -> np.ndarray:
+    """Cosine similarity of each (first, second) pair under the bi-encoder ``model``."""
+    a = embed(first, model, batch_size=batch_size)
+    b = embed(second, model, batch_size=batch_size)
+    return (a * b).sum(axis=1)
+
+
 def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
     """Spearman x 100 between cosine similarity and gold scores."""
     from scipy.stats import spearmanr
 
-    a = embed(pairs["sentence1"], model, batch_size=batch_size)
-    b = embed(pairs["sentence2"], model, batch_size=batch_size)
-    return float(spearmanr((a * b).sum(axis=1), pairs["score"]).statistic * 100)
+    cosine = pair_cosine(model, pairs["sentence1"], pairs["sentence2"], batch_size)
+    return float(spearmanr(cosine, pairs["score"]).statistic * 100)
 
 
 class PairTeacher:
@@ -289,7 +295,7 @@ class PairTeacher:
     (cosine), or the mean of both (``--pair-teacher``)."""
 
     def __init__(self, kind: str, gold: dict[str, list], scale, cfg: PairConfig, work: Path):
-        self.kind, self.batch_size = kind, cfg.batch_size
+        self.batch_size = cfg.batch_size
         self.cross = train_cross_encoder(gold, scale, cfg, work) if kind != "bi" else None
         self.bi = (
             train_bi_encoder(
@@ -306,9 +312,10 @@ class PairTeacher:
         if self.cross is not None:
             parts.append(np.asarray(self.cross.predict(pairs, batch_size=self.batch_size)))
         if self.bi is not None:
-            a = embed([p[0] for p in pairs], self.bi, batch_size=self.batch_size)
-            b = embed([p[1] for p in pairs], self.bi, batch_size=self.batch_size)
-            parts.append(np.clip((a * b).sum(axis=1), 0.0, 1.0))
+            cosine = pair_cosine(
+                self.bi, [p[0] for p in pairs], [p[1] for p in pairs], self.batch_size
+            )
+            parts.append(np.clip(cosine, 0.0, 1.0))
         return np.mean(parts, axis=0).astype(np.float32)
 
     def spearman(self, pairs: dict[str, list]) -> float:
