@@ -53,6 +53,14 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None):
     return model
 
 
+def token_length_order(texts: Sequence[str], model) -> np.ndarray:
+    """Row indices, longest first by token count (truncated at the model's maximum)."""
+    ids = model.tokenizer(
+        list(texts), truncation=True, max_length=model.max_seq_length, verbose=False
+    )["input_ids"]
+    return np.argsort([-len(row) for row in ids], kind="stable")
+
+
 def embed(
     texts: Sequence[str],
     model=None,
@@ -62,19 +70,30 @@ def embed(
 ) -> np.ndarray:
     """L2-normalised float32 embeddings, shape ``(len(texts), dim)``.
 
-    ``SentenceTransformer.encode`` already sorts by length (dynamic padding per batch).
+    Batches are formed by token count, not by ``SentenceTransformer.encode``'s character
+    count: posts with URLs and emoji have very different token counts at one character
+    count, and padding to the longest in a batch cost 20-36 % of the throughput on Kaggle
+    MBTI posts (same embeddings, cosine 1.0).
     """
+    from tqdm.auto import tqdm
+
     model = model if model is not None else load_embedder()
+    out = np.zeros((len(texts), model.get_embedding_dimension()), dtype=np.float32)
     if len(texts) == 0:
-        return np.zeros((0, model.get_embedding_dimension()), dtype=np.float32)
-    emb = model.encode(
-        list(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        convert_to_numpy=True,
-        show_progress_bar=show_progress,
-    )
-    return emb.astype(np.float32, copy=False)
+        return out
+    order = token_length_order(texts, model)
+    with tqdm(total=len(texts), desc="Encoding", unit="text", disable=not show_progress) as bar:
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = model.encode(
+                [texts[i] for i in rows],
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            bar.update(len(rows))
+    return out
 
 
 def embed_cached(
