@@ -1,17 +1,19 @@
 """Benchmark: our encode path vs plain SentenceTransformer.encode, search time vs pool size, and
 recall@10 / query speed of the approximate FAISS indexes against exact search.
 
-    python bench/embed_search.py encode [--n-texts 2000] [--pools 10000,100000]
+    python bench/embed_search.py encode [--n-texts 2000] [--texts posts.tsv] [--pools 10000,100000]
     python bench/embed_search.py recall [--n 80000] [--queries 2000] [--repeats 3]
     python bench/embed_search.py recall --embeddings E.npy [--texts train.tsv --max-texts 20000]
 
-``encode`` times search on random unit vectors (384-d, like MiniLM): search cost depends only
-on sizes, not on content; 1M is timed only when FAISS is installed. ``recall`` compares
-``--index`` flat, hnsw and ivf with exact search on a synthetic clustered corpus (a Gaussian
-mixture, so neighbours mean something) and, with ``--embeddings``, on real embeddings: a
-seeded ``--queries`` rows are the queries, the rest the corpus (``--texts``: the first column of
-a TSV, encoded once with the bundled MiniLM and cached in ``--embeddings``). Each index is
-built once; searches are repeated interleaved (the order rotates) and medians reported.
+``encode`` times our encoding (batches by token count) against ``SentenceTransformer.encode``
+(batches by character count), both batch 32, on ``--texts`` (a TSV's first column) or synthetic word
+strings, then times search on random unit vectors (384-d, like MiniLM): search cost depends only on
+sizes, not on content; 1M is timed only when FAISS is installed. ``recall`` compares ``--index``
+flat, hnsw and ivf with exact search on a synthetic clustered corpus (a Gaussian mixture, so
+neighbours mean something) and, with ``--embeddings``, on real embeddings: a seeded ``--queries``
+rows are the queries, the rest the corpus (``--texts``: the first column of a TSV, encoded once with
+the bundled MiniLM and cached in ``--embeddings``). Each index is built once; searches are repeated
+interleaved (the order rotates) and medians reported.
 """
 
 from __future__ import annotations
@@ -65,13 +67,12 @@ def _best(fn, repeat: int = 3) -> float:
 def encode_bench(args: argparse.Namespace) -> None:
     """Our encode vs plain encode, then search time per pool size."""
     model = load_embedder()
-    texts = _texts(args.n_texts)
+    texts = _read_texts(args.texts, args.n_texts) if args.texts else _texts(args.n_texts)
     ours, plain = float("inf"), float("inf")
     for _ in range(3):  # alternate, best of 3 each, so load changes hit both sides alike
-        ours = min(ours, _best(lambda: embed(texts, model, batch_size=128), repeat=1))
+        ours = min(ours, _best(lambda: embed(texts, model), repeat=1))
         plain = min(
-            plain,
-            _best(lambda: model.encode(texts, batch_size=128, normalize_embeddings=True), 1),
+            plain, _best(lambda: model.encode(texts, batch_size=32, normalize_embeddings=True), 1)
         )
     print(f"encode {len(texts)} texts: ours {ours:.2f}s, plain encode {plain:.2f}s, "
           f"ratio (plain/ours) {plain / ours:.3f}")  # fmt: skip
@@ -199,6 +200,7 @@ def main() -> None:
     sub = ap.add_subparsers(dest="command", required=True)
     enc = sub.add_parser("encode", help="encode speed, exact search time per pool size")
     enc.add_argument("--n-texts", type=int, default=2000)
+    enc.add_argument("--texts", type=Path, help="TSV whose first column is encoded (real posts)")
     enc.add_argument("--pools", default="10000,100000")
     enc.add_argument("--queries", type=int, default=500)
     rec = sub.add_parser("recall", help="recall@10 and speed of flat / hnsw / ivf vs exact")
