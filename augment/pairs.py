@@ -138,11 +138,11 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
     )
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
-    from train.logs import quiet_loading
+    from train.logs import no_widget_examples, quiet_loading
 
     # a new regression head on the embedder is expected: no load report, no loading bar
     with quiet_loading(), no_loading_bar():
-        model = CrossEncoder(resolve_model(cfg.embedder), num_labels=1)
+        model = no_widget_examples(CrossEncoder(resolve_model(cfg.embedder), num_labels=1))
     label = [(s - scale[0]) / (scale[1] - scale[0]) for s in gold["score"]]
     train = Dataset.from_dict(
         {
@@ -347,8 +347,10 @@ def train_bi_encoder(
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
+    from train.logs import no_widget_examples
+
     with no_loading_bar():
-        model = SentenceTransformer(resolve_model(cfg.embedder))
+        model = no_widget_examples(SentenceTransformer(resolve_model(cfg.embedder)))
     train = Dataset.from_dict(
         {
             "sentence1": pairs["sentence1"],

@@ -121,3 +121,17 @@ def trainer_callbacks(trainer: Any) -> None:
     trainer.remove_callback(PrinterCallback)
     if trainer.pop_callback(ProgressCallback) is not None:
         trainer.add_callback(SilentLogProgress)
+
+
+def _skip_widget_examples(dataset: Any) -> None:
+    """Stands in for ``set_widget_examples``: gathers nothing."""
+
+
+def no_widget_examples(model: Any) -> Any:
+    """``model`` whose model card gathers no widget examples when a sentence-transformers
+    trainer is built: that step draws a "Computing widget examples" bar even with
+    ``--no-progress``. The card's ``generate_widget_examples = False`` is not enough:
+    sentence-transformers 6.2 checks it for usage snippets only."""
+    model.model_card_data.generate_widget_examples = False
+    model.model_card_data.set_widget_examples = _skip_widget_examples
+    return model

@@ -16,7 +16,7 @@ def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
                "--no-progress")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     # a quiet console: no load report for the new head, no CPU pin_memory warning, no bars
-    for noise in ("MISSING", "newly initialized", "pin_memory", "it/s]"):
+    for noise in ("MISSING", "newly initialized", "pin_memory", "it/s]", "widget examples"):
         assert noise not in proc.stderr, proc.stderr
     ds = datasets.load_from_disk(str(out))
     gold = [json.loads(line) for line in gold_pairs.read_text().splitlines()]
@@ -47,8 +47,9 @@ def test_pairs_eval_compares_bi_encoders_over_three_seeds(
     proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
                "--ce-min-steps", "2", "--ce-epochs", "0", "--bi-min-steps", "2",
                "--pair-teacher", "mean", "--embedder", tiny_embedder,
-               "--eval", test_pairs)  # fmt: skip
+               "--eval", test_pairs, "--no-progress")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
+    assert "widget examples" not in proc.stderr and "it/s]" not in proc.stderr, proc.stderr
     ev = json.loads((out / "manifest.json").read_text())["eval"]
     assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
     assert all(-100 <= x <= 100 for x in ev["a"] + ev["b"] + [ev["teacher"]])

@@ -86,10 +86,12 @@ def train_bi_encoder(
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
+    from train.logs import no_widget_examples
     from train.phases.trainer import checkpoint_dir, planned_steps, uses_cuda
 
     task = data.task
-    encoder = SentenceTransformer(resolve_model(model), device="cuda" if uses_cuda(args) else "cpu")
+    device = "cuda" if uses_cuda(args) else "cpu"
+    encoder = no_widget_examples(SentenceTransformer(resolve_model(model), device=device))
     encoder.max_seq_length = args.max_length
     train = datasets.Dataset.from_dict(
         {
