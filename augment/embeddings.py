@@ -53,12 +53,19 @@ def load_embedder(name_or_path: str | None = None, device: str | None = None):
     return model
 
 
-def token_length_order(texts: Sequence[str], model) -> np.ndarray:
-    """Row indices, longest first by token count (truncated at the model's maximum)."""
-    ids = model.tokenizer(
-        list(texts), truncation=True, max_length=model.max_seq_length, verbose=False
-    )["input_ids"]
-    return np.argsort([-len(row) for row in ids], kind="stable")
+def token_length_order(texts: Sequence[str], model, chunk: int = 10_000) -> np.ndarray:
+    """Row indices, longest first by token count (truncated at the model's maximum); texts
+    are tokenised ``chunk`` at a time so that only their lengths stay in memory."""
+    lengths = np.zeros(len(texts), dtype=np.int32)
+    for start in range(0, len(texts), chunk):
+        ids = model.tokenizer(
+            list(texts[start : start + chunk]),
+            truncation=True,
+            max_length=model.max_seq_length,
+            verbose=False,
+        )["input_ids"]
+        lengths[start : start + len(ids)] = [len(row) for row in ids]
+    return np.argsort(-lengths, kind="stable")
 
 
 def embed(

@@ -1,8 +1,11 @@
-"""Loading the embedder is quiet: no "Loading weights" bar, whatever ``--no-progress`` says."""
+"""Loading the embedder is quiet: no "Loading weights" bar, whatever ``--no-progress`` says;
+batches by token count give SentenceTransformer.encode's embeddings, in the input's order."""
 
 from __future__ import annotations
 
-from augment.embeddings import load_embedder
+import numpy as np
+
+from augment.embeddings import embed, load_embedder, token_length_order
 
 
 def test_loading_the_embedder_draws_no_bar(minilm_path, capfd):
@@ -12,3 +15,14 @@ def test_loading_the_embedder_draws_no_bar(minilm_path, capfd):
     load_embedder.__wrapped__(minilm_path, "cpu")  # not the cached one: really load it
     assert "Loading weights" not in capfd.readouterr().err
     assert hf_logging.is_progress_bar_enabled()  # the setting is back as it was
+
+
+def test_batches_by_token_count_keep_the_input_order(minilm_path):
+    model = load_embedder(minilm_path)
+    texts = ["a b c d e f g", "hi", "see https://example.com/a/b?c=d for more", "x y", "ok"]
+    order = token_length_order(texts, model, chunk=2)  # chunks join up
+    assert list(order) == [2, 0, 3, 1, 4]  # longest first, ties in input order
+    ours = embed(texts, model, batch_size=2)
+    plain = model.encode(texts, normalize_embeddings=True)
+    np.testing.assert_allclose(ours, plain, atol=1e-5)
+    assert embed([], model).shape == (0, model.get_embedding_dimension())
