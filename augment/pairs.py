@@ -58,7 +58,8 @@ class PairOptions:
     pair_teacher: str = option(
         "bi",
         help="Pair mode: who scores the candidates: bi (the embedder fine-tuned on gold), cross "
-        "(a cross-encoder trained on gold) or mean (both, averaged).",
+        "(a cross-encoder trained on gold), mean (both, averaged), or the name or path of a "
+        "pretrained cross-encoder with one output (used as it is).",
     )
     sampling: str = option(
         "semantic,bm25,random", help="Pair mode: candidate sources (semantic, bm25, random)."
@@ -126,6 +127,34 @@ def read_pairs(path: Path, scale: tuple[float, float]) -> dict[str, list]:
         out["sentence2"].append(rec["sentence2"])
         out["score"].append(score)
     return out
+
+
+def load_cross_encoder(name: str):
+    """A pretrained cross-encoder with one output named by ``--pair-teacher`` (AugSBERT's own
+    teacher, where one exists for the domain); its scores are clipped to [0, 1]."""
+    from sentence_transformers.cross_encoder import CrossEncoder
+    from transformers import AutoConfig
+
+    from train.logs import quiet_loading
+
+    try:
+        config = AutoConfig.from_pretrained(resolve_model(name))
+    except (OSError, ValueError) as err:
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise InputError(
+            f"--pair-teacher must be one of {', '.join(PAIR_TEACHERS)} or a cross-encoder, "
+            f"got {name!r} ({reason})"
+        ) from None
+    architectures = config.architectures or []
+    if config.num_labels != 1 or not any(
+        a.endswith("ForSequenceClassification") for a in architectures
+    ):
+        raise InputError(
+            f"--pair-teacher {name!r} is not a cross-encoder with one output "
+            f"(architectures {architectures}, {config.num_labels} labels)"
+        )
+    with quiet_loading(), no_loading_bar():
+        return CrossEncoder(resolve_model(name), num_labels=1)
 
 
 def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Path):
@@ -296,6 +325,9 @@ class PairTeacher:
 
     def __init__(self, kind: str, gold: dict[str, list], scale, cfg: PairConfig, work: Path):
         self.batch_size = cfg.batch_size
+        if kind not in PAIR_TEACHERS:
+            self.cross, self.bi = load_cross_encoder(kind), None
+            return
         self.cross = train_cross_encoder(gold, scale, cfg, work) if kind != "bi" else None
         self.bi = (
             train_bi_encoder(
@@ -310,7 +342,8 @@ class PairTeacher:
             return np.zeros(0, np.float32)
         parts = []
         if self.cross is not None:
-            parts.append(np.asarray(self.cross.predict(pairs, batch_size=self.batch_size)))
+            scores = self.cross.predict(pairs, batch_size=self.batch_size)
+            parts.append(np.clip(np.asarray(scores), 0.0, 1.0))
         if self.bi is not None:
             cosine = pair_cosine(
                 self.bi, [p[0] for p in pairs], [p[1] for p in pairs], self.batch_size
@@ -407,11 +440,6 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
     if cfg.pair.balance not in BALANCES:
         raise InputError(
             f"--balance must be one of {', '.join(BALANCES)}, got {cfg.pair.balance!r}"
-        )
-    if cfg.pair.pair_teacher not in PAIR_TEACHERS:
-        raise InputError(
-            f"--pair-teacher must be one of {', '.join(PAIR_TEACHERS)}, "
-            f"got {cfg.pair.pair_teacher!r}"
         )
     if cfg.pair.bins < 1:
         raise InputError(f"--bins must be >= 1, got {cfg.pair.bins}")

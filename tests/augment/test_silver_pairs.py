@@ -58,6 +58,32 @@ def test_pairs_eval_compares_bi_encoders_over_three_seeds(
     assert "| mean |" in report and f"the teacher (`mean`): {ev['teacher']:.2f}" in report
 
 
+def test_a_pretrained_cross_encoder_scores_the_candidates_as_it_is(
+    cli, gold_pairs, tiny_embedder, tmp_path
+):
+    """``--pair-teacher PATH``: the user's own cross-encoder (AugSBERT's teacher) is not
+    trained again; a bi-encoder given there is refused."""
+    from sentence_transformers.cross_encoder import CrossEncoder
+
+    teacher = tmp_path / "cross-encoder"
+    CrossEncoder(tiny_embedder, num_labels=1).save(str(teacher))
+    out = tmp_path / "pairs"
+    proc = cli("augment", "pairs", gold_pairs, "--out", out, "--top-k", "3", "--n-silver", "20",
+               "--embedder", tiny_embedder, "--pair-teacher", teacher, "--no-progress")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "MISSING" not in proc.stderr and "it/s]" not in proc.stderr, proc.stderr
+    silver = datasets.load_from_disk(str(out)).filter(lambda r: r["is_silver"])
+    assert len(silver) > 0
+    pairs = list(zip(silver["sentence1"], silver["sentence2"], strict=True))
+    expected = np.clip(CrossEncoder(str(teacher)).predict(pairs), 0, 1)
+    np.testing.assert_allclose(silver["silver_score"], expected, atol=1e-4)
+    assert json.loads((out / "manifest.json").read_text())["teacher"] == str(teacher)
+    refused = tmp_path / "refused"
+    proc = cli("augment", "pairs", gold_pairs, "--out", refused, "--pair-teacher", tiny_embedder)
+    assert_clean_error(proc, "--pair-teacher", "not a cross-encoder")
+    assert not refused.exists()
+
+
 def test_balance_uniform_fills_thin_bins_first():
     edges = np.linspace(0, 5, 6)
     gold = np.array([0.5] * 6 + [4.5] * 2)
@@ -91,7 +117,7 @@ def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
     assert_clean_error(proc, "--balance", "uniform, gold", "'flat'")
     assert not out.exists()
     proc = cli("augment", "pairs", gold, "--out", out, "--pair-teacher", "gpt")
-    assert_clean_error(proc, "--pair-teacher", "bi, cross, mean", "'gpt'")
+    assert_clean_error(proc, "--pair-teacher", "bi, cross, mean or a cross-encoder", "'gpt'")
     assert not out.exists()
     assert "--pool" not in cli("augment", "pairs", "--help").stdout
 
