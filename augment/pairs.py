@@ -321,7 +321,7 @@ def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
 
 class PairTeacher:
     """Scores pairs in [0, 1]: a cross-encoder trained on gold, the embedder fine-tuned on gold
-    (cosine), or the mean of both (``--pair-teacher``)."""
+    (cosine), the mean of both, or a pretrained cross-encoder (``--pair-teacher``)."""
 
     def __init__(self, kind: str, gold: dict[str, list], scale, cfg: PairConfig, work: Path):
         self.batch_size = cfg.batch_size
