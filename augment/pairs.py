@@ -542,7 +542,7 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
 
 
 def command(cfg: PairConfig) -> None:
-    """Add silver STS pairs scored by a cross-encoder trained on gold (AugSBERT)."""
+    """Add silver STS pairs scored by a teacher trained on gold (AugSBERT)."""
     with publish(cfg.out, overwrite=cfg.overwrite, push_to_hub=cfg.push_to_hub) as output:
         summary = run_pairs(cfg, output)
     typer.echo(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {cfg.out}")

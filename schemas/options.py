@@ -286,8 +286,17 @@ def typer_command(
     # arguments first: typer keeps declaration order for positionals
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in parameters}
-    command.__doc__ = run.__doc__
+    command.__doc__ = help_text(run.__doc__)
     return command
+
+
+def help_text(doc: str | None) -> str | None:
+    """A docstring as ``--help`` shows it: each paragraph's hard-wrapped lines joined (rich
+    keeps a docstring's single newlines and wraps again around them: ragged lines)."""
+    if not doc:
+        return doc
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
 
 
 def show_version(value: bool) -> None:

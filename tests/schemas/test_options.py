@@ -90,3 +90,22 @@ def test_help_lists_every_field():
     result = CliRunner().invoke(_app([]), ["go", "--help"], env={"COLUMNS": "200"})
     for flag in ("--out", "--mode", "--limit", "--epochs", "--no-progress", "--config"):
         assert flag in result.output
+
+
+def test_a_commands_help_joins_its_docstrings_wrapped_lines():
+    def run(options: Outer) -> None:
+        """Do the first thing across
+        two lines.
+
+        A second paragraph, also
+        wrapped."""
+
+    command = typer_command(Outer, run)
+    assert command.__doc__ == (
+        "Do the first thing across two lines.\n\nA second paragraph, also wrapped."
+    )
+    app = typer.Typer(add_completion=False)
+    app.command("go")(command)
+    app.command("other")(typer_command(Outer, run))
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
+    assert "Do the first thing across two lines." in result.output, result.output
