@@ -490,8 +490,14 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
             "bins": cfg.pair.bins,
             "top_k": cfg.neighbours(),
             "teacher": cfg.pair.pair_teacher,
-            "bi_teacher_steps": cfg.pair.bi_min_steps,
-            "ce_steps": ce_steps(len(gold_scores), cfg.pair.ce_epochs, cfg.pair.ce_min_steps),
+            "bi_teacher_steps": (
+                cfg.pair.bi_min_steps if cfg.pair.pair_teacher in ("bi", "mean") else None
+            ),
+            "ce_steps": (
+                ce_steps(len(gold_scores), cfg.pair.ce_epochs, cfg.pair.ce_min_steps)
+                if cfg.pair.pair_teacher in ("cross", "mean")
+                else None
+            ),
             "epochs": cfg.pair.epochs,
             "embedder": cfg.embedder or "bundled:all-MiniLM-L6-v2",
             "per_bin": per_bin,

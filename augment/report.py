@@ -224,29 +224,29 @@ def plot_score_histograms(
     plt.close(fig)
 
 
+def teacher_line(summary: Mapping) -> str:
+    """The pair report's line on who scored the candidates."""
+    teacher = summary["teacher"]
+    if summary["ce_steps"] is None and summary["bi_teacher_steps"] is None:  # nothing trained
+        return f"- teacher `{teacher}` (--pair-teacher): a pretrained cross-encoder, used as it is"
+    parts = {
+        "cross": f"a cross-encoder trained on {summary['gold']} gold pairs (both orders), "
+        f"{summary['ce_steps']} optimiser steps",
+        "bi": f"the embedder fine-tuned on the gold pairs (cosine), at least "
+        f"{summary['bi_teacher_steps']} steps",
+    }
+    return f"- teacher `{teacher}` (--pair-teacher) from `{summary['embedder']}`: " + ", ".join(
+        part for kind, part in parts.items() if teacher in (kind, "mean")
+    )
+
+
 def write_pairs_report(summary: Mapping, out: Path) -> None:
     """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.run_pairs`."""
     sources = ", ".join(f"{k} {v}" for k, v in summary["sources"].items()) or "none"
     lines = [
         "# augment silver --pairs — AugSBERT report",
         "",
-        f"- teacher `{summary['teacher']}` (--pair-teacher) from `{summary['embedder']}`: "
-        + ", ".join(
-            part
-            for kind, part in (
-                (
-                    "cross",
-                    f"a cross-encoder trained on {summary['gold']} gold pairs (both "
-                    f"orders), {summary['ce_steps']} optimiser steps",
-                ),
-                (
-                    "bi",
-                    f"the embedder fine-tuned on the gold pairs (cosine), at least "
-                    f"{summary['bi_teacher_steps']} steps",
-                ),
-            )
-            if summary["teacher"] in (kind, "mean")
-        ),
+        teacher_line(summary),
         f"- scale: {summary['scale'][0]:g}–{summary['scale'][1]:g}; "
         f"balance: `{summary['balance']}` over {summary['bins']} bins",
         f"- sampled pairs over {summary['sentences']} unique gold sentences (top-"

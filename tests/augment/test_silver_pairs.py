@@ -77,7 +77,9 @@ def test_a_pretrained_cross_encoder_scores_the_candidates_as_it_is(
     pairs = list(zip(silver["sentence1"], silver["sentence2"], strict=True))
     expected = np.clip(CrossEncoder(str(teacher)).predict(pairs), 0, 1)
     np.testing.assert_allclose(silver["silver_score"], expected, atol=1e-4)
-    assert json.loads((out / "manifest.json").read_text())["teacher"] == str(teacher)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["teacher"] == str(teacher) and manifest["ce_steps"] is None
+    assert "a pretrained cross-encoder, used as it is" in (out / "report.md").read_text()
     refused = tmp_path / "refused"
     proc = cli("augment", "pairs", gold_pairs, "--out", refused, "--pair-teacher", tiny_embedder)
     assert_clean_error(proc, "--pair-teacher", "not a cross-encoder")
