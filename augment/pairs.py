@@ -129,6 +129,11 @@ def read_pairs(path: Path, scale: tuple[float, float]) -> dict[str, list]:
     return out
 
 
+def teacher_trains(teacher: str, model: str) -> bool:
+    """Whether ``--pair-teacher teacher`` trains ``model`` ("cross" or "bi") on gold."""
+    return teacher in (model, "mean")
+
+
 def load_cross_encoder(name: str):
     """A pretrained cross-encoder with one output named by ``--pair-teacher`` (AugSBERT's own
     teacher, where one exists for the domain); its scores are clipped to [0, 1]."""
@@ -137,8 +142,9 @@ def load_cross_encoder(name: str):
 
     from train.logs import quiet_loading
 
+    path = resolve_model(name)
     try:
-        config = AutoConfig.from_pretrained(resolve_model(name))
+        config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise InputError(
@@ -154,7 +160,7 @@ def load_cross_encoder(name: str):
             f"(architectures {architectures}, {config.num_labels} labels)"
         )
     with quiet_loading(), no_loading_bar():
-        return CrossEncoder(resolve_model(name), num_labels=1)
+        return CrossEncoder(path, num_labels=1)
 
 
 def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Path):
@@ -328,12 +334,14 @@ class PairTeacher:
         if kind not in PAIR_TEACHERS:
             self.cross, self.bi = load_cross_encoder(kind), None
             return
-        self.cross = train_cross_encoder(gold, scale, cfg, work) if kind != "bi" else None
+        self.cross = (
+            train_cross_encoder(gold, scale, cfg, work) if teacher_trains(kind, "cross") else None
+        )
         self.bi = (
             train_bi_encoder(
                 gold, scale, cfg, work, cfg.seed, lr=BI_TEACHER_LR, min_steps=cfg.pair.bi_min_steps
             )
-            if kind != "cross"
+            if teacher_trains(kind, "bi")
             else None
         )
 
@@ -491,11 +499,11 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
             "top_k": cfg.neighbours(),
             "teacher": cfg.pair.pair_teacher,
             "bi_teacher_steps": (
-                cfg.pair.bi_min_steps if cfg.pair.pair_teacher in ("bi", "mean") else None
+                cfg.pair.bi_min_steps if teacher_trains(cfg.pair.pair_teacher, "bi") else None
             ),
             "ce_steps": (
                 ce_steps(len(gold_scores), cfg.pair.ce_epochs, cfg.pair.ce_min_steps)
-                if cfg.pair.pair_teacher in ("cross", "mean")
+                if teacher_trains(cfg.pair.pair_teacher, "cross")
                 else None
             ),
             "epochs": cfg.pair.epochs,

@@ -227,16 +227,21 @@ def plot_score_histograms(
 def teacher_line(summary: Mapping) -> str:
     """The pair report's line on who scored the candidates."""
     teacher = summary["teacher"]
-    if summary["ce_steps"] is None and summary["bi_teacher_steps"] is None:  # nothing trained
+    trained = []  # the models the teacher trained on gold (null steps: not trained)
+    if summary["ce_steps"] is not None:
+        trained.append(
+            f"a cross-encoder trained on {summary['gold']} gold pairs (both orders), "
+            f"{summary['ce_steps']} optimiser steps"
+        )
+    if summary["bi_teacher_steps"] is not None:
+        trained.append(
+            f"the embedder fine-tuned on the gold pairs (cosine), at least "
+            f"{summary['bi_teacher_steps']} steps"
+        )
+    if not trained:
         return f"- teacher `{teacher}` (--pair-teacher): a pretrained cross-encoder, used as it is"
-    parts = {
-        "cross": f"a cross-encoder trained on {summary['gold']} gold pairs (both orders), "
-        f"{summary['ce_steps']} optimiser steps",
-        "bi": f"the embedder fine-tuned on the gold pairs (cosine), at least "
-        f"{summary['bi_teacher_steps']} steps",
-    }
     return f"- teacher `{teacher}` (--pair-teacher) from `{summary['embedder']}`: " + ", ".join(
-        part for kind, part in parts.items() if teacher in (kind, "mean")
+        trained
     )
 
 
