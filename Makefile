@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: demo test test-llm lint bench clean venv
+.PHONY: demo test test-llm lint bench clean venv chromium
 
 venv: $(STAMP)
 
@@ -24,8 +24,22 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	bash scripts/demo.sh $(DEMO_OUT)
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/python -m pytest -q -m "not llm" tests
+
+# The page tests (datagen view, train serve) drive a real headless Chromium: Debian's package,
+# installed here when missing and we are root; otherwise one line saying what to install.
+chromium:
+	@if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "== installing Debian's chromium (for the page tests)"; \
+	    apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "make test: the page tests need a headless Chromium on PATH as 'chromium':" \
+	      "install it (Debian/Ubuntu: sudo apt-get install chromium) and rerun" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
 
 # Integration test against a real LLM: llama.cpp's OpenAI-compatible server + SmolLM2-135M.
 test-llm: $(STAMP)
