@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from datagen.llm import LLMConfig, RunResult
 from datagen.llm.config import has_api_key, resolve_api_key
@@ -32,19 +32,24 @@ class Generator(Protocol):
         """Records in input order, failures with their reasons, usage."""
 
 
+G = TypeVar("G", bound=Generator)
+
+
 def make_generator(
     name: str,
     config: LLMConfig,
     *,
-    llm: Callable[[], Generator],
-    offline: Callable[[], Generator],
+    llm: Callable[[], G],
+    offline: Callable[[], G],
     offline_what: str,
     no_batch_api: str | None = None,
-) -> Generator:
+) -> G:
     """The generator for ``--backend name``. ``auto`` is an LLM when a key or ``--base-url``
     is given, else ``offline()`` (with a notice on stderr naming ``offline_what``). ``openai``
     without a usable key is an error (except for ``--dry-run``, which sends nothing); so is
-    ``--batch-api`` when the stage's mode cannot run through it (``no_batch_api``: why)."""
+    ``--batch-api`` when the stage's mode cannot run through it (``no_batch_api``: why). Both
+    builders give the stage's own kind of generator (``G``), which may tell more than
+    :class:`Generator` (the masked stage's describe their runs)."""
     choice = name.strip().lower()
     if choice not in BACKENDS:
         raise InputError(

@@ -19,6 +19,7 @@ from datagen.llm.cache import ResponseCache
 from schemas.io import validate_rows
 from schemas.labels import MBTI
 from tests.datagen.masked.masking_fake import BROKEN, distinct_sentence, masked_responder
+from tests.datagen.masked.offline_fixtures import articles_from_markdown
 from tests.support.cli import BIN, assert_clean_error
 from tests.support.fake_openai import FakeOpenAI, Fault
 
@@ -87,6 +88,7 @@ def test_faults_give_a_complete_valid_data_set_and_recorded_failures(tmp_path, d
     assert set(ds["backend"]) == {"openai-compatible"}
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
     assert [f["row_id"] for f in failures] == ["b00006"]  # the broken one: a failure, not data
+    assert failures[0]["stage"] == "masked_all_types"
     assert "exactly one [MASK]" in failures[0]["reason"]
     assert manifest["counts"] == {
         "base_sentences": 6, "sentences_complete": 5, "rows": 80, "failures": 1,
@@ -148,6 +150,38 @@ def test_dry_run_sends_nothing_and_writes_nothing(tmp_path, datagen_in_process):
     assert proc.returncode == 0, proc.stderr
     assert "dry run" in proc.stdout and "7 requests" in proc.stdout
     assert not (tmp_path / "masked").exists()
+
+
+def test_llm_with_articles_reports_own_vocabulary_and_staged_failures(
+    tmp_path, sample_dir, datagen_in_process
+):
+    articles = articles_from_markdown(sample_dir / "articles", tmp_path / "articles")
+    texts = [distinct_sentence(i) for i in range(3)] + [f"I {BROKEN} my plans."]
+    base = write_base(tmp_path / "base.txt", texts)
+    out = tmp_path / "masked"
+    with FakeOpenAI(masked_responder) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", out, "--articles", articles, "--per-type",
+            "--max-validation-retries", "0", *llm_args(server, tmp_path),
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    ds, failures, manifest = load(out)
+    assert len(ds) == 3 * 16 and manifest["backend"] == "openai-compatible"
+    assert [(f["row_id"], f["stage"]) for f in failures] == [("b00004", "mask_slot")]
+    own = manifest["type_divergence"]["own_vocabulary"]
+    assert 0 <= own["share_own_higher"] <= 1
+    assert set(manifest["usage"]) == {"mask_slot", "masked_per_type"}
+
+
+def test_llm_with_bad_articles_fails_before_any_request(tmp_path, datagen_in_process):
+    base = write_base(tmp_path / "base.txt", [distinct_sentence(0)])
+    with FakeOpenAI(masked_responder) as server:
+        proc = datagen_in_process(
+            "masked-sentences", base, "--out", tmp_path / "masked", "--articles",
+            tmp_path / "missing", *llm_args(server, tmp_path),
+        )  # fmt: skip
+        assert server.requests == []
+    assert_clean_error(proc, "missing")
 
 
 def _logprobs(request: dict, content: str) -> list[dict]:

@@ -1,0 +1,82 @@
+"""The options of ``datagen masked-sentences`` (one dataclass, as every command's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from datagen.languages import parse_lang
+from datagen.llm import LLMConfig
+from schemas.errors import InputError
+from schemas.options import group, option
+
+SLOT_CHOOSERS = ("llm", "offline")
+FILL_MODES = ("list", "word", "frame")
+
+
+@dataclass
+class MaskedOptions:
+    base: Path = option(
+        argument=True,
+        help="Base sentences: a data set from `datagen base-sentences`, a table with a text "
+        "column (.jsonl/.csv/.parquet/...) or a .txt file with one sentence a line.",
+    )
+    out: Path = option(help="Output directory (the `masked` data set).")
+    backend: str = option(
+        "auto",
+        help="auto (an LLM when a key or --base-url is given, else offline), openai (any "
+        "OpenAI-compatible endpoint) or offline (heuristic, not an LLM).",
+    )
+    articles: Path | None = option(
+        None,
+        help="Type articles or type sentences (from `datagen ingest` / `datagen sentences`): "
+        "required by the offline backend; with an LLM they only feed the own-vocabulary check "
+        "in the manifest.",
+    )
+    lang: str | None = option(
+        None, help="Language of the fills: en or ko (default: the base set's `lang`)."
+    )
+    per_type: bool = option(
+        False,
+        flag="--per-type",
+        help="One request per (sentence, type) after one per sentence for the slot; candidate "
+        "probabilities from logprobs where the server returns them.",
+    )
+    logprobs: bool = option(True, help="With --per-type: ask for token logprobs.")
+    slot: str = option(
+        "llm",
+        help="With --per-type: who picks the word to mask: llm (one request per sentence) or "
+        "offline (the offline slot chooser, no request; for small local models).",
+    )
+    fill: str = option(
+        "list",
+        help="With --per-type: list (the model states up to --k fills with probabilities), "
+        "word (one word per request as JSON under --response-format's schema: the candidates "
+        "come from the first token's top_logprobs, or are the answer alone when the server "
+        "sends none) or frame (for small models on llama.cpp's server, e.g. with --slot offline: "
+        "the answer is the sentence itself, spelt by a GBNF `grammar` with the blank left "
+        "free; candidates from the top_logprobs where the word starts; no validation retries; "
+        "--max-tokens defaults to the sentence up to the blank plus a few tokens).",
+    )
+    k: int = option(5, help="Candidate fills per type (at most).")
+    text_col: str = option("text", help="Text column of the base table.")
+    overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
+    progress: bool = option(True, help="Show progress bars.")
+    llm: LLMConfig = group(LLMConfig, panel="LLM")
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise InputError(f"must be at least 1, got {self.k}", field="--k")
+        for name, choices in (("slot", SLOT_CHOOSERS), ("fill", FILL_MODES)):
+            if getattr(self, name) not in choices:
+                raise InputError(
+                    f"unknown {name} {getattr(self, name)!r} (choose from {', '.join(choices)})",
+                    field=f"--{name}",
+                )
+        self.lang = parse_lang(self.lang) if self.lang else None
+        if self.fill == "frame" and self.llm.batch_api:
+            raise InputError(
+                "--fill frame sends a GBNF grammar per request, which the Batch API does not "
+                "take; use --fill word",
+                field="--fill",
+            )
