@@ -17,8 +17,8 @@ from datagen.base_sentences.grammar import GrammarGenerator
 from datagen.base_sentences.read import base_id, read_base_sentences
 from datagen.base_sentences.task import BaseSentenceGbnfTask, BaseSentencesTask
 from datagen.generation import Generator, make_generator
-from datagen.languages import parse_lang
 from datagen.llm import LLMConfig, llm_generator
+from datagen.prompts.languages import parse_lang
 from schemas.errors import InputError
 from schemas.io import check_output_dir, publish, to_dataset
 from schemas.manifest import Manifest

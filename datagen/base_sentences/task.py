@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from datagen.languages import language_name
+from datagen.prompts.languages import language_name
 from datagen.prompts.template import TemplatedTask
 
 TOPICS = (

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from datagen.llm import RunResult, Usage
+from datagen.prompts.type_names import type_description
 from schemas.labels import MBTI
 from schemas.models import BUNDLED_MINILM
 
@@ -27,16 +28,12 @@ HEURISTIC = (
     "MiniLM (cosine); "
     f"confidence = softmax({SCALE:g} x cosine) over the labels"
 )
-_POLES = {
-    "E": "Extraverted", "I": "Introverted", "S": "Sensing", "N": "Intuitive",
-    "T": "Thinking", "F": "Feeling", "J": "Judging", "P": "Perceiving",
-}  # fmt: skip
 
 
 def label_text(label: str) -> str:
     """What stands for a label: a sentence naming it (an MBTI type with its four poles)."""
     if label in MBTI:
-        label = f"{label}: " + ", ".join(_POLES[c] for c in MBTI.parse(label))
+        label = f"{label}: {type_description(label)}"
     return f"This text is about {label}."
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from datagen.base_sentences.read import read_base_sentences
 from datagen.generation import make_generator
-from datagen.languages import parse_lang
 from datagen.masked.generator import MaskedGenerator
 from datagen.masked.llm_generator import LLMMaskedGenerator
 from datagen.masked.offline.generator import DESCRIPTION, OfflineGenerator
 from datagen.masked.options import MaskedOptions
 from datagen.masked.report import quality_report
 from datagen.masked.stats import type_divergence
+from datagen.prompts.languages import parse_lang
 from schemas.errors import InputError
 from schemas.io import check_output_dir, publish, to_dataset
 from schemas.manifest import Manifest

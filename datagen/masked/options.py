@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from datagen.languages import parse_lang
 from datagen.llm import LLMConfig
+from datagen.prompts.languages import parse_lang
 from schemas.errors import InputError
 from schemas.options import group, option
 

@@ -7,7 +7,7 @@
 - ``axis_pole_jsd``: per axis, the JSD between the pooled candidate distributions of its two
   poles (the 8 E types vs the 8 I types, ...), averaged over the sentences.
 - ``slot_fit`` (when the base sentences are known; English): the share of rows whose every
-  candidate fits the slot and the share whose target does (:mod:`datagen.masked.fit`).
+  candidate fits the slot and the share whose target does (:mod:`datagen.masked.offline.fit`).
 - ``own_vocabulary`` (when the type vocabulary is known): whether a type's targets score higher
   in its own log-odds vocabulary than in the other types' (``share_own_higher``; 0.5 = chance)
   and how often a target is among its own type's distinctive words vs another type's.
@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from datagen.masked.fit import fits
+from datagen.masked.offline.fit import fits
 from datagen.masked.offline.vocabulary import TypeVocabulary
 from schemas.labels import MBTI
 from schemas.records import MASK

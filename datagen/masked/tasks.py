@@ -21,7 +21,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from datagen.languages import language_name
 from datagen.llm.runner import BACKEND
 from datagen.masked.answers import (
     WORD_PATTERNS,
@@ -33,21 +32,14 @@ from datagen.masked.answers import (
     normalise_candidates,
     word_response,
 )
-from datagen.masked.fit import word_tags
 from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
+from datagen.masked.offline.fit import word_tags
+from datagen.prompts.languages import language_name
 from datagen.prompts.template import TemplatedTask, load_template
+from datagen.prompts.type_names import POLE_NAMES, type_description
 from schemas.labels import MBTI
 
-_POLES = {
-    "E": "Extraverted", "I": "Introverted", "S": "Sensing", "N": "Intuitive",
-    "T": "Thinking", "F": "Feeling", "J": "Judging", "P": "Perceiving",
-}  # fmt: skip
 _WORD_VALUE = re.compile(r'"word"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-def type_description(label: str) -> str:
-    """``INFJ`` -> ``Introverted, Intuitive, Feeling, Judging``."""
-    return ", ".join(_POLES[letter] for letter in MBTI.letters(label))
 
 
 class MaskedAllTypesTask(TemplatedTask):
@@ -259,7 +251,7 @@ def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[
     return [(w, p) for w, p in words if p >= MIN_PROB * total]
 
 
-_POLE_NAMES = tuple(name.casefold() for name in _POLES.values())
+_POLE_NAMES = tuple(name.casefold() for name in POLE_NAMES.values())
 
 
 def _describes_type(word: str) -> bool:

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from datagen.llm.task import text_sha
-from datagen.masked.fit import Roles
 from datagen.masked.offline import ranker, slots
+from datagen.masked.offline.fit import Roles
 from datagen.masked.offline.vocabulary import TypeVocabulary, build_vocabulary
 from datagen.masked.offline.words import normalise, shape
 from schemas.labels import MBTI

@@ -7,7 +7,7 @@ For a sentence and a type t, every vocabulary word w gets
 where each term is standardised (the log-odds by their spread over the whole vocabulary, the
 cosines over the words compared), ``centroid_t`` is the mean embedding of the type's sentences
 and ``context`` the mean embedding of the sentence's other content words. English fills fit the
-slot (:mod:`datagen.masked.fit`): each vocabulary word is inflected into the slot's part of
+slot (:mod:`datagen.masked.offline.fit`): each vocabulary word is inflected into the slot's part of
 speech and inflection (``planning`` -> ``plan`` in ``I can always [MASK]``), words without such
 a form and antonyms of the replaced word are left out; Korean words keep the shape of the word
 they replace. The replaced word itself (and its other forms) is never a candidate. The ``k``
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from datagen.masked.fit import Roles, inflections, is_antonym, slot_tags
+from datagen.masked.offline.fit import Roles, inflections, is_antonym, slot_tags
 from datagen.masked.offline.words import shape
 
 WEIGHTS = {"logodds": 1.0, "centroid": 0.5, "slot": 1.0, "context": 0.5}

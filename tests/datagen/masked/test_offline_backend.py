@@ -9,8 +9,8 @@ import datasets
 import numpy as np
 import pytest
 
-from datagen.masked.fit import fits
 from datagen.masked.offline.backend import OfflineBackend
+from datagen.masked.offline.fit import fits
 from datagen.masked.offline.type_texts import load_type_texts
 from datagen.masked.offline.vocabulary import build_vocabulary, weighted_log_odds
 from datagen.masked.stats import type_divergence
