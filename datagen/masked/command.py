@@ -18,6 +18,7 @@ from datagen.masked.generator import MaskedGenerator
 from datagen.masked.llm_generator import LLMMaskedGenerator
 from datagen.masked.offline.generator import DESCRIPTION, OfflineGenerator
 from datagen.masked.options import MaskedOptions
+from datagen.masked.probe import type_probe
 from datagen.masked.report import quality_report
 from datagen.masked.stats import type_divergence
 from datagen.prompts.languages import parse_lang
@@ -65,14 +66,17 @@ def run(opts: MaskedOptions) -> None:
     manifest.add(
         backend=generator.backend, lang=lang, k=opts.k, per_type=per_type, **generator.info
     )
-    manifest.add(type_divergence=stats)
+    probe = type_probe(records)
+    manifest.add(type_divergence=stats, type_probe=probe)
     with publish(
         opts.out, manifest=manifest.finish(counts=counts), overwrite=opts.overwrite
     ) as out:
         if records:
             out.dataset(to_dataset(records, "masked"))
         out.jsonl("failures.jsonl", failures)
-        report = quality_report(records, stats, backend=generator.backend, model=generator.model)
+        report = quality_report(
+            records, stats, probe, backend=generator.backend, model=generator.model
+        )
         out.text("report.md", report)
     print(
         f"wrote {len(records):,} rows ({stats['sentences']:,} sentences x 16 types) and "

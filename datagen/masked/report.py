@@ -1,22 +1,25 @@
 """``report.md`` beside every ``masked`` data set: how well its fills fit and differ by type.
 
 The figures of :func:`datagen.masked.stats.type_divergence` (slot fit, per-type and per-axis
-divergence, distinct targets) and, for the first few sentences, each type's top fills.
+divergence, distinct targets), the type probe's accuracies beside chance
+(:mod:`datagen.masked.probe`) and, for the first few sentences, each type's top fills.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
+from datagen.masked.stats import by_sentence
 from schemas.labels import MBTI
 
 SHOWN_SENTENCES = 3
 SHOWN_FILLS = 3
 
 
-def quality_report(records: Sequence[dict], stats: dict, *, backend: str, model: str) -> str:
-    """The Markdown quality report of a ``masked`` data set."""
+def quality_report(
+    records: Sequence[dict], stats: dict, probe: dict, *, backend: str, model: str
+) -> str:
+    """The Markdown quality report of a ``masked`` data set (``probe``: :mod:`.probe`'s)."""
     lines = [
         "# Masked data set: quality report",
         "",
@@ -49,11 +52,9 @@ def quality_report(records: Sequence[dict], stats: dict, *, backend: str, model:
                 f"| {axis} | {stats['axis_pole_jsd'][axis]:.3f} "
                 f"| {_pct(stats['axis_top1_differs'][axis])} |"
             )
+    lines += _probe_lines(probe)
     lines += ["", f"## Top fills by type (first {SHOWN_SENTENCES} sentences)"]
-    by_base: dict[str, dict[str, dict]] = defaultdict(dict)
-    for r in records:
-        by_base[r["base_id"]][r["label"]] = r
-    for rows in list(by_base.values())[:SHOWN_SENTENCES]:
+    for rows in list(by_sentence(records).values())[:SHOWN_SENTENCES]:
         first = next(iter(rows.values()))
         lines += ["", f"**{first['text']}**", "", "| type | fills (prob) |", "| --- | --- |"]
         for label in MBTI.labels:
@@ -64,6 +65,31 @@ def quality_report(records: Sequence[dict], stats: dict, *, backend: str, model:
                 )
                 lines.append(f"| {label} | {fills} |")
     return "\n".join(lines) + "\n"
+
+
+def _probe_lines(probe: dict) -> list[str]:
+    lines = ["", "## Type probe", ""]
+    if not probe["folds"]:
+        return [*lines, "Not measured: it needs two or more sentences with all 16 types."]
+    chance = probe["chance"]
+    lines += [
+        f"A linear model predicts each row's type from its fills (candidates weighted by "
+        f"probability, and the target), over {probe['folds']} folds grouped by sentence "
+        f"({probe['n_sentences']:,} sentences): what phase 2 can learn from them, as far as a "
+        "linear model sees it.",
+        "",
+        "| predicted | accuracy | chance |",
+        "| --- | --- | --- |",
+    ]
+    lines += [
+        f"| {axis} | {_pct(value)} | {_pct(chance['axis'])} |"
+        for axis, value in probe["axis_accuracy"].items()
+    ]
+    return [
+        *lines,
+        f"| mean axis | {_pct(probe['mean_axis_accuracy'])} | {_pct(chance['axis'])} |",
+        f"| type (of 16) | {_pct(probe['type_accuracy'])} | {_pct(chance['type'])} |",
+    ]
 
 
 def _pct(value: float | None) -> str:

@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -46,10 +46,7 @@ def type_divergence(
 ) -> dict:
     """The divergence report of a ``masked`` data set (only sentences with all 16 types);
     ``base``: the base sentences by id (for ``slot_fit``)."""
-    by_base: dict[str, dict[str, dict]] = defaultdict(dict)
-    for r in records:
-        by_base[r["base_id"]][r["label"]] = r
-    complete = [rows for rows in by_base.values() if len(rows) == len(MBTI.labels)]
+    complete = complete_sentences(records)
     out: dict = {"sentences": len(complete)}
     if not complete:
         return out
@@ -80,14 +77,31 @@ def type_divergence(
     out["mean_jsd"] = round(float(np.mean(jsds)), 4)
     out["axis_top1_differs"] = {k: round(float(np.mean(v)), 4) for k, v in differs.items()}
     out["axis_pole_jsd"] = {k: round(float(np.mean(v)), 4) for k, v in poles.items()}
-    out["distinct_targets_per_sentence"] = round(
-        float(np.mean([len({r["target"] for r in rows.values()}) for rows in complete])), 3
-    )
+    out["distinct_targets_per_sentence"] = distinct_targets(complete)
     if base is not None and lang == "en":
         out["slot_fit"] = slot_fit(records, base)
     if vocabulary is not None:
         out["own_vocabulary"] = _own_vocabulary(complete, vocabulary, lang)
     return out
+
+
+def by_sentence(records: Iterable[dict]) -> dict[str, dict[str, dict]]:
+    """The rows of each base sentence by type, in first-seen order."""
+    out: dict[str, dict[str, dict]] = defaultdict(dict)
+    for r in records:
+        out[r["base_id"]][r["label"]] = r
+    return out
+
+
+def complete_sentences(records: Iterable[dict]) -> list[dict[str, dict]]:
+    """The rows by type of each sentence that has all 16 types."""
+    return [rows for rows in by_sentence(records).values() if len(rows) == len(MBTI.labels)]
+
+
+def distinct_targets(complete: Sequence[dict[str, dict]]) -> float:
+    """Mean number of distinct targets (top fills) of a sentence across its 16 types."""
+    counts = [len({r["target"] for r in rows.values()}) for rows in complete]
+    return round(float(np.mean(counts)), 3)
 
 
 def masked_word(base: str, masked: str) -> tuple[str, str]:
