@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated
 
@@ -15,16 +14,26 @@ from schemas.options import show_version
 def run_app(app: typer.Typer) -> None:
     """Run a typer app; :class:`InputError` -> ``error: <one line>``, exit 2, no traceback.
 
-    Usage errors are click's own (exit 2); everything else is a bug and keeps its traceback.
+    A model the Hugging Face Hub could not give (offline and not cached, no such repository,
+    the Hub unreachable) is bad input too: one line naming the model and how to log in or work
+    offline (:func:`schemas.hub.hub_failure`). The environment is the user's: the CLI sets no
+    ``HF_HUB_OFFLINE``. Usage errors are click's own (exit 2); everything else is a bug and
+    keeps its traceback.
     """
     if app.registered_callback is None:
         app.callback()(_app_options)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from schemas.hub import hub_failure
+
     try:
         app()
     except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"error: {hub_failure(err) or err}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as err:
+        failure = hub_failure(err)
+        if failure is None:
+            raise
+        print(f"error: {failure}", file=sys.stderr)
         sys.exit(2)
 
 
