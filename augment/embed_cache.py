@@ -8,19 +8,17 @@ The cache lives under ``$MBTIKIT_CACHE`` (default ``$XDG_CACHE_HOME/mbtikit`` or
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from schemas.cache import cache_path
+
 
 def default_cache_dir() -> Path:
-    if os.environ.get("MBTIKIT_CACHE"):
-        return Path(os.environ["MBTIKIT_CACHE"]) / "embeddings"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "mbtikit" / "embeddings"
+    return cache_path("embeddings")
 
 
 def text_key(text: str) -> bytes:

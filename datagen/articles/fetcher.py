@@ -23,11 +23,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from protego import Protego
 
+from schemas.cache import cache_path
 from schemas.errors import InputError
 from schemas.options import option
 
 DEFAULT_USER_AGENT = "mbtikit/0.1 (personality-article crawler)"
-DEFAULT_CACHE_DIR = Path("~/.cache/mbtikit/http").expanduser()
+DEFAULT_CACHE_DIR = cache_path("http")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 

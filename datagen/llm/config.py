@@ -10,11 +10,12 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from datagen.llm.pricing import load_prices
+from schemas.cache import cache_path
 from schemas.errors import InputError
 from schemas.options import option
 
 RESPONSE_FORMATS: tuple[str, ...] = ("json_schema", "json_object", "none")
-DEFAULT_CACHE = Path("~/.cache/mbtikit/llm.sqlite")
+DEFAULT_CACHE = cache_path("llm.sqlite")
 LOCAL_PLACEHOLDER_KEY = "local-no-key"
 
 
