@@ -3,16 +3,19 @@ grammar (llama.cpp's ``grammar`` request field) lets it choose only the word in 
 
 Small models asked for "one word" answer prose, or copy ``[MASK]`` or the sentence's first word;
 repeating the sentence is what they do anyway, so the grammar spells it and leaves the blank
-free. The candidate distribution is the ``top_logprobs`` of the token where the free word starts
-(the model's "probability of the vocabulary" at the blank). llama.cpp computes them from the raw
-logits, before its grammar, so the list holds tokens the grammar forbids (`` [`` copying the
-mask, punctuation): the caller keeps the words.
+free. The answer's word is scored by the sum of its tokens' logprobs; the other word-initial
+tokens in the ``top_logprobs`` where the word starts (the model's "probability of the
+vocabulary" at the blank) are the starts of other candidates, each continued into a whole word
+by a request whose grammar spells that start (:func:`frame_grammar` with ``start``). llama.cpp
+computes logprobs from the raw logits, before its grammar, so the list holds tokens the grammar
+forbids (`` [`` copying the mask, punctuation): only word starts are kept.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 
 from schemas.records import MASK
 
@@ -49,13 +52,14 @@ def split_frame(masked: str) -> tuple[str, str, str]:
     return head, before[len(head) :], after
 
 
-def frame_grammar(masked: str, lang: str) -> str:
+def frame_grammar(masked: str, lang: str, start: str = "") -> str:
     """``root ::= "I" " " [a-z]+ " pack my suitcase."`` for ``I [MASK] pack my suitcase.``:
     the space before the word is a literal of its own, so the model may use its usual
-    word-initial token (`` would``) there, and the word's alternatives start at that token."""
+    word-initial token (`` would``) there, and the word's alternatives start at that token.
+    With ``start`` the word begins with it: ``... " " "spont" [a-z]* ...`` (a continuation)."""
     head, gap, after = split_frame(masked)
-    parts = [_literal(text) for text in (head, gap) if text]
-    parts.append(_word_class(head, lang))
+    parts = [_literal(text) for text in (head, gap, start) if text]
+    parts.append(_word_class(head, lang)[:-1] + "*" if start else _word_class(head, lang))
     if after:
         parts.append(_literal(after))
     return "root ::= " + " ".join(parts)
@@ -83,35 +87,43 @@ def framed_word(masked: str, answer: str, lang: str) -> str:
     return match.group()
 
 
-def blank_alternatives(
-    masked: str, word: str, logprobs: list[dict] | None, lang: str
-) -> dict[str, float] | None:
-    """``{piece: probability}`` from the ``top_logprobs`` of the token that starts the word:
-    the chosen token stands for the whole ``word``, every other word-initial token the grammar
-    allows there for its own text (a single token: most fills of a small model are one).
-    ``None`` when the server sent no logprobs or no token starts exactly at the blank."""
+@dataclass(frozen=True)
+class Blank:
+    """What the answer's logprobs say at the blank: ``prob``, the probability of its word (the
+    product over the word's tokens), and ``starts``, the other word-initial tokens the grammar
+    allows there (without the leading space) with their probabilities."""
+
+    prob: float
+    starts: dict[str, float]
+
+
+def read_blank(masked: str, word: str, logprobs: list[dict] | None, lang: str) -> Blank | None:
+    """The :class:`Blank` of an answer whose word is ``word``; ``None`` when the server sent no
+    logprobs or no token starts exactly at the blank."""
     if not logprobs:
         return None
     head, gap, _ = split_frame(masked)
-    position = 0
+    begin, end = len(head), len(head) + len(gap) + len(word)
+    positions, position = [], 0
     for item in logprobs:
-        if position >= len(head):
-            break
+        positions.append(position)
         position += len(item.get("token", ""))
-    else:
+    if begin not in positions:
         return None
-    if position != len(head):
-        return None
-    chosen = item
+    chosen = logprobs[positions.index(begin)]
+    logprob = sum(
+        float(item.get("logprob", 0.0))
+        for item, at in zip(logprobs, positions, strict=True)
+        if at < end and at + len(item.get("token", "")) > begin
+    )
     allowed = re.compile(_word_class(head, lang))
-    out: dict[str, float] = {}
+    starts: dict[str, float] = {}
     for alt in chosen.get("top_logprobs") or []:
         token = alt.get("token", "")
-        if token[: len(gap)] != gap or token[len(gap) : len(gap) + 1].isspace():
-            continue  # not the start of a word: punctuation or a piece glued to the previous one
-        piece = word if token == chosen.get("token") else token[len(gap) :]
+        if token == chosen.get("token") or token[: len(gap)] != gap:
+            continue  # the answer's own path, or no word start: punctuation, a glued piece
+        piece = token[len(gap) :]
         if allowed.fullmatch(piece):
-            out[piece] = out.get(piece, 0.0) + math.exp(float(alt.get("logprob", -math.inf)))
-    if word not in out:
-        out[word] = math.exp(float(chosen.get("logprob", 0.0)))
-    return out
+            prob = math.exp(float(alt.get("logprob", -math.inf)))
+            starts[piece] = starts.get(piece, 0.0) + prob
+    return Blank(math.exp(logprob), starts)

@@ -55,8 +55,11 @@ class MaskedOptions:
         "come from the first token's top_logprobs, or are the answer alone when the server "
         "sends none) or frame (for small models on llama.cpp's server, e.g. with --slot offline: "
         "the answer is the sentence itself, spelt by a GBNF `grammar` with the blank left "
-        "free; candidates from the top_logprobs where the word starts; no validation retries; "
-        "--max-tokens defaults to the sentence up to the blank plus a few tokens).",
+        "free; the answer's word and the other word starts in the top_logprobs at the blank, "
+        "each continued into a whole word by one more request (greedy, most probable first, "
+        "until none can beat the k-th fill), scored by the sum of their tokens' logprobs; no "
+        "validation retries; --max-tokens defaults to the sentence up to the blank plus a few "
+        "tokens).",
     )
     k: int = option(5, help="Candidate fills per type (at most).")
     text_col: str = option("text", help="Text column of the base table.")

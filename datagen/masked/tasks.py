@@ -8,8 +8,9 @@
 - :class:`PerTypeWordTask` (``--per-type --fill word``, for small local models): one word per
   (sentence, type), the candidates from the ``top_logprobs`` of the word's first token (the
   model's "probability of the vocabulary" at the blank), else the answer alone.
-- :class:`PerTypeFrameTask` (``--per-type --fill frame``, llama.cpp's server): the same, but the
-  answer is the masked sentence itself, spelt by a GBNF grammar with the blank left free.
+- :class:`PerTypeFrameTask` (``--per-type --fill frame``, llama.cpp's server): the answer is the
+  masked sentence itself, spelt by a GBNF grammar with the blank left free; the other word
+  starts at the blank are continued into whole words (:mod:`datagen.masked.frame_run`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,7 +34,7 @@ from datagen.masked.answers import (
     normalise_candidates,
     word_response,
 )
-from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
+from datagen.masked.frame import NOT_FRAMED, frame_grammar, framed_word, read_blank
 from datagen.masked.offline.fit import word_tags
 from datagen.prompts.languages import language_name
 from datagen.prompts.template import TemplatedTask, load_template
@@ -140,10 +142,10 @@ MIN_PROB = 0.01
 
 class OneWordTask(TemplatedTask):
     """A request per (sentence, type) whose answer holds one word for the blank: rows ``{id,
-    base_id, masked, label}``, one ``masked`` row each. With logprobs the candidates are the
-    alternatives the server lists for the word's first token that pass :func:`blank_fills`
-    (the answer itself for the token it chose), the ``k`` most probable; without, the answer
-    alone (``sampled`` counts such cells)."""
+    base_id, masked, label}``, one ``masked`` row each (:meth:`cell`). With logprobs the
+    candidates are the alternatives at the blank that pass :func:`blank_fills` (``--fill word``:
+    the tokens the server lists for the word's first token; ``--fill frame``: whole words), the
+    ``k`` most probable; without, the answer alone (``sampled`` counts such cells)."""
 
     def __init__(self, lang: str, *, k: int, model: str) -> None:
         super().__init__(lang)
@@ -204,8 +206,10 @@ class FrameAnswer(BaseModel):
 
 class PerTypeFrameTask(OneWordTask):
     """``--per-type --fill frame``: the rows of one masked sentence (:meth:`for_sentence`); the
-    answer is that sentence, spelt by a GBNF grammar with one free word in the blank
-    (:mod:`datagen.masked.frame`); the alternatives are the word-initial tokens there."""
+    answer is that sentence, spelt by a GBNF grammar with one free word in the blank, or with the
+    word's ``start`` fixed (a continuation; :mod:`datagen.masked.frame`). An answer becomes a
+    draft ``{row, word, answer, blank}``: :class:`~datagen.masked.frame_run.FrameFills` continues
+    the other word starts at the blank and makes the cell (:meth:`cell`)."""
 
     name = "masked_frame"
     template_source = ("datagen.masked", "masked_frame")
@@ -213,24 +217,28 @@ class PerTypeFrameTask(OneWordTask):
     json_answer = False
     est_completion_tokens = 24
 
-    def __init__(self, lang: str, *, k: int, model: str, masked: str = "") -> None:
+    def __init__(self, lang: str, *, k: int, model: str, masked: str = "", start: str = "") -> None:
         super().__init__(lang, k=k, model=model)
-        self.masked = masked
+        self.masked, self.start = masked, start
 
-    def for_sentence(self, masked: str) -> PerTypeFrameTask:
-        """The task for the rows of one masked sentence (its grammar spells that sentence)."""
-        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked)
+    def for_sentence(self, masked: str, start: str = "") -> PerTypeFrameTask:
+        """The task for the rows of one masked sentence (its grammar spells that sentence, and
+        ``start`` at the blank when given)."""
+        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked, start=start)
 
     def request_fields(self) -> dict[str, Any]:
-        return {"grammar": frame_grammar(self.masked, self.lang)}
+        return {"grammar": frame_grammar(self.masked, self.lang, self.start)}
 
     def read_answer(self, content: str) -> BaseModel:
         return FrameAnswer(text=content)
 
     def parse(self, row, response, logprobs):
         word = framed_word(row["masked"], response.text, self.lang)
-        alternatives = blank_alternatives(row["masked"], word, logprobs, self.lang)
-        return self.cell(row, word, alternatives)
+        if not word.startswith(self.start):
+            raise ValueError(NOT_FRAMED)
+        blank = read_blank(row["masked"], word, logprobs, self.lang)
+        draft = {"row": row, "word": word, "answer": response.text}
+        return [{**draft, "blank": None if blank is None else asdict(blank)}]
 
 
 def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[tuple[str, float]]:
@@ -238,17 +246,20 @@ def blank_fills(alternatives: dict[str, float], masked: str, lang: str) -> list[
     whole words of the language (English: known to lemminflect's lexicon, so no word pieces
     such as ``spont``), not a word already in the sentence (``MASK`` included) and not a word of
     the prompt's type description or its start (``Extra``-verted): small models copy them."""
-    taken = {w.casefold() for w in re.findall(r"\w+", masked)}
-    words = [
-        (w, p)
-        for w, p in alternatives.items()
-        if w.casefold() not in taken
-        and not _describes_type(w)
-        and re.fullmatch(WORD_PATTERNS[lang], w)
-        and (lang != "en" or word_tags(w))
-    ]
+    words = [(w, p) for w, p in alternatives.items() if is_fill(w, masked, lang)]
     total = sum(p for _, p in words)
     return [(w, p) for w, p in words if p >= MIN_PROB * total]
+
+
+def is_fill(word: str, masked: str, lang: str) -> bool:
+    """Can ``word`` fill the blank of ``masked`` (see :func:`blank_fills`)?"""
+    taken = {w.casefold() for w in re.findall(r"\w+", masked)}
+    return (
+        word.casefold() not in taken
+        and not _describes_type(word)
+        and re.fullmatch(WORD_PATTERNS[lang], word) is not None
+        and (lang != "en" or bool(word_tags(word)))
+    )
 
 
 _POLE_NAMES = tuple(name.casefold() for name in POLE_NAMES.values())

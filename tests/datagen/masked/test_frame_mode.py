@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from datagen.masked.frame import blank_alternatives, frame_grammar, framed_word
+from datagen.masked.frame import frame_grammar, framed_word, read_blank
 from tests.datagen.masked.test_masked_sentences import (
     llm_args,
     load,
@@ -27,23 +27,36 @@ def _user(request: dict) -> str:
     return request["messages"][1]["content"]
 
 
-def frame_responder(words: dict[str, str]):
+_START = re.compile(r'"((?:[^"\\]|\\.)*)" \[[^\]]*\]\*')
+
+
+def frame_responder(words: dict[str, str], completions: dict[str, str] | None = None):
     """Writes the masked sentence of the prompt with the type's word in the blank (what the
-    grammar allows); ``words``: first letter of the type -> word."""
+    grammar allows); ``words``: first letter of the type -> word. A continuation (the grammar
+    fixes the word's start) gets ``completions[start]``, else the start alone."""
 
     def respond(request: dict) -> str:
         label = re.search(r"MBTI type (\w{4})", _user(request)).group(1)
         masked = _user(request).splitlines()[1]
-        return masked.replace("[MASK]", words.get(label[0], words.get("*", "")))
+        start = _START.search(request.get("grammar", ""))
+        if start is not None:
+            word = (completions or {}).get(start.group(1), start.group(1))
+        else:
+            word = words.get(label[0], words.get("*", ""))
+        return masked.replace("[MASK]", word)
 
     return respond
 
 
 def raw_alternatives(at: str, alts: list[tuple[str, float]]):
-    """At the first token ``at``: the chosen token (-0.5) and the raw ``alts``."""
+    """At the blank (the first token that is ``at`` or one of ``alts``): ``at`` (-0.5) and the
+    raw ``alts``, the same whichever of them the answer chose there."""
+    listed = [(at, -0.5), *alts]
 
     def alternatives(request: dict, tokens: list[str]) -> dict[int, list[tuple[str, float]]]:
-        return {tokens.index(at): [(at, -0.5), *alts]} if at in tokens else {}
+        names = {token for token, _ in listed}
+        blank = next((i for i, token in enumerate(tokens) if token in names), None)
+        return {} if blank is None else {blank: listed}
 
     return alternatives
 
@@ -62,18 +75,24 @@ def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
     with FakeOpenAI(responder, logprobs_fn=logprobs) as server:
         proc = offline_slot_per_type(datagen_in_process, server, base, out, tmp_path, "frame")
     assert proc.returncode == 0, proc.stderr
-    assert len(server.requests) == 16
-    for request in server.requests:
+    first, continued = server.requests[:16], server.requests[16:]
+    for request in first:
         assert request["grammar"] == PACK_GRAMMAR
         assert "response_format" not in request  # the grammar, not a JSON schema
         assert request["top_logprobs"] == 20 and request["max_tokens"] == 6
         assert "JSON" not in json.dumps(request["messages"])
+    # the 8 I types' word starts at the blank, each continued into a word (greedy); not the
+    # raw tokens the grammar forbids there, nor ' xyz' (below MIN_PROB of the blank's mass)
+    starts = [re.search(r'" " "(\w+)" \[a-z\]\*', r["grammar"]).group(1) for r in continued]
+    assert sorted(set(starts)) == ["feeling", "happily", "pack", "spont"]
+    assert len(continued) == 8 * 4 and all(r["temperature"] == 0 for r in continued)
     ds, failures, manifest = load(out)
     assert failures == [] and len(ds) == 16
     istj = ds[0]
-    # dropped: ' [' and ',' (no words), ' spont' and ' xyz' (no words of the lexicon), ' pack'
-    # (in the sentence), 'always' (no leading space: glued to "I"), ' Extra' (upper case, which
-    # the grammar forbids there) and ' feeling' (copied from the prompt's type description)
+    # dropped: ' [' and ',' (no words), ' spont' (a start the fake ends at once: no word of the
+    # lexicon), ' xyz' (improbable), ' pack' (in the sentence), 'always' (no leading space: glued
+    # to "I"), ' Extra' (upper case, which the grammar forbids there) and ' feeling' (copied from
+    # the prompt's type description)
     assert [c["word"] for c in istj["candidates"]] == ["quietly", "happily"]
     total = math.exp(-0.5) + math.exp(-1.5)
     assert istj["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
@@ -81,8 +100,60 @@ def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
     assert manifest["per_type"] == {"slot": "offline", "fill": "frame"}
     assert "masked_frame.v1.txt" in manifest["prompt_templates"]
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
-    assert manifest["usage"]["masked_frame"]["requests"] == 16
+    assert manifest["usage"]["masked_frame"]["requests"] == 16 + 8 * 4
     assert "no logprobs" not in proc.stderr
+
+
+# A tokenizer whose words at the blank may be two tokens; their logprobs, the same in every
+# answer (the blank lists the four word starts, whichever the answer took).
+PIECES = {" carefully": [" care", "fully"], " neatly": [" neat", "ly"],
+          " spontaneously": [" spont", "aneously"]}  # fmt: skip
+BLANK = {" care": -0.4, " neat": -1.2, " always": -1.5, " spont": -2.0}
+NEXT = {"fully": -0.3, "ly": -0.1, "aneously": -0.05}
+
+
+def piece_logprobs(request: dict, content: str) -> list[dict]:
+    words = re.findall(r" ?[^\W\d_]+| ?[^\w\s]+|\s+", content)
+    tokens = [piece for word in words for piece in PIECES.get(word, [word])]
+    out = []
+    for token in tokens:
+        top = dict(BLANK) if token in BLANK else {token: NEXT.get(token, -0.01)}
+        out.append({"token": token, "logprob": top[token], "bytes": None,
+                    "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
+                                     for t, lp in top.items()]})  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize(("k", "continued"), [(5, 3), (2, 1)])
+def test_word_starts_are_continued_into_whole_words_scored_by_their_pieces(
+    k, continued, tmp_path, datagen_in_process
+):
+    """The answer's word is two tokens (' care' 'fully'); the other starts at the blank are
+    continued under a grammar that spells them (' neat' -> 'neatly', ' spont' ->
+    'spontaneously'; ' always' ends at once); a word's probability is its pieces' product. With
+    ``--k 2`` the starts stop once none can beat the second fill; a rerun sends nothing."""
+    base = write_base(tmp_path / "base.txt", [PACK])
+    completions = {"neat": "neatly", "spont": "spontaneously"}
+    responder = frame_responder({"*": "carefully"}, completions)
+    with FakeOpenAI(responder, logprobs_fn=piece_logprobs) as server:
+        for out in (tmp_path / "masked", tmp_path / "again"):
+            proc = datagen_in_process(
+                "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
+                "--fill", "frame", "--k", k, *llm_args(server, tmp_path),
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stderr
+            assert len(server.requests) == 16 * (1 + continued)  # the rerun: all from the cache
+    grammars = {r["grammar"] for r in server.requests[16:]}
+    assert 'root ::= "I" " " "neat" [a-z]* " pack my suitcase the night before."' in grammars
+    ds, failures, _ = load(tmp_path / "masked")
+    assert failures == [] and len(ds) == 16
+    scores = {"carefully": -0.7, "neatly": -1.3, "always": -1.5, "spontaneously": -2.05}
+    expected = dict(list(scores.items())[: 1 + continued][:k])
+    total = sum(math.exp(lp) for lp in expected.values())
+    for row in ds:
+        assert [c["word"] for c in row["candidates"]] == list(expected)  # never 'neat' or 'care'
+        for c in row["candidates"]:
+            assert c["prob"] == pytest.approx(math.exp(expected[c["word"]]) / total, abs=1e-4)
 
 
 def test_answers_off_the_frame_and_copies_are_failures_without_retries(
@@ -152,6 +223,7 @@ def test_dry_run_counts_one_request_per_cell_and_sends_nothing(tmp_path, datagen
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "32 requests to send for 32 rows" in proc.stdout
+    assert "one more request per word start" in proc.stdout
     assert server.requests == [] and not (tmp_path / "masked").exists()
 
 
@@ -184,5 +256,5 @@ def test_framed_word_and_the_token_at_the_blank():
     with pytest.raises(ValueError, match="--fill word"):
         framed_word(masked, "I would like to pack my bag.", "en")
     glued = [{"token": "I w", "logprob": -0.1, "top_logprobs": []}, {"token": "ould"}]
-    assert blank_alternatives(masked, "would", glued, "en") is None  # no token starts at the blank
-    assert blank_alternatives(masked, "would", None, "en") is None
+    assert read_blank(masked, "would", glued, "en") is None  # no token starts at the blank
+    assert read_blank(masked, "would", None, "en") is None
