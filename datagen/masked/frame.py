@@ -97,13 +97,18 @@ class Blank:
     starts: dict[str, float]
 
 
-def read_blank(masked: str, word: str, logprobs: list[dict] | None, lang: str) -> Blank | None:
+def read_blank(
+    masked: str, word: str, logprobs: list[dict] | None, lang: str, start: str = ""
+) -> Blank | None:
     """The :class:`Blank` of an answer whose word is ``word``; ``None`` when the server sent no
-    logprobs or no token starts exactly at the blank."""
+    logprobs or no token starts exactly at the blank. In a continuation (the grammar spelt
+    ``start``) ``prob`` is that of the tokens after the start: the start's own comes from the
+    first answer, as the model chose it there (a server may report a forced token as certain)."""
     if not logprobs:
         return None
     head, gap, _ = split_frame(masked)
     begin, end = len(head), len(head) + len(gap) + len(word)
+    first = len(head) + len(gap) + len(start) if start else begin
     positions, position = [], 0
     for item in logprobs:
         positions.append(position)
@@ -114,7 +119,7 @@ def read_blank(masked: str, word: str, logprobs: list[dict] | None, lang: str) -
     logprob = sum(
         float(item.get("logprob", 0.0))
         for item, at in zip(logprobs, positions, strict=True)
-        if at < end and at + len(item.get("token", "")) > begin
+        if first <= at < end  # a token starts at the blank: none straddles it
     )
     allowed = re.compile(_word_class(head, lang))
     starts: dict[str, float] = {}

@@ -5,7 +5,8 @@ Then each cell's other word starts at the blank are continued into whole words, 
 start first, one request each (greedy, under a grammar that spells the start): a word is no
 more probable than its start, so a cell stops once no start left can beat its ``k``-th fill, or
 below :data:`~datagen.masked.tasks.MIN_PROB` of the blank's mass. A word is scored by the sum of
-its tokens' logprobs; the same word reached from two starts adds up. Every request goes through
+its tokens' logprobs (a continued one: its start's in the first answer, the rest's in the
+continuation); the same word reached from two starts adds up. Every request goes through
 the cache, so a rerun sends nothing.
 """
 
@@ -132,7 +133,8 @@ class FrameFills:
                 for i in cells:
                     if (draft := by_id.get(drafts[i]["row"]["id"])) is not None:
                         found, word = words[i], draft["word"]
-                        found[word] = found.get(word, 0.0) + draft["blank"]["prob"]
+                        prob = drafts[i]["blank"]["starts"][start] * draft["blank"]["prob"]
+                        found[word] = found.get(word, 0.0) + prob
 
     def _may_beat(self, prob: float, words: dict[str, float] | None, masked: str) -> bool:
         """Can a word whose start has ``prob`` still be among the ``k`` best fills?"""

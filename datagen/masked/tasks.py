@@ -236,7 +236,7 @@ class PerTypeFrameTask(OneWordTask):
         word = framed_word(row["masked"], response.text, self.lang)
         if not word.startswith(self.start):
             raise ValueError(NOT_FRAMED)
-        blank = read_blank(row["masked"], word, logprobs, self.lang)
+        blank = read_blank(row["masked"], word, logprobs, self.lang, self.start)
         draft = {"row": row, "word": word, "answer": response.text}
         return [{**draft, "blank": None if blank is None else asdict(blank)}]
 

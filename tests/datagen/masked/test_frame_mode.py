@@ -113,11 +113,17 @@ NEXT = {"fully": -0.3, "ly": -0.1, "aneously": -0.05}
 
 
 def piece_logprobs(request: dict, content: str) -> list[dict]:
+    """As above; in a continuation the forced start is reported as certain (logprob 0), as a
+    server that renormalises under the grammar would: its score must come from the first
+    answer."""
     words = re.findall(r" ?[^\W\d_]+| ?[^\w\s]+|\s+", content)
     tokens = [piece for word in words for piece in PIECES.get(word, [word])]
+    forced = _START.search(request.get("grammar", ""))
     out = []
     for token in tokens:
         top = dict(BLANK) if token in BLANK else {token: NEXT.get(token, -0.01)}
+        if forced and token == f" {forced.group(1)}":
+            top = {token: 0.0}
         out.append({"token": token, "logprob": top[token], "bytes": None,
                     "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
                                      for t, lp in top.items()]})  # fmt: skip
