@@ -2,19 +2,30 @@
 they answer errors, and how they start.
 
 Every error is a small JSON object ``{"error": "..."}`` with a 4xx status: malformed JSON is
-400, a body over the size cap 413, a body of the wrong shape 422. The socket is bound before
-the server starts, so a port in use is one ``error:`` line (exit 2), not a traceback.
+400, a body over the size cap 413 (counted as it arrives: a chunked body is refused as soon as
+it passes the cap, never read whole), a body of the wrong shape 422, a missing or wrong API
+key 401. The socket is bound before the server starts, so a port in use is one ``error:`` line
+(exit 2), not a traceback; an address other than loopback is a warning on stderr.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import socket
-from collections.abc import Callable
+import sys
+from collections.abc import Awaitable, Callable, Collection, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.errors import InputError
 from schemas.options import option
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass
@@ -51,11 +62,97 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def error(status: int, message: str) -> Any:
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Any:
     """The JSON error response every endpoint returns."""
     from fastapi.responses import JSONResponse
 
-    return JSONResponse({"error": message}, status_code=status)
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``max_body_bytes`` is answered 413 as soon as that
+    is known, and the rest is never read. A ``Content-Length`` over the cap is refused before
+    any body byte; a body without one (``Transfer-Encoding: chunked``) is counted chunk by
+    chunk as it arrives and refused when it passes the cap, so at most the cap plus one chunk
+    is held. A body within the cap is handed on to the app whole."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # the rest of the body is not read into memory: after the response the server drops
+        # what still arrives (closing at once would make a client that sends its whole body
+        # before reading see a reset instead of the 413)
+        too_large = error(413, f"the request body is over {self.max_body_bytes} bytes")
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+            await too_large(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body: bytes | None = b"".join(chunks)
+
+        async def replay() -> Message:
+            nonlocal body
+            if body is None:
+                return await receive()
+            message, body = {"type": "http.request", "body": body, "more_body": False}, None
+            return message
+
+        await self.app(scope, replay, send)
+
+
+class BearerKey:
+    """ASGI middleware: every path but the ``public`` ones and those starting with one of
+    ``public_prefixes`` needs ``Authorization: Bearer KEY``; 401 otherwise, before any body is
+    read. The key is compared in constant time and never logged or echoed."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        key: str,
+        public: Collection[str] = (),
+        public_prefixes: Collection[str] = (),
+    ) -> None:
+        self.app = app
+        self.expected = b"Bearer " + str(key).encode("utf-8")
+        self.public = frozenset(public)
+        self.prefixes = tuple(public_prefixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] == "http"
+            and path not in self.public
+            and not path.startswith(self.prefixes)
+        ):
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                why = "a wrong API key" if given else "no API key"
+                refuse = error(
+                    401,
+                    f"{why}: this server needs the header Authorization: Bearer <its API key>",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+                await refuse(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def install_error_handlers(app: Any, *, max_body_bytes: int) -> None:
@@ -75,12 +172,7 @@ def install_error_handlers(app: Any, *, max_body_bytes: int) -> None:
     async def _http(request: Any, exc: HTTPException) -> Any:
         return error(exc.status_code, str(exc.detail))
 
-    @app.middleware("http")
-    async def _cap_body(request: Any, call_next: Any) -> Any:
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
-            return error(413, f"the request body is over {max_body_bytes} bytes")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_body_bytes=max_body_bytes)
 
 
 PAGE = """<!doctype html>
@@ -118,14 +210,35 @@ def add_page(app: Any, package: str, title: str) -> None:
         return Response(css, media_type="text/css")
 
 
-def run_server(build: Callable[[], Any], options: ServerOptions, *, what: str) -> None:
-    """Bind (a port in use fails before any model loads), ``build`` the app, print the
-    address, and serve until interrupted."""
+def is_loopback(address: str) -> bool:
+    """Whether a bound socket's address is this machine only (127.0.0.0/8, ::1)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
+def run_server(
+    build: Callable[[], Any], options: ServerOptions, *, what: str, exposed_hint: str = ""
+) -> None:
+    """Bind (a port in use fails before any model loads), warn on stderr when the address is
+    not loopback (``exposed_hint`` says what the server does about it), ``build`` the app,
+    print the address, and serve until interrupted."""
     import uvicorn
 
     sock = bind(options.host, options.port)
-    app = build()
     host, port = sock.getsockname()[:2]
+    if not is_loopback(host):
+        print(
+            f"warning: --host {options.host} is not a loopback address: other machines that "
+            f"can reach {host}:{port} can use this server over plain HTTP"
+            + (f"; {exposed_hint}" if exposed_hint else ""),
+            file=sys.stderr,
+            flush=True,
+        )
+    app = build()
     print(f"{what} on http://{host}:{port}/ (API docs at /docs); Ctrl-C stops it", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     server.run(sockets=[sock])

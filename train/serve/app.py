@@ -1,6 +1,8 @@
 """The FastAPI app of ``train serve``: ``/predict``, ``/predict/author`` (a classifier),
 ``/score`` (a regression model), ``/similarity`` (an embedder), ``/info``, the page at ``/``
-and the OpenAPI page at ``/docs``."""
+and the OpenAPI page at ``/docs`` (Swagger UI from the ``fastapi-offline`` package on disk:
+no CDN). With an API key every API route needs ``Authorization: Bearer KEY``; the page, its
+style and the API description stay public (the page asks for the key)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
 
-from schemas.http import add_page, install_error_handlers
+from schemas.http import BearerKey, add_page, install_error_handlers
 from train.serve.batcher import MicroBatcher
 from train.serve.options import ServeOptions
 from train.serve.predictors import Classifier, Models
@@ -46,6 +48,53 @@ def check_texts(texts: list[str], limits: ServeOptions) -> None:
             raise HTTPException(422, f"texts[{i}] is empty")
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+def offline_docs_app(**kwargs: Any) -> FastAPI:
+    """A FastAPI app whose ``/docs`` (Swagger UI) and ``/redoc`` load their scripts and style
+    from this server (``/docs-assets/``, the ``fastapi-offline`` package's files), not a CDN.
+    Without that package ``/docs`` is a short page pointing at ``/openapi.json``."""
+    try:
+        from fastapi_offline import FastAPIOffline
+    except ImportError:
+        from fastapi.responses import HTMLResponse
+
+        app = FastAPI(docs_url=None, redoc_url=None, **kwargs)
+
+        @app.get("/docs", include_in_schema=False)
+        async def no_docs() -> HTMLResponse:
+            return HTMLResponse(
+                "<!doctype html><title>API docs</title><p>The interactive docs need the "
+                "<code>fastapi-offline</code> package; the API description is at "
+                '<a href="/openapi.json">/openapi.json</a>.</p>'
+            )
+
+        return app
+    return FastAPIOffline(static_url=DOCS_ASSETS, **kwargs)
+
+
+def require_key(app: FastAPI, key: str) -> None:
+    """Every route but the page, its style and the docs needs ``Authorization: Bearer key``
+    (checked before the body is read); the OpenAPI description says so, so that /docs'
+    Authorize button sends it."""
+    public = ["/", "/page.css", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"]
+    app.add_middleware(BearerKey, key=key, public=public, public_prefixes=[DOCS_ASSETS + "/"])
+    plain_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = plain_openapi()
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "--api-key"}
+            }
+            schema["security"] = [{"apiKey": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(models: Models, limits: ServeOptions) -> FastAPI:
     """An app serving ``models`` (loaded once, shared by all requests) within ``limits``."""
     classifier, similarity, scorer = models.classifier, models.similarity, models.scorer
@@ -64,13 +113,15 @@ def create_app(models: Models, limits: ServeOptions) -> FastAPI:
         for batcher in batchers:
             await batcher.close()
 
-    app = FastAPI(
+    app = offline_docs_app(
         title="mbtikit serve",
         description="Predictions and similarity from a model trained with mbtikit.",
         lifespan=lifespan,
     )
     install_error_handlers(app, max_body_bytes=max_body_bytes(limits))
     add_page(app, "train.serve", "mbtikit serve")
+    if limits.api_key:
+        require_key(app, limits.api_key)  # an ApiKey: '***' in any repr
 
     @app.get("/info")
     async def info() -> dict[str, Any]:

@@ -25,4 +25,10 @@ def run_serve(options: ServeOptions) -> None:
         )
         return create_app(models, options)
 
-    run_server(build, options.server, what=f"train serve {options.run}")
+    hint = (
+        "every API request needs the API key"
+        if options.api_key
+        else "anyone can use it: set an API key with --api-key or MBTIKIT_API_KEY"
+    )
+    what = f"train serve {options.run}" + (" (API key required)" if options.api_key else "")
+    run_server(build, options.server, what=what, exposed_hint=hint)

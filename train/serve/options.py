@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,13 @@ class ServeOptions:
     batch_wait_ms: float = option(
         5.0, help="How long a batch waits for concurrent requests to join it."
     )
+    api_key: str | None = option(
+        None,
+        help="Require `Authorization: Bearer KEY` on every API route (401 without it); the page "
+        "asks for the key or takes it from /?key=KEY. Default: the MBTIKIT_API_KEY environment "
+        "variable (better than the command line, which other users of the machine can see).",
+        panel="Server",
+    )
     server: ServerOptions = group(ServerOptions, panel="Server")
 
     def __post_init__(self) -> None:
@@ -38,3 +46,16 @@ class ServeOptions:
                 raise InputError(f"must be >= 1, got {getattr(self, name)}", field=flag)
         if self.batch_wait_ms < 0:
             raise InputError(f"must be >= 0, got {self.batch_wait_ms}", field="--batch-wait-ms")
+        if self.api_key is None:
+            self.api_key = os.environ.get("MBTIKIT_API_KEY") or None
+        if self.api_key is not None:
+            if not self.api_key.strip() or any(c.isspace() for c in self.api_key):
+                raise InputError("must be a non-empty key without spaces", field="--api-key")
+            self.api_key = ApiKey(self.api_key)
+
+
+class ApiKey(str):
+    """The API key: itself as a string, ``'***'`` in a repr (a log line or a traceback)."""
+
+    def __repr__(self) -> str:
+        return "'***'"
