@@ -138,7 +138,7 @@ def student_splits(
     ``train``'s splitter, stratified by label; by row, not by author: a by-author dev could
     take a small class's only author out of training.
     """
-    from train.splits import split_posts
+    from train.tasks.splits import split_posts
 
     parts = split_posts(gold, dev=0.2, test=0.0, seed=seed)
     train = parts["train"]
@@ -171,7 +171,7 @@ def train_student_check(
     """``train``'s own fine-tuning as the student: per seed, a :class:`SingleLabelTask` over
     ``labels`` (gold's label order; for MBTI gold, the 16 types as 16 plain labels, not the
     four axes) fine-tuned from ``embedder`` (``None``: the bundled MiniLM) with
-    :class:`~train.phases.args.TrainArgs`' defaults (``seed`` = the seed, max_length 128;
+    :class:`~train.engine.args.TrainArgs`' defaults (``seed`` = the seed, max_length 128;
     ``max_steps``: its ``max_steps``, else 3 epochs and at least 200 steps) on the splits of
     :func:`student_splits`; silver rows carry ``is_silver`` (weight 1).
     ``gold``/``silver``/``test``: (texts, labels). Macro-F1 x 100 on ``test`` (the task's
@@ -181,11 +181,11 @@ def train_student_check(
     mtimes): they are not the user's to act on."""
     from augment.embeddings import no_loading_bar
     from schemas.models import resolve_model
-    from train.logs import quiet_loading
-    from train.phases.args import TrainArgs
-    from train.phases.trainer import checkpoint_dir
+    from train.engine.args import TrainArgs
+    from train.engine.logs import quiet_loading
+    from train.engine.trainer import checkpoint_dir
     from train.tasks.columns import TaskData
-    from train.tasks.finetune import finetune
+    from train.phases.phase3 import finetune
     from train.tasks.single import SingleLabelTask
 
     def rows(texts: Sequence[str], labs: Sequence[str], is_silver: bool) -> datasets.Dataset:

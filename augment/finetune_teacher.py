@@ -63,7 +63,7 @@ class FinetuneTeacher:
         )
 
         from augment.embeddings import no_loading_bar
-        from train.logs import quiet_loading
+        from train.engine.logs import quiet_loading
 
         torch.manual_seed(self.seed)
         self.tokenizer = AutoTokenizer.from_pretrained(self.path)

@@ -140,7 +140,7 @@ def load_cross_encoder(name: str):
     from sentence_transformers.cross_encoder import CrossEncoder
     from transformers import AutoConfig
 
-    from train.logs import quiet_loading
+    from train.engine.logs import quiet_loading
 
     path = resolve_model(name)
     try:
@@ -173,7 +173,7 @@ def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Pat
     )
     from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
-    from train.logs import no_widget_examples, quiet_loading
+    from train.engine.logs import no_widget_examples, quiet_loading
 
     # a new regression head on the embedder is expected: no load report, no loading bar
     with quiet_loading(), no_loading_bar():
@@ -388,7 +388,7 @@ def train_bi_encoder(
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    from train.logs import no_widget_examples
+    from train.engine.logs import no_widget_examples
 
     with no_loading_bar():
         model = no_widget_examples(SentenceTransformer(resolve_model(cfg.embedder)))
@@ -433,7 +433,7 @@ def quiet_args(cfg: PairConfig) -> dict[str, Any]:
 
 def fit_quietly(trainer: Any) -> None:
     """Train without the raw ``{'loss': ...}`` dicts under the bar (they show with ``-v``)."""
-    from train.logs import trainer_callbacks
+    from train.engine.logs import trainer_callbacks
 
     trainer_callbacks(trainer)
     trainer.train()

@@ -104,7 +104,7 @@ def sample_posts(users: list[dict], per_user: int, min_words: int, seed: int) ->
 
 def per_user_metrics(rows: list[dict], probs: np.ndarray) -> dict:
     """Average post probabilities per user, then the phase-3 axis metrics on users."""
-    from train.metrics import axis_metrics
+    from train.tasks.metrics import axis_metrics
 
     by_user: dict[str, list[int]] = defaultdict(list)
     for i, row in enumerate(rows):
@@ -138,12 +138,12 @@ def main() -> None:
 
 def run(opts: argparse.Namespace) -> None:
     from schemas.io import to_dataset
-    from train.phases.args import TrainArgs
+    from train.engine.args import TrainArgs
     from train.phases.phase1 import Phase1Config, run_phase1
     from train.phases.phase2 import Phase2Config, run_phase2
     from train.phases.phase3 import Phase3Config, run_phase3
-    from train.predict import Predictor
-    from train.splits import split_posts
+    from train.predict.predictor import TaskPredictor
+    from train.tasks.splits import split_posts
 
     started = time.time()
     opts.out.mkdir(parents=True, exist_ok=True)
@@ -192,9 +192,9 @@ def run(opts: argparse.Namespace) -> None:
                     args=args,
                 )
             )
-            predictor = Predictor(res.model_dir, device="cpu", max_length=opts.max_length)
+            predictor = TaskPredictor(res.model_dir, device="cpu", max_length=opts.max_length)
             for name, test_rows in tests.items():
-                probs = predictor.probabilities([r["text"] for r in test_rows])
+                probs = predictor.scores([r["text"] for r in test_rows])
                 results[name][arm].append(per_user_metrics(test_rows, probs))
             print(
                 f"seed {seed} {arm}: per-user mean axis macro-F1 "
@@ -227,7 +227,7 @@ TESTS = {
 
 def majority_metrics(train_bits: np.ndarray, test_rows: list[dict]) -> dict:
     """Per-user axis metrics of predicting each axis's training-majority pole for everyone."""
-    from train.metrics import axis_metrics
+    from train.tasks.metrics import axis_metrics
 
     users = {r["author"]: MBTI.to_bits(r["label"]) for r in test_rows}
     labels = np.array(list(users.values()))

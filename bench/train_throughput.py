@@ -1,9 +1,9 @@
 """Phase-3 training throughput: our path vs the Hugging Face Trainer set up two ways (run on
 demand; a benchmark, not a test).
 
-- ``ours``: the phase-3 model (:class:`train.models.MbtiAxisClassifier`), texts tokenised
-  without padding, :class:`train.phases.collators.ClassificationCollator` (pad to the longest
-  row of the batch) and length-grouped batches (``train.phases.trainer.training_arguments``).
+- ``ours``: the phase-3 model (:class:`train.models.TaskModel` of the MBTI task), texts tokenised
+  without padding, :class:`train.engine.collators.ClassificationCollator` (pad to the longest
+  row of the batch) and length-grouped batches (``train.engine.trainer.training_arguments``).
 - ``best``: the library's best practice: the same encoder as
   ``AutoModelForSequenceClassification`` (4 labels, multi-label BCE), ``DataCollatorWithPadding``
   (dynamic padding, multiples of 8 on GPU) and ``train_sampling_strategy="group_by_length"``.
@@ -159,16 +159,16 @@ def ours(model_path: str, rows, opts, out: Path, bf16: bool) -> dict[str, float]
     """The phase-3 path: axis model, dynamic padding, length-grouped batches."""
     import datasets
 
-    from train.data import tokenize
-    from train.encoders import encoder_config_dict, load_init, transfer_encoder
-    from train.models import AxisClassifierConfig, MbtiAxisClassifier
-    from train.phases.args import TrainArgs
-    from train.phases.collators import ClassificationCollator
-    from train.phases.trainer import pad_multiple, training_arguments
+    from train.engine.args import TrainArgs
+    from train.engine.collators import ClassificationCollator
+    from train.engine.data import tokenize
+    from train.engine.trainer import pad_multiple, training_arguments
+    from train.models.init import load_init
+    from train.models.task_model import build_task_model
+    from train.tasks import MbtiTask
 
     init = load_init(model_path, phase=3)
-    model = MbtiAxisClassifier(AxisClassifierConfig(encoder=encoder_config_dict(init.encoder)))
-    transfer_encoder(model, init.encoder)
+    model = build_task_model(init, MbtiTask(), phase=3, head_dropout=0.1, seed=0, data={})
     ds = tokenize(datasets.Dataset.from_list(rows), init.tokenizer, opts.max_length)
     ds = ds.remove_columns("text")
     args = TrainArgs(

@@ -23,23 +23,35 @@ CARD = "README.md"
 PROVENANCE = ("command", "argv", "versions", "inputs", "seed", "started_at", "finished_at")
 GENERATION_KEYS = ("backend", "model", "prompt_sha", "embedder", "teacher")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-# what a model of each ``model_type`` does, and its Hugging Face pipeline tag
+# what a model of each ``model_type`` (a task model: of each task) does, and its pipeline tag
 MODEL_TASKS = {
-    "mbti_type_sentence_classifier": (
-        "Phase 1: classifies type-article sentences by MBTI type (through its four axes).",
-        "text-classification",
-    ),
     "mbti_type_mlm": (
-        "Phase 2: type-conditioned masked language model: the hidden state at [MASK] and a "
-        "learned embedding of one of the 16 types give a distribution over the vocabulary.",
+        "Phase 2: label-conditioned masked language model: the hidden state at [MASK] and a "
+        "learned embedding of one label (the 16 types for MBTI) give a distribution over the "
+        "vocabulary.",
         "fill-mask",
     ),
-    "mbti_axis_classifier": (
-        "Phase 3: predicts the four MBTI axes E/I, S/N, T/F, J/P of a text's author (one "
-        "sigmoid each, with a threshold per axis); the 16-type answer is composed from them.",
-        "text-classification",
-    ),
 }
+TASK_MODELS = {
+    "mbti": "predicts the four MBTI axes E/I, S/N, T/F, J/P of a text's author (one sigmoid "
+    "each, with a cut-off per axis); the 16-type answer is composed from them.",
+    "single": "classifies a text into one of its labels (softmax).",
+    "multi": "gives a text every label whose sigmoid passes its cut-off.",
+    "regression": "scores a sentence pair (a cross-encoder) on its task's score range.",
+}
+
+
+def model_task(config: Mapping[str, Any]) -> tuple[str, str]:
+    """What the model in ``config`` does (a sentence) and its Hugging Face pipeline tag."""
+    model_type = str(config.get("model_type", "unknown"))
+    spec = config.get("task_spec") or {}
+    if spec.get("name") in TASK_MODELS:
+        lineage = config.get("lineage") or [{}]
+        phase = lineage[-1].get("phase", "?")
+        return f"Phase {phase}: {TASK_MODELS[spec['name']]}", "text-classification"
+    return MODEL_TASKS.get(model_type, (f"A `{model_type}` model.", "other"))
+
+
 INTENDED_USE = """\
 Research and teaching: how far personality-type labels can be predicted from text, and
 whether type-article and masked-sentence pre-training helps. Self-reported types are noisy
@@ -258,7 +270,7 @@ def model_card(directory: Path, name: str) -> str:
     metrics = _read_json(directory / "metrics.json")
     manifest = _read_json(directory / "manifest.json")
     model_type = str(config.get("model_type", "unknown"))
-    task, pipeline = MODEL_TASKS.get(model_type, (f"A `{model_type}` model.", "other"))
+    task, pipeline = model_task(config)
     lineage = config.get("lineage") or []
     header: dict[str, Any] = {
         "library_name": "transformers",
@@ -272,10 +284,9 @@ def model_card(directory: Path, name: str) -> str:
     labels = config.get("labels") or []
     body = [f"# {name}", "", f"A model trained with mbtikit. {task}", "", "## Labels"]
     body.append(", ".join(f"`{label}`" for label in labels) if labels else "(none recorded)")
-    if config.get("thresholds"):
-        body.append(
-            "\nAxis thresholds (E/I, S/N, T/F, J/P): " + _figure(list(config["thresholds"]))
-        )
+    cutoffs = (config.get("task_spec") or {}).get("cutoffs")
+    if cutoffs:
+        body.append("\nCut-offs (one per output): " + _figure(list(cutoffs)))
     if lineage:
         body += ["", "## Lineage (training phases, oldest first)", *_lineage(lineage)]
     body += ["", "## Metrics", f"Evaluated on: {metrics.get('evaluated_on', 'see metrics.json')}"]
@@ -286,7 +297,7 @@ def model_card(directory: Path, name: str) -> str:
     body += ["", *(_figures(scalars) or ["(none recorded)"])]
     body += ["", "## Intended use and limits", INTENDED_USE, "", "## How it was made"]
     body += _provenance(manifest)
-    if model_type == "mbti_axis_classifier":
+    if pipeline == "text-classification" and "Phase 3" in task:
         body += [
             "",
             "## How to use it",

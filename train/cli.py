@@ -6,16 +6,16 @@ Each command's options are the fields of one dataclass (``schemas.options``):
 - ``train phase2``  -> :mod:`train.phases.phase2` (``Phase2Config``)
 - ``train phase3``  -> :mod:`train.phases.phase3` (``Phase3Config``)
 - ``train all``     -> :mod:`train.study.run` (``train.study.config.StudyConfig``)
-- ``train predict`` -> :mod:`train.predict` (``PredictOptions``)
+- ``train predict`` -> :mod:`train.predict.command` (``PredictOptions``)
 """
 
 import typer
 
 from schemas.cli import run_app
 from schemas.options import typer_command
-from train import predict
-from train.distributed import silence_replicas
+from train.engine.distributed import silence_replicas
 from train.phases import phase1, phase2, phase3
+from train.predict import command as predict
 from train.serve.command import run_serve
 from train.serve.options import ServeOptions
 from train.study import config, run

@@ -161,7 +161,7 @@ def save_tiny_bert(directory: Path, tokenizer, *, vocab_size: int, max_positions
 
 
 def tiny_args(**overrides):
-    from train.phases.args import TrainArgs
+    from train.engine.args import TrainArgs
 
     base = dict(
         epochs=1,
@@ -214,7 +214,7 @@ def phase2_dir(phase1_dir, toy_dir: Path, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="session")
 def toy_splits(toy_dir: Path):
     from schemas.io import read_table
-    from train.splits import split_posts
+    from train.tasks.splits import split_posts
 
     return split_posts(read_table(toy_dir / "posts.jsonl"), seed=0)
 

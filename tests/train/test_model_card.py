@@ -16,7 +16,7 @@ def test_every_phase_model_has_a_card(phase1_dir, phase2_dir, phase3_dir):
     header, card = cards["phase3"]
     assert header["pipeline_tag"] == "text-classification"
     assert "predicts the four MBTI axes" in card
-    assert "`INFJ`" in card and "Axis thresholds" in card
+    assert "`INFJ`" in card and "Cut-offs (one per output)" in card
     lineage = card.split("## Lineage")[1].split("##")[0]
     assert [line.split("|")[1].strip() for line in lineage.splitlines() if line.startswith("| ")][
         2:

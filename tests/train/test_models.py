@@ -8,15 +8,9 @@ from transformers import AutoConfig, AutoModel, BertConfig
 
 from schemas.errors import InputError
 from schemas.labels import MBTI
-from train.models import (
-    AxisClassifierConfig,
-    MbtiAxisClassifier,
-    TypeConditionedMlm,
-    TypeMlmConfig,
-    TypeSentenceClassifier,
-    TypeSentenceConfig,
-)
+from train.models import TaskModel, TaskModelConfig, TypeConditionedMlm, TypeMlmConfig
 from train.models.type_mlm import mlm_head_modules
+from train.tasks import MbtiTask, SingleLabelTask
 
 ENCODER = BertConfig(
     vocab_size=50,
@@ -37,15 +31,18 @@ def _inputs():
     return ids, mask
 
 
+def mbti_model(**task: object) -> TaskModel:
+    return TaskModel(TaskModelConfig.for_task(MbtiTask(**task), encoder=ENCODER))
+
+
 CASES = [
-    (TypeSentenceClassifier, TypeSentenceConfig(encoder=ENCODER, labels=LABELS), {}, 4),
+    (TaskModel, TaskModelConfig.for_task(MbtiTask(), encoder=ENCODER), {}, 4),
     (
-        TypeSentenceClassifier,
-        TypeSentenceConfig(encoder=ENCODER, labels=LABELS, target="type"),
+        TaskModel,
+        TaskModelConfig.for_task(SingleLabelTask(labels=MBTI.labels), encoder=ENCODER),
         {},
         16,
     ),
-    (MbtiAxisClassifier, AxisClassifierConfig(encoder=ENCODER), {}, 4),
     (
         TypeConditionedMlm,
         TypeMlmConfig(encoder=ENCODER, labels=LABELS),
@@ -112,7 +109,7 @@ def test_soft_target_loss_is_cross_entropy_against_the_distribution():
 
 
 def test_sample_weight_zero_removes_a_row_from_the_loss():
-    model = MbtiAxisClassifier(AxisClassifierConfig(encoder=ENCODER)).eval()
+    model = mbti_model(class_weights=False).eval()
     ids, mask = _inputs()
     labels = torch.tensor([[1, 0, 1, 0], [0, 0, 1, 1], [1, 1, 1, 1]]).float()
     weighted = model(ids, mask, labels=labels, sample_weight=torch.tensor([1.0, 1.0, 0.0])).loss
@@ -121,8 +118,8 @@ def test_sample_weight_zero_removes_a_row_from_the_loss():
 
 
 def test_pos_weight_scales_the_positive_term():
-    plain = MbtiAxisClassifier(AxisClassifierConfig(encoder=ENCODER)).eval()
-    weighted = MbtiAxisClassifier(AxisClassifierConfig(encoder=ENCODER, pos_weight=[3.0] * 4))
+    plain = mbti_model().eval()
+    weighted = mbti_model(pos_weight=(3.0,) * 4)
     weighted.load_state_dict(plain.state_dict())
     weighted.eval()
     ids, mask = _inputs()

@@ -50,7 +50,7 @@ def test_predict_gives_a_type_with_probabilities_and_axes(server):
         assert poles == pytest.approx(first["axes"][name], abs=1e-4)
 
 
-def test_author_label_is_the_majority_of_the_message_votes(server):
+def test_author_label_is_the_type_of_the_mean_with_the_votes(server):
     status, body = request(f"{server}/predict/author", {"texts": MESSAGES})
     assert status == 200, body
     assert body["n_texts"] == 3
@@ -59,10 +59,53 @@ def test_author_label_is_the_majority_of_the_message_votes(server):
         votes = axis["votes"]
         assert sum(votes.values()) == 3
         assert votes == {pole: sum(lab[i] == pole for lab in labels) for pole in votes}
-        assert axis["pole"] == max(votes, key=votes.get)  # 3 votes: never a tie
-        assert body["label"][i] == axis["pole"]
+        first, second = votes
+        mean = sum(p["axes"][name][second] for p in body["predictions"]) / 3
+        assert axis["mean_probability"][second] == pytest.approx(mean, abs=1e-5)
+        assert axis["pole"] == body["label"][i]
         assert axis["agreement"] == pytest.approx(votes[axis["pole"]] / 3, abs=1e-6)
         assert name in AXIS_NAMES
+
+
+def _votes_against_the_mean(scores, cutoffs) -> list[int] | None:
+    """Three rows of ``scores`` whose majority vote and mean disagree on some axis."""
+    import itertools
+
+    import numpy as np
+
+    votes = scores >= np.asarray(cutoffs)
+    for trio in itertools.combinations(range(len(scores)), 3):
+        idx = list(trio)
+        by_vote = votes[idx].sum(axis=0) >= 2
+        by_mean = scores[idx].mean(axis=0) >= np.asarray(cutoffs)
+        if (by_vote != by_mean).any():
+            return idx
+    return None
+
+
+def test_predict_by_author_and_the_server_judge_a_person_alike(server, cli, phase3_dir, tmp_path):
+    """One rule for one person: three texts whose votes and mean disagree get the same answer
+    from ``train predict --by-author`` and ``POST /predict/author``."""
+    from tests.train.conftest import toy_posts, write_jsonl
+    from train.predict.predictor import load_predictor
+
+    predictor = load_predictor(phase3_dir.model_dir)
+    pool = list(dict.fromkeys(r["text"] for r in toy_posts()))[:40]
+    trio = _votes_against_the_mean(predictor.scores(pool), predictor.task.active_cutoffs)
+    assert trio is not None, "no three toy texts whose votes and mean disagree"
+    texts = [pool[i] for i in trio]
+    data = write_jsonl(tmp_path / "one.jsonl", [{"text": t, "author": "ann"} for t in texts])
+    proc = cli("train", "predict", phase3_dir.model_dir, "--file", data, "--by-author",
+               "--format", "jsonl")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (from_cli,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    status, from_server = request(f"{server}/predict/author", {"texts": texts})
+    assert status == 200, from_server
+    assert from_cli["label"] == from_server["label"]
+    for name in AXIS_NAMES:
+        ours, theirs = from_cli["axes"][name], from_server["axes"][name]
+        assert (ours["votes"], ours["pole"]) == (theirs["votes"], theirs["pole"])
+        assert ours["mean_probability"] == pytest.approx(theirs["mean_probability"], abs=1e-4)
 
 
 def test_similarity_is_the_cosine_of_minilm_embeddings(server):
@@ -192,8 +235,8 @@ def save_task_model(directory: Path, task, encoder_dir: Path) -> Path:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from train.encoders import encoder_config_dict
     from train.models import TaskModel, TaskModelConfig
+    from train.models.init import encoder_config_dict
 
     encoder = AutoModel.from_pretrained(encoder_dir)
     torch.manual_seed(0)

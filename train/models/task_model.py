@@ -1,6 +1,6 @@
-"""The model of any task: encoder + mean pooling + the study's head with one output per
-label (``single``/``multi``/``mbti``) or one score output (``regression``: a cross-encoder,
-the two sentences in one input); the loss is the task's."""
+"""The model of any task, in phase 1 and phase 3: encoder + mean pooling + the study's head
+with one output per label (``single``/``multi``), per axis (``mbti``) or one score output
+(``regression``: a cross-encoder, the two sentences in one input); the loss is the task's."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ class TaskModelConfig(EncoderHeadConfig):
 
     @classmethod
     def for_task(cls, task: Task, **kwargs: Any) -> TaskModelConfig:
-        """A config for ``task``: its spec, output names and Hugging Face ``problem_type``."""
+        """A config for ``task``: its spec, its label set (what a later phase 2 conditions on)
+        and Hugging Face ``problem_type``."""
         return cls(
             task_spec=task.to_config(),
-            labels=list(task.output_names),
+            labels=list(task.phase_labels),
             problem_type=task.problem_type,
             **kwargs,
         )
@@ -51,3 +52,26 @@ class TaskModel(PooledHeadModel):
         self, logits: torch.Tensor, labels: torch.Tensor, sample_weight: torch.Tensor | None
     ) -> torch.Tensor:
         return self.task.loss(logits, labels, sample_weight)
+
+
+def build_task_model(
+    init: Any, task: Task, *, phase: int, head_dropout: float, seed: int, data: dict[str, Any]
+) -> TaskModel:
+    """A new :class:`TaskModel` for ``task`` on ``init``'s encoder (a
+    :class:`~train.models.init.InitSource`), its head drawn with ``seed`` (the same in every
+    process) and a lineage entry for ``phase`` trained on ``data`` (provenance)."""
+    from transformers import set_seed
+
+    from train.models.init import encoder_config_dict, lineage_entry, transfer_encoder
+
+    set_seed(seed)
+    model = TaskModel(
+        TaskModelConfig.for_task(
+            task,
+            encoder=encoder_config_dict(init.encoder),
+            head_dropout=head_dropout,
+            lineage=[*init.lineage, lineage_entry(phase, init, data, task=task.name)],
+        )
+    )
+    transfer_encoder(model, init.encoder)
+    return model

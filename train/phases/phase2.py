@@ -12,9 +12,9 @@ import typer
 
 from schemas.errors import InputError
 from schemas.options import group, option
-from train.data import Loaded
-from train.phases.args import TrainArgs
-from train.phases.result import PhaseResult
+from train.engine.args import TrainArgs
+from train.engine.data import Loaded
+from train.engine.result import PhaseResult
 from train.tasks.options import LabelOptions
 
 HEAD_PRETRAINED = "pretrained"
@@ -54,8 +54,8 @@ def build_rows(ds: Any, type_ids: list[int], tokenizer: Any, max_length: int) ->
     """Rows with tokenised inputs, ``type_id`` (each row's label id), ``mask_position``, soft
     targets and the filled-in sentence ids (for ``--mlm-mix``); plus the mass statistics."""
     from schemas.records import MASK
-    from train.data import MODEL_INPUTS
-    from train.phases.soft_targets import CandidateMapper, SoftTargetStats, mask_text, soft_target
+    from train.engine.data import MODEL_INPUTS
+    from train.models.soft_targets import CandidateMapper, SoftTargetStats, mask_text, soft_target
 
     mapper, stats = CandidateMapper(tokenizer), SoftTargetStats()
     rows = []
@@ -93,9 +93,9 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
     trained one (else new, tied), and the encoder weights from ``init``."""
     from transformers import AutoModelForMaskedLM
 
-    from train.encoders import transfer_encoder
-    from train.logs import LOG, quiet_loading
+    from train.engine.logs import LOG, quiet_loading
     from train.models import TypeConditionedMlm
+    from train.models.init import transfer_encoder
 
     model = TypeConditionedMlm(config)
     head = HEAD_NEW
@@ -123,9 +123,9 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
 
 def run_phase2(cfg: Phase2Config) -> PhaseResult:
     """Train phase 2 and write its model directory to ``cfg.out``."""
-    from train.phases.inputs import open_phase_data
-    from train.phases.labels import row_labels
-    from train.splits import assign_splits
+    from train.engine.inputs import open_phase_data
+    from train.tasks.row_labels import row_labels
+    from train.tasks.splits import assign_splits
 
     args = cfg.args
     loaded, manifest = open_phase_data(
@@ -135,11 +135,11 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
     # torch-backed modules only once the data has passed its checks (fast bad-input exits)
     from transformers import set_seed
 
-    from train.encoders import encoder_config_dict, lineage_entry, load_init
-    from train.logs import configure
+    from train.engine.collators import TypeMlmCollator
+    from train.engine.logs import configure
+    from train.engine.trainer import finish_phase, fit, pad_multiple
     from train.models import TypeMlmConfig
-    from train.phases.collators import TypeMlmCollator
-    from train.phases.trainer import finish_phase, fit, pad_multiple
+    from train.models.init import encoder_config_dict, lineage_entry, load_init
 
     configure(args)
     init = load_init(cfg.init, phase=2)

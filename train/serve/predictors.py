@@ -2,15 +2,14 @@
 ``author`` for one person's texts), a :class:`PairScorer` (a regression model's score per
 sentence pair) and/or a :class:`Similarity` (the cosine of any sentence-transformers model).
 
-Implementations: :class:`MbtiClassifier` (four sigmoid axes, the type composed from them),
-:class:`TaskClassifier` (``single``: a label; ``multi``: the labels over their cut-offs; both
-with per-label probabilities), :class:`RegressionScorer` (a cross- or bi-encoder regression
-model, scores on its task's range) and :class:`BiEncoderSimilarity`.
+Implementations: :class:`TaskClassifier` (any classification task: MBTI's type with each
+axis's poles, ``single``'s label, ``multi``'s labels over their cut-offs),
+:class:`RegressionScorer` (a cross- or bi-encoder regression model, scores on its task's
+range) and :class:`BiEncoderSimilarity`.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,7 +17,6 @@ from typing import Any, Protocol
 import numpy as np
 
 from schemas.errors import InputError
-from schemas.labels import AXIS_NAMES, MBTI, MBTI_AXES
 
 
 class Classifier(Protocol):
@@ -55,107 +53,29 @@ class Similarity(Protocol):
         """One score per pair."""
 
 
-class MbtiClassifier:
-    """A phase-3 MBTI model: per-axis probabilities, the type composed with the model's
-    thresholds, and a probability for each of the 16 types (the product of its poles)."""
-
-    task = "mbti"
-    labels = list(MBTI.labels)
-
-    def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
-        from train.predict import Predictor
-
-        self.name = str(model_dir)
-        self.batch_size = batch_size
-        self.predictor = Predictor(model_dir, device=device)
-        self.thresholds = self.predictor.thresholds
-
-    def predict(self, texts: list[str]) -> list[dict[str, Any]]:
-        probs = self.predictor.probabilities(texts, self.batch_size)
-        return [self._one(row.tolist()) for row in probs]
-
-    def _one(self, second: list[float]) -> dict[str, Any]:
-        axes = {
-            name: {a: round(1 - p, 6), b: round(p, 6)}
-            for name, (a, b), p in zip(AXIS_NAMES, MBTI_AXES, second, strict=True)
-        }
-        bits = [int(p >= t) for p, t in zip(second, self.thresholds, strict=True)]
-        probabilities = {}
-        for label in self.labels:
-            p = 1.0
-            for name, letter in zip(AXIS_NAMES, label, strict=True):
-                p *= axes[name][letter]
-            probabilities[label] = round(p, 6)
-        return {"label": MBTI.from_bits(bits), "probabilities": probabilities, "axes": axes}
-
-    def author(self, predictions: list[dict[str, Any]]) -> dict[str, Any]:
-        """Per axis: how many texts vote for each pole; the majority pole (a tie goes to the
-        mean probability against the axis threshold)."""
-        axes = {}
-        letters = []
-        for i, (name, (a, b)) in enumerate(zip(AXIS_NAMES, MBTI_AXES, strict=True)):
-            votes = {a: 0, b: 0}
-            for pred in predictions:
-                votes[pred["label"][i]] += 1
-            mean_b = sum(p["axes"][name][b] for p in predictions) / len(predictions)
-            if votes[a] != votes[b]:
-                pole = a if votes[a] > votes[b] else b
-            else:
-                pole = b if mean_b >= self.thresholds[i] else a
-            letters.append(pole)
-            axes[name] = {
-                "votes": votes,
-                "pole": pole,
-                "agreement": round(votes[pole] / len(predictions), 6),
-                "mean_probability": {a: round(1 - mean_b, 6), b: round(mean_b, 6)},
-            }
-        return {"label": "".join(letters), "n_texts": len(predictions), "axes": axes}
-
-
 class TaskClassifier:
-    """A ``single`` or ``multi`` model: per-label probabilities and the task's prediction
-    (``label`` for single, ``labels`` over the cut-offs for multi, with the ``cutoffs``)."""
+    """A classifier of any task (``mbti``, ``single``, ``multi``): per text the task's answer
+    (:meth:`~train.tasks.base.Task.describe`), per person the shared rule of
+    :func:`train.tasks.authors.person` (the answer for the mean scores, with the votes)."""
 
     def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
-        from train.tasks.predict import TaskPredictor
+        from train.predict.predictor import load_predictor
 
         self.name = str(model_dir)
         self.batch_size = batch_size
-        self.predictor = TaskPredictor(model_dir, device=device)
+        self.predictor = load_predictor(model_dir, device=device)
         self.spec = self.predictor.task
         self.task = self.spec.name
-        self.labels = list(self.spec.output_names)
+        self.labels = list(self.spec.phase_labels or self.spec.output_names)
 
     def predict(self, texts: list[str]) -> list[dict[str, Any]]:
-        return [self._one(row) for row in self.predictor.scores(texts, None, self.batch_size)]
-
-    def _one(self, probs: np.ndarray) -> dict[str, Any]:
-        (prediction,) = self.spec.predictions(np.asarray(probs).reshape(1, -1))
-        out: dict[str, Any] = {
-            "labels" if isinstance(prediction, list) else "label": prediction,
-            "probabilities": {
-                lab: round(float(p), 6) for lab, p in zip(self.labels, probs, strict=True)
-            },
-        }
-        cutoffs = getattr(self.spec, "active_cutoffs", None)
-        if cutoffs is not None:
-            out["cutoffs"] = {
-                lab: round(float(c), 6) for lab, c in zip(self.labels, cutoffs, strict=True)
-            }
-        return out
+        scores = self.predictor.scores(texts, None, self.batch_size)
+        return [{**self.spec.describe(row), "scores": row.tolist()} for row in scores]
 
     def author(self, predictions: list[dict[str, Any]]) -> dict[str, Any]:
-        """The prediction of the mean probabilities, with ``agreement``: how many texts
-        predict each label."""
-        probs = [[p["probabilities"][lab] for lab in self.labels] for p in predictions]
-        votes: Counter[str] = Counter()
-        for pred in predictions:
-            votes.update(pred["labels"] if "labels" in pred else [pred["label"]])
-        return {
-            **self._one(np.mean(probs, axis=0)),
-            "n_texts": len(predictions),
-            "agreement": dict(votes.most_common()),
-        }
+        from train.tasks.authors import person
+
+        return person(self.spec, np.asarray([p["scores"] for p in predictions]))
 
 
 class RegressionScorer:
@@ -164,11 +84,11 @@ class RegressionScorer:
     task = "regression"
 
     def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
-        from train.tasks.predict import load_task_predictor
+        from train.predict.predictor import load_predictor
 
         self.name = str(model_dir)
         self.batch_size = batch_size
-        self.predictor = load_task_predictor(model_dir, device)
+        self.predictor = load_predictor(model_dir, device)
         self.score_range: tuple[float, float] = self.predictor.task.score_range  # type: ignore[attr-defined]
 
     def score(self, pairs: list[tuple[str, str]]) -> list[float]:
@@ -220,9 +140,9 @@ def locate_model(run: str | Path) -> Path | None:
     """The phase-3 model directory inside ``run``, or ``None`` when ``run`` is a
     sentence-transformers model; an :class:`InputError` when it holds neither (cheap: nothing
     is loaded)."""
-    from train.predict import PHASE3_MODEL_TYPES, find_model_dir, model_type
+    from train.predict.predictor import find_model_dir, is_phase3_model
 
-    if is_sentence_transformer(run) and model_type(Path(run)) not in PHASE3_MODEL_TYPES:
+    if is_sentence_transformer(run) and not is_phase3_model(Path(run)):
         return None
     try:
         model_dir = find_model_dir(run)
@@ -242,7 +162,7 @@ def load_models(
 ) -> Models:
     """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
     ``embedder``, also similarity) or a sentence-transformers model (similarity only)."""
-    from train.predict import AXIS_MODEL_TYPE, BI_MODEL_TYPE, model_type
+    from train.tasks.bi_encoder import is_bi_encoder
 
     model_dir = locate_model(run)
     if model_dir is None:
@@ -250,9 +170,7 @@ def load_models(
             raise InputError("--embedder is for a classifier run; RUN is already an embedder")
         return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device))
     similarity = BiEncoderSimilarity(embedder, device) if embedder else None
-    if model_type(model_dir) == AXIS_MODEL_TYPE:
-        return Models(MbtiClassifier(model_dir, device, batch_size), similarity)
-    if model_type(model_dir) == BI_MODEL_TYPE or task_name(model_dir) == "regression":
+    if is_bi_encoder(model_dir) or task_name(model_dir) == "regression":
         return Models(None, similarity, RegressionScorer(model_dir, device, batch_size))
     return Models(TaskClassifier(model_dir, device, batch_size), similarity)
 

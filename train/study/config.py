@@ -8,8 +8,8 @@ from pathlib import Path
 
 from schemas.errors import InputError
 from schemas.options import group, option
-from train.phases.args import TrainArgs
-from train.tasks.columns import DataOptions, split_spec
+from train.engine.args import TrainArgs
+from train.tasks.columns import DataOptions
 from train.tasks.options import TaskOptions
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -19,16 +19,14 @@ DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 class StudyConfig:
     """What ``train all`` runs; ``args.seed`` is the first seed, the others follow it.
 
-    ``--task mbti`` (the default) runs the three-phase recipe and needs the phase-1/2 data;
-    ``single``/``multi`` compare plain fine-tuning, TF-IDF and the majority baseline, and
-    the three-phase recipe too when the phase-1/2 data are given (``regression`` has no
-    label set for them).
+    Every task compares plain fine-tuning, TF-IDF and the majority baseline, and the
+    three-phase recipe too when the phase-1/2 data are given (``regression`` has no label set
+    for them).
     """
 
     type_sentences: Path | None = option(
         None,
-        help="Phase-1 data: label-description sentences (mbti: needed; single/multi: adds "
-        "the three-phase arm).",
+        help="Phase-1 data: label-description sentences (with --masked: adds the three-phase arm).",
     )
     masked: Path | None = option(
         None, help="Phase-2 data: masked sentences per label (with --type-sentences)."
@@ -50,17 +48,7 @@ class StudyConfig:
     args: TrainArgs = group(TrainArgs, panel="Training")
 
     def __post_init__(self) -> None:
-        if self.task_options.task == "mbti":
-            for flag, value in (
-                ("--type-sentences", self.type_sentences),
-                ("--masked", self.masked),
-            ):
-                if value is None:
-                    raise InputError(f"missing option {flag} (phase-1/2 data of --task mbti)")
-            for flag, value in (("--dev", self.columns.dev), ("--test", self.columns.test)):
-                if not isinstance(split_spec(value, flag), float):
-                    raise InputError("--task mbti splits the posts: give a fraction", field=flag)
-        elif self.type_sentences is not None or self.masked is not None:
+        if self.type_sentences is not None or self.masked is not None:
             field = "--type-sentences" if self.type_sentences else "--masked"
             self.task_options.check_label_set(field)
             if self.type_sentences is None or self.masked is None:
@@ -74,7 +62,7 @@ class StudyConfig:
 
     @property
     def has_phases(self) -> bool:
-        """Whether the three-phase arm runs (always for mbti)."""
+        """Whether the three-phase arm runs (phase-1/2 data given)."""
         return self.type_sentences is not None and self.masked is not None
 
     def seed_args(self, seed: int) -> TrainArgs:
@@ -84,18 +72,6 @@ class StudyConfig:
     @property
     def seed_list(self) -> list[int]:
         return [self.args.seed + i for i in range(self.seeds)]
-
-    @property
-    def dev(self) -> float:
-        return float(self.columns.dev)
-
-    @property
-    def test(self) -> float:
-        return float(self.columns.test)
-
-    @property
-    def thresholds(self) -> str:
-        return self.task_options.thresholds
 
     @property
     def fraction_list(self) -> tuple[float, ...]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from train.data import Loaded
-from train.phases.result import PhaseResult
+from train.engine.data import Loaded
+from train.engine.result import PhaseResult
 from train.study.config import StudyConfig
 from train.study.records import cached
 from train.study.results import Run

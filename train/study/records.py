@@ -11,8 +11,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from schemas.io import write_json
-from train.distributed import main_process_writes
-from train.phases.args import TrainArgs
+from train.engine.args import TrainArgs
+from train.engine.distributed import main_process_writes
 from train.study.results import Run
 
 

@@ -1,66 +1,28 @@
-"""``report.md``, ``metrics.json`` and the PNGs of a ``train all`` study, and the stdout table."""
+"""``report.md``, ``metrics.json`` and the PNGs of ``train all`` (any task), and the stdout
+table: the task's own test metrics (its ``report_metrics``) per arm over seeds, paired
+differences of plain fine-tuning against each baseline (and of the three-phase recipe against
+plain fine-tuning, where it ran), per-author metrics and the low-data curve."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from schemas.io import write_json
 from train.study import plots
-from train.study.results import (
-    ARM_TITLES,
-    COMPARED_ARMS,
-    MEAN_ROW,
-    PRETRAINING_ARMS,
-    REFERENCE_ACCURACY,
-    ROWS,
-    Run,
-    arm_summary,
-    author_runs,
-    fractions_of,
-    majority_summary,
-    mlm_minus_plain,
-    select,
-    summary_tables,
-)
-from train.study.stats import MIN_SEEDS_TO_CONCLUDE, summarize
+from train.study.results import ARM_TITLES, PRETRAINING_ARMS, RECIPE, TASK_ARMS, Run, select
+from train.study.stats import MIN_SEEDS_TO_CONCLUDE, PairedDifference, paired_difference, summarize
+from train.tasks import Task
+from train.tasks.base import metric_value
 
-METRIC_TITLES = {"accuracy": "accuracy", "macro_f1": "macro-F1", "auc": "AUC"}
 FIGURES = {
-    "loss_curves": "loss_curves.png",
-    "confusion_matrices": "confusion_matrices.png",
     "comparison": "comparison.png",
     "low_data_curve": "low_data_curve.png",
+    "loss_curves": "loss_curves.png",
 }
-
-
-def comparison_rows(
-    runs: Sequence[Run], fraction: float, key: str, *, reference: bool = True
-) -> tuple[list[str], list[list]]:
-    """Header and rows of the study's comparison table for one metric (cells in %);
-    ``reference`` adds the study's published figures (report.md only, for context)."""
-    reference = reference and key == "accuracy"
-    header = ["axis"]
-    if key == "accuracy":
-        header.append("majority")
-    header += [ARM_TITLES[a] for a in COMPARED_ARMS] + ["Δ MLM−plain [95% CI]"]
-    if reference:
-        header.append("study: MLM / plain")
-    rows = []
-    for row in ROWS:
-        cells = [row]
-        if key == "accuracy":
-            cells.append(majority_summary(runs, fraction, row).format())
-        cells += [arm_summary(runs, arm, fraction, row, key).format() for arm in COMPARED_ARMS]
-        cells.append(mlm_minus_plain(runs, fraction, row, key).format())
-        if reference:
-            mlm_ref = REFERENCE_ACCURACY["mlm"].get(row)
-            plain_ref = REFERENCE_ACCURACY["plain"].get(row)
-            cells.append(" / ".join(f"{v:.2f}" if v else "–" for v in (mlm_ref, plain_ref)))
-        rows.append(cells)
-    return header, rows
+BASELINES = ("tfidf", "majority")
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -69,214 +31,231 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def conclusion(runs: Sequence[Run], fraction: float) -> str:
-    """One honest sentence on MLM vs plain (mean axis accuracy)."""
-    diff = mlm_minus_plain(runs, fraction, MEAN_ROW, "accuracy")
-    if diff.n == 0:
-        return "No paired MLM/plain runs: no comparison."
-    seeds = f"{diff.n} paired seed{'s' if diff.n != 1 else ''}"
-    if not diff.enough_seeds:
-        return (
-            f"Only {seeds}: too few to conclude anything about MLM vs plain fine-tuning "
-            f"(mean difference {diff.format()} points; at least {MIN_SEEDS_TO_CONCLUDE} seeds "
-            "are needed before the interval is read as evidence, and more for small effects)."
-        )
-    verdicts = {
-        "a better": "MLM fine-tuning is better than plain fine-tuning",
-        "b better": "plain fine-tuning is better than MLM fine-tuning",
-        "no clear difference": "the difference between MLM and plain fine-tuning is not "
-        "distinguishable from zero",
-    }
-    return (
-        f"Over {seeds}, {verdicts[diff.verdict]} on mean axis accuracy: "
-        f"Δ {diff.format()} points (95 % t interval; it says nothing beyond these data, "
-        "splits and settings)."
-    )
+def _value(run: Run, key: str, per_author: bool) -> float:
+    metrics = run.metrics.get("per_author", {}) if per_author else run.metrics
+    value = metric_value(metrics, key)
+    return math.nan if value is None else value
 
 
-def low_data_rows(runs: Sequence[Run]) -> tuple[list[str], list[list]]:
-    header = ["fraction", "train posts", "majority"] + [ARM_TITLES[a] for a in COMPARED_ARMS]
-    header.append("Δ MLM−plain [95% CI]")
-
-    def cells(fraction: float) -> list[Any]:
-        return [
-            majority_summary(runs, fraction, MEAN_ROW).format(),
-            *[arm_summary(runs, a, fraction, MEAN_ROW, "accuracy").format() for a in COMPARED_ARMS],
-            mlm_minus_plain(runs, fraction, MEAN_ROW, "accuracy").format(),
-        ]
-
-    return header, low_data_table(runs, fractions_of(runs), cells)
+def fractions(runs: Sequence[Run]) -> list[float]:
+    return sorted({r.fraction for r in runs if r.arm not in PRETRAINING_ARMS})
 
 
-def low_data_table(
-    runs: Sequence[Run], fractions: Sequence[float], cells: Callable[[float], list[Any]]
-) -> list[list[Any]]:
-    """One row per training fraction: the fraction, the plain arm's training size (``–``
-    without a plain run), then ``cells(fraction)``."""
-    rows = []
-    for fraction in fractions:
-        plain = select(runs, "plain", fraction)
-        rows.append([f"{fraction:g}", plain[0].n_train if plain else "–", *cells(fraction)])
-    return rows
+def arms(runs: Sequence[Run]) -> tuple[str, ...]:
+    """The compared arms: the baselines, plain fine-tuning and the recipe where it ran."""
+    return (*TASK_ARMS, RECIPE) if any(r.arm == RECIPE for r in runs) else TASK_ARMS
 
 
-def pretraining_rows(runs: Sequence[Run]) -> tuple[list[str], list[list]]:
-    """Phase 1/2 metrics (whatever scalar metrics the phase reported), one row per seed."""
-    pre = sorted((r for r in runs if r.arm in PRETRAINING_ARMS), key=lambda r: (r.arm, r.seed))
-    keys = sorted({k for r in pre for k, v in r.metrics.items() if _is_number(v)})
-    header = ["phase", "seed", "train rows", "seconds", *keys]
-    rows = [
-        [
-            ARM_TITLES[r.arm],
-            r.seed,
-            r.n_train,
-            f"{r.seconds:.0f}",
-            *[_fmt(r.metrics.get(k)) for k in keys],
-        ]
-        for r in pre
+def differences(runs: Sequence[Run]) -> list[tuple[str, str]]:
+    """The paired differences shown: recipe − plain (where it ran), plain − each baseline."""
+    recipe = [(RECIPE, "plain")] if RECIPE in arms(runs) else []
+    return [*recipe, *(("plain", b) for b in BASELINES)]
+
+
+def metric_names(runs: Sequence[Run], task: Task, *, per_author: bool = False) -> list[str]:
+    """The task's report metrics that the runs carry."""
+    return [
+        k for k in task.report_metrics if any(math.isfinite(_value(r, k, per_author)) for r in runs)
     ]
+
+
+def paired(
+    runs: Sequence[Run], fraction: float, key: str, a: str, b: str, per_author: bool = False
+) -> PairedDifference:
+    """Arm ``a`` − arm ``b`` paired by seed (same split)."""
+    va = {r.seed: _value(r, key, per_author) for r in select(runs, a, fraction)}
+    vb = {r.seed: _value(r, key, per_author) for r in select(runs, b, fraction)}
+    seeds = sorted(va.keys() & vb.keys())
+    return paired_difference([va[s] for s in seeds], [vb[s] for s in seeds])
+
+
+def comparison(
+    runs: Sequence[Run], task: Task, fraction: float, *, per_author: bool = False
+) -> tuple[list[str], list[list[str]]]:
+    """Header and rows: one row per metric, mean ± sd per arm (×100), paired Δs."""
+    header = ["metric", *(ARM_TITLES[a] for a in arms(runs))]
+    header += [f"Δ {ARM_TITLES[a]} − {ARM_TITLES[b]} [95% CI]" for a, b in differences(runs)]
+    rows = []
+    for key in metric_names(runs, task, per_author=per_author):
+        cells = [key + (" (lower is better)" if key in task.lower_is_better else "")]
+        for arm in arms(runs):
+            values = [_value(r, key, per_author) for r in select(runs, arm, fraction)]
+            cells.append(summarize(values).format())
+        cells += [
+            paired(runs, fraction, key, a, b, per_author).format() for a, b in differences(runs)
+        ]
+        rows.append(cells)
     return header, rows
 
 
-def render_markdown(runs: Sequence[Run], setup: Mapping[str, Any]) -> str:
-    """The whole ``report.md``."""
-    fractions = fractions_of(runs)
-    full = max(fractions, default=1.0)
+def conclusion(runs: Sequence[Run], task: Task, fraction: float) -> str:
+    """One honest sentence per comparison on the task's dev metric: plain fine-tuning vs
+    TF-IDF, and the three-phase recipe vs plain fine-tuning where it ran."""
+    pairs = [("plain", "tfidf"), *([(RECIPE, "plain")] if RECIPE in arms(runs) else [])]
+    return " ".join(_verdict(runs, task.dev_metric, fraction, a, b) for a, b in pairs)
+
+
+def _verdict(runs: Sequence[Run], key: str, fraction: float, a: str, b: str) -> str:
+    diff = paired(runs, fraction, key, a, b)
+    name_a, name_b = ARM_TITLES[a], ARM_TITLES[b]
+    if diff.n == 0:
+        return f"No paired {name_a} / {name_b} runs: no comparison."
+    if not diff.enough_seeds:
+        return (
+            f"Only {diff.n} paired seed(s): too few to conclude anything about {name_a} "
+            f"vs {name_b} ({key}: Δ {diff.format()} points; at least "
+            f"{MIN_SEEDS_TO_CONCLUDE} seeds are needed)."
+        )
+    verdicts = {
+        "a better": f"{name_a} is better than {name_b}",
+        "b better": f"{name_b} is better than {name_a}",
+        "no clear difference": f"{name_a} and {name_b} are not distinguishable",
+    }
+    return (
+        f"Over {diff.n} paired seeds, {verdicts[diff.verdict]} on {key}: Δ {diff.format()} "
+        "points (95 % t interval; it says nothing beyond these data, splits and settings)."
+    )
+
+
+def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]]]:
+    key = task.dev_metric
+    header = ["fraction", "train rows", *(ARM_TITLES[a] for a in arms(runs))]
+
+    def cells(fraction: float) -> list[Any]:
+        return [
+            summarize([_value(r, key, False) for r in select(runs, a, fraction)]).format()
+            for a in arms(runs)
+        ]
+
+    rows = []
+    for fraction in fractions(runs):
+        plain = select(runs, "plain", fraction)
+        rows.append([f"{fraction:g}", plain[0].n_train if plain else "–", *cells(fraction)])
+    return header, rows
+
+
+def summary(runs: Sequence[Run], task: Task) -> dict[str, Any]:
+    """Everything the tables show, as JSON: per fraction, per metric, per arm and Δs."""
+    out: dict[str, Any] = {}
+    for fraction in fractions(runs):
+        per: dict[str, Any] = {}
+        for scope, per_author in (("per_post", False), ("per_author", True)):
+            table = {}
+            for key in metric_names(runs, task, per_author=per_author):
+                cells: dict[str, Any] = {
+                    arm: summarize(
+                        [_value(r, key, per_author) for r in select(runs, arm, fraction)]
+                    ).to_dict()
+                    for arm in arms(runs)
+                }
+                for a, b in differences(runs):
+                    diff = paired(runs, fraction, key, a, b, per_author)
+                    cells[f"{a}_minus_{b}"] = diff.to_dict()
+                table[key] = cells
+            if table:
+                per[scope] = table
+        out[f"{fraction:g}"] = per
+    return out
+
+
+def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
+    full = max(fractions(runs), default=1.0)
     n_seeds = len(select(runs, "plain", full))
+    compared = " vs ".join(ARM_TITLES[a] for a in reversed(arms(runs)))
     parts = [
-        "# train all: three-phase MLM fine-tuning vs plain fine-tuning",
+        f"# train all --task {task.name}: {compared}",
         "",
-        conclusion(runs, full),
+        conclusion(runs, task, full),
         "",
         "## Setup",
         "",
         *[f"- **{k}**: {v}" for k, v in setup.items()],
         "",
-        f"## Test accuracy per axis (%, mean ± sd over {n_seeds} seeds, all training posts)",
+        f"## Test metrics (×100, mean ± sd over {n_seeds} seeds, all training rows)",
         "",
-        markdown_table(*comparison_rows(runs, full, "accuracy")),
+        markdown_table(*comparison(runs, task, full)),
         "",
-        "Δ is the per-seed paired difference MLM − plain (same split, same seed) with a "
-        f"Student-t 95 % interval; with fewer than {MIN_SEEDS_TO_CONCLUDE} seeds it is not "
-        "evidence either way. The last column is the study's figures (Korean posts, KcELECTRA; "
-        "DESIGN.md) for context only: other data, other encoder, not comparable.",
+        "Δ is the per-seed paired difference (same split, same seed) with a Student-t 95 % "
+        f"interval; with fewer than {MIN_SEEDS_TO_CONCLUDE} seeds it is not evidence."
+        + (f" {task.report_note}" if task.report_note else ""),
         "",
     ]
-    authors = author_runs(runs)
-    if authors:
+    if metric_names(runs, task, per_author=True):
         parts += [
-            "## Per-author test accuracy per axis (%, post probabilities averaged per author)",
+            "## Per-author test metrics (post scores averaged per author, ×100)",
             "",
-            markdown_table(*comparison_rows(authors, full, "accuracy", reference=False)),
-            "",
-            "A type belongs to a person: each test author's posts are scored, their "
-            "probabilities averaged, and the author's type judged once (majority: the "
-            "training posts' majority pole).",
+            markdown_table(*comparison(runs, task, full, per_author=True)),
             "",
         ]
-    for key in ("macro_f1", "auc"):
-        parts += [
-            f"## Test {METRIC_TITLES[key]} per axis (%, mean ± sd)",
-            "",
-            markdown_table(*comparison_rows(runs, full, key)),
-            "",
-        ]
-    if len(fractions) > 1:
-        parts += [
-            "## Low-data transfer curve (mean axis accuracy, %)",
-            "",
-            markdown_table(*low_data_rows(runs)),
-            "",
-            f"![low-data curve]({FIGURES['low_data_curve']})",
-            "",
-        ]
-    mlm = select(runs, "mlm", full)
-    if mlm:
-        parts += [
-            "## Whole-type metrics (mean ± sd)",
-            "",
-            markdown_table(
-                ["arm", "16-type accuracy (%)", "Hamming loss (%)"],
-                [
-                    [
-                        ARM_TITLES[arm],
-                        _scalar_summary(runs, arm, full, "type_accuracy"),
-                        _scalar_summary(runs, arm, full, "hamming_loss"),
-                    ]
-                    for arm in COMPARED_ARMS
-                ],
-            ),
-            "",
-        ]
-    if any(r.arm in PRETRAINING_ARMS for r in runs):
-        parts += ["## Pre-training phases", "", markdown_table(*pretraining_rows(runs)), ""]
     parts += [
+        f"## Low-data curve ({task.dev_metric}, ×100)",
+        "",
+        markdown_table(*low_data(runs, task)),
+        "",
         "## Figures",
         "",
-        f"![comparison]({FIGURES['comparison']})",
-        "",
-        f"![loss curves]({FIGURES['loss_curves']})",
-        "",
-        f"![confusion matrices]({FIGURES['confusion_matrices']})",
-        "",
-        "Confusion matrices are summed over seeds, at each run's per-axis threshold.",
-        "",
+        *[f"![{name.replace('_', ' ')}]({file})\n" for name, file in FIGURES.items()],
     ]
     return "\n".join(parts)
 
 
-def write_report(runs: Sequence[Run], out: Path, setup: Mapping[str, Any]) -> Path:
-    """Write ``report.md``, ``metrics.json`` and the four PNGs into ``out``; returns report.md."""
-    full = max(fractions_of(runs), default=1.0)
-    plots.loss_curves(runs, out / FIGURES["loss_curves"])
-    plots.confusion_matrices(runs, out / FIGURES["confusion_matrices"], fraction=full)
-    plots.comparison_chart(runs, out / FIGURES["comparison"], fraction=full)
-    plots.low_data_curve(runs, out / FIGURES["low_data_curve"])
+def write_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping[str, Any]) -> Path:
+    """Write ``report.md``, ``metrics.json`` and the PNGs into ``out``; returns report.md."""
+    full = max(fractions(runs), default=1.0)
+    table = {
+        key: {
+            arm: summarize([_value(r, key, False) for r in select(runs, arm, full)])
+            for arm in arms(runs)
+        }
+        for key in metric_names(runs, task)
+    }
+    plots.metric_bars(
+        table, out / FIGURES["comparison"], title=f"Test metrics ({task.name})", ylabel="×100"
+    )
+    curves = {
+        arm: [
+            (f, summarize([_value(r, task.dev_metric, False) for r in select(runs, arm, f)]))
+            for f in fractions(runs)
+        ]
+        for arm in arms(runs)
+    }
+    plots.metric_curve(curves, out / FIGURES["low_data_curve"], ylabel=f"{task.dev_metric} ×100")
+    trained = ("plain",) if RECIPE not in arms(runs) else (*PRETRAINING_ARMS, "plain", RECIPE)
+    plots.loss_curves(runs, out / FIGURES["loss_curves"], arms=trained)
     write_json(
         out / "metrics.json",
         {
+            "task": task.name,
             "setup": dict(setup),
-            "summary": summary_tables(runs),
-            "reference_accuracy": REFERENCE_ACCURACY,
+            "summary": summary(runs, task),
             "runs": [r.to_dict() for r in runs],
             "figures": FIGURES,
         },
     )
     report = out / "report.md"
-    report.write_text(render_markdown(runs, setup), encoding="utf-8")
+    report.write_text(render(runs, task, setup), encoding="utf-8")
     return report
 
 
-def print_comparison(runs: Sequence[Run]) -> None:
-    """The accuracy comparison table on stdout (rich), with the one-line conclusion."""
+def print_comparison(runs: Sequence[Run], task_name: str) -> None:
+    """The comparison table on stdout (rich), with the one-line conclusion."""
     from rich.console import Console
     from rich.table import Table
 
-    full = max(fractions_of(runs), default=1.0)
+    from train.tasks import task_class
+
+    task = task_class(task_name)()
+    full = max(fractions(runs), default=1.0)
     console = Console(width=max(120, Console().width))
-    for scope, chosen in (("per post", runs), ("per author", author_runs(runs))):
-        if not chosen:
+    for per_author in (False, True):
+        header, rows = comparison(runs, task, full, per_author=per_author)
+        if not rows:
             continue
-        header, rows = comparison_rows(chosen, full, "accuracy", reference=False)
-        table = Table(title=f"Test accuracy per axis, {scope} (%, mean ± sd over seeds)")
+        scope = "per author" if per_author else "per text"
+        table = Table(title=f"Test metrics {scope} (×100, mean ± sd over seeds)")
         for name in header:
-            table.add_column(name, justify="left" if name == "axis" else "right")
+            table.add_column(name, justify="left" if name == "metric" else "right")
         for row in rows:
-            table.add_row(*map(str, row))
+            table.add_row(*row)
         console.print(table)
-    console.print(conclusion(runs, full))
-
-
-def _scalar_summary(runs: Sequence[Run], arm: str, fraction: float, key: str) -> str:
-    values = [r.metrics.get(key) for r in select(runs, arm, fraction)]
-    return summarize([v for v in values if _is_number(v)]).format()
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
-def _fmt(v: Any) -> str:
-    if not _is_number(v):
-        return "–"
-    return f"{v:.4g}" if math.isfinite(v) else "–"
+    console.print(conclusion(runs, task, full))

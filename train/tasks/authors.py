@@ -1,5 +1,5 @@
-"""Judging a person, not a post: scores averaged per author, metrics per author, and for
-MBTI one type from several texts with how many of them vote for each pole."""
+"""Judging a person, not a post: scores averaged per author, metrics per author, and one
+person's answer from several texts with how many of them vote for each outcome."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from schemas.labels import AXIS_NAMES, MBTI
 from train.tasks.base import Task
 
 
@@ -45,20 +44,14 @@ def author_metrics(
     return out
 
 
-def person_type(probs: np.ndarray, thresholds: tuple[float, ...] = (0.5,) * 4) -> dict[str, Any]:
-    """One MBTI type from several texts' axis probabilities ``[n, 4]``: the type of the mean
-    probabilities (at ``thresholds``), the mean per axis, and per axis how many texts vote
-    for each pole (the study's demo of five people's chat messages)."""
-    probs = np.asarray(probs, dtype=float).reshape(-1, 4)
-    mean = probs.mean(axis=0)
-    bits = [int(p >= t) for p, t in zip(mean, thresholds, strict=True)]
-    votes = probs >= np.asarray(thresholds)[None, :]
-    return {
-        "type": MBTI.from_bits(bits),
-        "n_texts": len(probs),
-        "probs": {a: round(float(p), 6) for a, p in zip(AXIS_NAMES, mean, strict=True)},
-        "agreement": {
-            axis: {first: int((~votes[:, j]).sum()), second: int(votes[:, j].sum())}
-            for j, (axis, (first, second)) in enumerate(zip(AXIS_NAMES, MBTI.axes, strict=True))
-        },
-    }
+def person(task: Task, scores: np.ndarray) -> dict[str, Any]:
+    """One person's answer from several texts' scores (``[n, n_outputs]``), the one rule that
+    per-author metrics, ``train predict --by-author`` and ``POST /predict/author`` share: the
+    task's answer for the **mean** of the texts' scores (probabilities averaged, then the
+    task's cut-offs), with how the texts vote (``agreement``; MBTI: votes per axis pole).
+
+    Why the mean, not a vote of the texts' answers: it keeps each text's confidence (a text at
+    0.51 counts less than one at 0.95), it never ties, and it is what the per-author metrics
+    measure."""
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1, task.n_outputs)
+    return {**task.describe(scores.mean(axis=0)), "n_texts": len(scores), **task.agreement(scores)}

@@ -36,6 +36,13 @@ class Task:
     report_metrics: ClassVar[tuple[str, ...]]
     """The top-level test metrics that reports, plots and the CLI show (when present)."""
     lower_is_better: ClassVar[frozenset[str]] = frozenset({"hamming_loss", "mse"})
+    phase1_targets: ClassVar[tuple[str, ...]] = ("type",)
+    """What phase 1 may learn from label-description sentences (the first is the default):
+    ``type`` is one softmax over the label set, ``axes`` the task's own outputs."""
+    prediction_key: ClassVar[str] = "label"
+    """The key of a prediction in :meth:`describe` (``label``, ``labels`` or ``score``)."""
+    report_note: ClassVar[str] = ""
+    """A sentence the study report adds under its table (published figures, for context)."""
 
     # --- data -------------------------------------------------------------------------------
     def fit(self, ds: datasets.Dataset, *, file: str) -> Task:
@@ -59,6 +66,11 @@ class Task:
     def strata(self, ds: datasets.Dataset) -> list[str]:
         """One stratum per row for a made split (labels spread evenly over the splits)."""
         return [str(v) for v in ds["label"]]
+
+    @property
+    def phase_labels(self) -> tuple[str, ...]:
+        """The labels that phase-1/2 rows name (a task without labels has none)."""
+        return self.output_names
 
     # --- outputs ----------------------------------------------------------------------------
     @property
@@ -90,6 +102,27 @@ class Task:
     def predictions(self, scores: np.ndarray) -> list[Any]:
         """One prediction per row: a label, a list of labels, a type or a score."""
         raise NotImplementedError
+
+    def describe(self, scores: np.ndarray) -> dict[str, Any]:
+        """One text's (or one person's mean) answer as JSON: the prediction under
+        :attr:`prediction_key` and the score of each output."""
+        row = np.asarray(scores, dtype=np.float64).reshape(1, self.n_outputs)
+        (prediction,) = self.predictions(row)
+        return {
+            self.prediction_key: prediction,
+            "probabilities": {
+                n: round(float(p), 6) for n, p in zip(self.output_names, row[0], strict=True)
+            },
+        }
+
+    def agreement(self, scores: np.ndarray) -> dict[str, Any]:
+        """How one person's texts vote (``[n, n_outputs]`` scores): per outcome, how many
+        texts predict it."""
+        votes: dict[str, int] = {}
+        for pred in self.predictions(scores):
+            for label in pred if isinstance(pred, list) else [pred]:
+                votes[str(label)] = votes.get(str(label), 0) + 1
+        return {"agreement": dict(sorted(votes.items(), key=lambda kv: -kv[1]))}
 
     # --- evaluation -------------------------------------------------------------------------
     def tune(self, targets: np.ndarray, scores: np.ndarray) -> Task:
@@ -162,3 +195,14 @@ def bce_rows(
 
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def metric_value(metrics: dict[str, Any], key: str) -> float | None:
+    """A number in a metrics dict by its report name: ``accuracy``, or a dotted path into a
+    nested dict (``E/I.accuracy``); ``None`` when it is missing or not a number."""
+    value: Any = metrics
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

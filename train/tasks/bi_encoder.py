@@ -21,7 +21,7 @@ from schemas.models import resolve_model
 from train.tasks.base import Task
 
 if TYPE_CHECKING:
-    from train.phases.args import TrainArgs
+    from train.engine.args import TrainArgs
     from train.tasks.columns import TaskData
 
 BI_MODEL_TYPE = "mbtikit_bi_encoder"
@@ -86,8 +86,8 @@ def train_bi_encoder(
     )
     from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    from train.logs import no_widget_examples
-    from train.phases.trainer import checkpoint_dir, planned_steps, uses_cuda
+    from train.engine.logs import no_widget_examples
+    from train.engine.trainer import checkpoint_dir, planned_steps, uses_cuda
 
     task = data.task
     device = "cuda" if uses_cuda(args) else "cpu"

@@ -16,8 +16,8 @@ import datasets
 from schemas.errors import InputError
 from schemas.io import read_table
 from schemas.options import option
-from train.splits import split_posts
 from train.tasks.base import Task
+from train.tasks.splits import split_posts
 
 KEPT = ("id", "is_silver")
 """Columns that travel with the mapped ones (split grouping and silver weighting)."""

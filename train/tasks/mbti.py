@@ -1,6 +1,6 @@
-"""``mbti``: four sigmoid axes (E/I, S/N, T/F, J/P), the type composed from them; the
-metrics are :func:`train.metrics.axis_metrics` with the majority baseline per axis, as
-phase 3 reports them."""
+"""``mbti``: four sigmoid axes (E/I, S/N, T/F, J/P), the type composed from them. Everything
+that is MBTI-only in training lives here: the axes as targets, their metrics with the majority
+baseline per axis, the 16-type answer of a text, and a person's type with the votes per axis."""
 
 from __future__ import annotations
 
@@ -11,11 +11,24 @@ import datasets
 import numpy as np
 
 from schemas.errors import InputError
-from schemas.labels import AXIS_NAMES, MBTI
+from schemas.labels import AXIS_NAMES, MBTI, MBTI_AXES
 from schemas.type_mentions import mask_type_mentions
-from train.data import check_both_classes
-from train.metrics import axis_metrics, majority_baseline
+from train.tasks.metrics import axis_metrics, majority_baseline
 from train.tasks.sigmoid import SigmoidTask
+
+
+def check_both_classes(bits: np.ndarray, *, file: str, what: str = "training posts") -> None:
+    """Every axis needs both poles among ``bits`` (``[n, 4]``)."""
+    for j, name in enumerate(AXIS_NAMES):
+        present = set(np.asarray(bits)[:, j].astype(int).tolist())
+        if present != {0, 1}:
+            pole = MBTI.axes[j][present.pop()] if present else "?"
+            raise InputError(
+                f"axis {name} has one class only ({pole}) in the {what}; a classifier "
+                "needs both poles",
+                file=file,
+                field="label",
+            )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,10 +38,18 @@ class MbtiTask(SigmoidTask):
     name: ClassVar[str] = "mbti"
     dev_metric: ClassVar[str] = "mean_axis_accuracy"
     tune_average: ClassVar[str] = "macro"
+    phase1_targets: ClassVar[tuple[str, ...]] = ("axes", "type")
     report_metrics: ClassVar[tuple[str, ...]] = (
         "mean_axis_accuracy",
+        *(f"{axis}.accuracy" for axis in AXIS_NAMES),
+        "mean_axis_macro_f1",
         "type_accuracy",
         "hamming_loss",
+    )
+    report_note: ClassVar[str] = (
+        "For context only (other data, other encoder): the study this recipe comes from "
+        "reports a mean axis accuracy of 81.64 % with MLM fine-tuning and 81.30 % with plain "
+        "fine-tuning (Korean posts, KcELECTRA)."
     )
     mask_types: bool = True
 
@@ -36,9 +57,13 @@ class MbtiTask(SigmoidTask):
     def output_names(self) -> tuple[str, ...]:
         return AXIS_NAMES
 
+    @property
+    def phase_labels(self) -> tuple[str, ...]:
+        return MBTI.labels
+
     def fit(self, ds: datasets.Dataset, *, file: str) -> MbtiTask:
         task = self.with_class_weights(ds, file=file)
-        check_both_classes(self.targets(ds, file=file).astype(int), file=file)
+        check_both_classes(self.targets(ds, file=file), file=file)
         return task  # type: ignore[return-value]
 
     def encode(self, value: Any, *, file: str, row: int) -> list[float]:
@@ -59,6 +84,43 @@ class MbtiTask(SigmoidTask):
 
     def majority(self, train_targets: np.ndarray) -> np.ndarray:
         return (np.asarray(train_targets).mean(axis=0) >= 0.5).astype(float)
+
+    def describe(self, scores: np.ndarray) -> dict[str, Any]:
+        """The type, each axis's two poles and each of the 16 types' probability (the
+        product of its poles), with the cut-offs."""
+        second = np.asarray(scores, dtype=np.float64).reshape(4)
+        axes = {
+            name: {a: round(1 - p, 6), b: round(p, 6)}
+            for name, (a, b), p in zip(AXIS_NAMES, MBTI_AXES, second.tolist(), strict=True)
+        }
+        probabilities = {}
+        for label in MBTI.labels:
+            p = 1.0
+            for name, letter in zip(AXIS_NAMES, label, strict=True):
+                p *= axes[name][letter]
+            probabilities[label] = round(p, 6)
+        out = super().describe(second)
+        return {**out, "probabilities": probabilities, "axes": axes}
+
+    def agreement(self, scores: np.ndarray) -> dict[str, Any]:
+        """Per axis: how many texts vote for each pole (at the axis's cut-off), the pole of
+        the mean probability (the person's, as :meth:`describe` of the mean gives it), the
+        share of texts that agree with it, and the mean probability of each pole."""
+        scores = np.asarray(scores, dtype=np.float64).reshape(-1, 4)
+        votes = self.decide(scores)
+        mean = scores.mean(axis=0)
+        mean_bits = self.decide(mean[None])[0]
+        axes = {}
+        for j, (name, (a, b)) in enumerate(zip(AXIS_NAMES, MBTI_AXES, strict=True)):
+            counts = {a: int((votes[:, j] == 0).sum()), b: int((votes[:, j] == 1).sum())}
+            pole = b if mean_bits[j] else a
+            axes[name] = {
+                "votes": counts,
+                "pole": pole,
+                "agreement": round(counts[pole] / len(scores), 6),
+                "mean_probability": {a: round(1 - mean[j], 6), b: round(mean[j], 6)},
+            }
+        return {"axes": axes}
 
     def metrics(
         self, targets: np.ndarray, scores: np.ndarray, train_targets: np.ndarray | None = None

@@ -24,6 +24,7 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
     ``label_sep``: the separator of a delimited string cell."""
 
     name: ClassVar[str] = "multi"
+    prediction_key: ClassVar[str] = "labels"
     dev_metric: ClassVar[str] = "macro_f1"
     report_metrics: ClassVar[tuple[str, ...]] = (
         "auc_macro",

@@ -27,6 +27,7 @@ class RegressionTask(Task):
     """``score_range``: (low, high) of valid scores; ``binary_threshold``: see the module."""
 
     name: ClassVar[str] = "regression"
+    prediction_key: ClassVar[str] = "score"
     problem_type: ClassVar[str] = "regression"
     dev_metric: ClassVar[str] = "pearson"
     needs_pair: ClassVar[bool] = True
@@ -83,6 +84,10 @@ class RegressionTask(Task):
 
     def row_loss(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         return ((torch.sigmoid(logits) - targets) ** 2).mean(dim=1)
+
+    @property
+    def phase_labels(self) -> tuple[str, ...]:
+        return ()
 
     def predictions(self, scores: np.ndarray) -> list[float]:
         low, high = self.score_range

@@ -4,15 +4,15 @@ axis, ``pos_weight`` class weights, and static (0.5) or dev-tuned ("dynamic") cu
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 import datasets
 import numpy as np
 import torch
 
 from schemas.errors import InputError
-from train.metrics import predict_bits, tune_thresholds
 from train.tasks.base import Task, bce_rows, pos_weight_of
+from train.tasks.metrics import predict_bits, tune_thresholds
 
 THRESHOLD_MODES = ("static", "dynamic")
 
@@ -56,6 +56,15 @@ class SigmoidTask(Task):
             raise InputError("dynamic thresholds need dev rows (the dev split is empty)")
         cuts = tune_thresholds(targets, scores, average=self.tune_average)
         return dataclasses.replace(self, cutoffs=tuple(cuts))
+
+    def describe(self, scores: np.ndarray) -> dict[str, Any]:
+        """The answer with each output's cut-off."""
+        out = super().describe(scores)
+        out["cutoffs"] = {
+            n: round(float(c), 6)
+            for n, c in zip(self.output_names, self.active_cutoffs, strict=True)
+        }
+        return out
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
         """``[n, n_outputs]`` 0/1 decisions at the active cut-offs."""

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.cli import assert_clean_error
 from tests.train.conftest import tiny_args, toy_type_sentences, write_jsonl
-from train.models import TypeSentenceClassifier
+from train.models import TaskModel
 from train.phases.phase1 import Phase1Config, run_phase1
 
 
@@ -18,8 +18,9 @@ def test_phase1_writes_a_loadable_model_with_lineage(phase1_dir, tiny_encoder, t
         assert (d / name).is_file(), name
     manifest = json.loads((d / "manifest.json").read_text())
     assert manifest["command"] == "train phase1"
-    model = TypeSentenceClassifier.from_pretrained(d)
-    assert model.config.target == "axes"
+    model = TaskModel.from_pretrained(d)
+    assert model.config.task.name == "mbti" and phase1_dir.metrics["target"] == "axes"
+    assert len(model.config.labels) == 16  # what phase 2 conditions on
     [entry] = model.config.lineage
     assert entry["phase"] == 1
     assert entry["base_model"] == str(tiny_encoder)
@@ -62,8 +63,8 @@ def test_phase1_type_target_has_16_outputs(tiny_encoder, toy_dir, tmp_path):
             args=tiny_args(max_steps=1),
         )
     )
-    model = TypeSentenceClassifier.from_pretrained(result.model_dir)
-    assert model.config.target == "type" and model.config.n_outputs == 16
+    model = TaskModel.from_pretrained(result.model_dir)
+    assert model.config.task.name == "single" and model.config.task.n_outputs == 16
 
 
 def test_phase1_cli_rejects_an_unknown_label_and_writes_nothing(cli, tmp_path):

@@ -9,8 +9,8 @@ import pytest
 from tests.support.cli import assert_clean_error
 from tests.train.conftest import tiny_args, toy_masked, write_jsonl
 from train.models import TypeConditionedMlm
+from train.models.soft_targets import CandidateMapper, SoftTargetStats, soft_target
 from train.phases.phase2 import HEAD_NEW, Phase2Config, run_phase2
-from train.phases.soft_targets import CandidateMapper, SoftTargetStats, soft_target
 
 
 class _Tok:

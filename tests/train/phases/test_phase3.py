@@ -7,8 +7,8 @@ import numpy as np
 from schemas.labels import AXIS_NAMES
 from tests.support.cli import assert_clean_error
 from tests.train.conftest import toy_posts, write_jsonl
-from train.models import MbtiAxisClassifier
-from train.phases.phase3 import class_pos_weight
+from train.models import TaskModel
+from train.tasks.base import pos_weight_of
 
 
 def test_phase3_metrics_thresholds_and_lineage(phase3_dir, toy_splits):
@@ -21,16 +21,17 @@ def test_phase3_metrics_thresholds_and_lineage(phase3_dir, toy_splits):
     assert m["n_silver"] == 4
     assert phase3_dir.test_probs.shape == (len(toy_splits["test"]), 4)
     assert phase3_dir.test_labels.shape == (len(toy_splits["test"]), 4)
-    model = MbtiAxisClassifier.from_pretrained(phase3_dir.model_dir)
+    model = TaskModel.from_pretrained(phase3_dir.model_dir)
     assert [e["phase"] for e in model.config.lineage] == [1, 2, 3]
-    assert model.config.thresholds == [m[a]["threshold"] for a in AXIS_NAMES]
-    assert model.config.pos_weight == m["pos_weight"]
+    task = model.config.task
+    assert task.name == "mbti" and list(task.cutoffs) == [m[a]["threshold"] for a in AXIS_NAMES]
+    assert task.pos_weight is not None and len(task.pos_weight) == 4
     assert (phase3_dir.model_dir / "tokenizer_config.json").is_file()
 
 
 def test_class_pos_weight_is_negatives_over_positives():
     bits = np.array([[1, 0, 0, 1], [1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 1, 0]])
-    assert class_pos_weight(bits) == [1 / 3, 1.0, 1.0, 3.0]
+    assert pos_weight_of(bits) == (1 / 3, 1.0, 1.0, 3.0)
 
 
 def test_phase3_cli_rejects_one_class_axis(cli, phase2_dir, tmp_path):

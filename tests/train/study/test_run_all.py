@@ -98,18 +98,18 @@ def test_train_all_end_to_end(cli, study_inputs, tiny_model: Path, tmp_path: Pat
     out = tmp_path / "study"
     proc = _train_all(cli, study_inputs, out, tiny_model, "--seeds", "2", "--fractions", "0.5,1")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for needle in ("E/I", "J/P", "mean", "MLM", "TF-IDF", "too few to conclude"):
+    for needle in ("E/I", "J/P", "mean_axis", "MLM", "TF-IDF", "majority", "too few to conclude"):
         assert needle in proc.stdout, (needle, proc.stdout)
     report = (out / "report.md").read_text()
-    assert "| mean |" in report and "Low-data transfer curve" in report
-    for png in ("loss_curves", "confusion_matrices", "comparison", "low_data_curve"):
+    assert "| mean_axis_accuracy |" in report and "Low-data curve" in report
+    for png in ("loss_curves", "comparison", "low_data_curve"):
         assert (out / f"{png}.png").read_bytes()[:4] == b"\x89PNG"
     metrics = json.loads((out / "metrics.json").read_text())
     runs = metrics["runs"]
     assert {(r["fraction"], r["arm"]) for r in runs} == {
         (1.0, "phase1"),
         (1.0, "phase2"),
-        *((f, arm) for f in (0.5, 1.0) for arm in ("mlm", "plain", "tfidf")),
+        *((f, arm) for f in (0.5, 1.0) for arm in ("mlm", "plain", "tfidf", "majority")),
     }
     low, full = (
         next(r for r in runs if r["arm"] == "plain" and r["fraction"] == f) for f in (0.5, 1.0)

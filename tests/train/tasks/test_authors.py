@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from train.tasks import MbtiTask, SingleLabelTask
-from train.tasks.authors import author_metrics, per_author, person_type
+from train.tasks.authors import author_metrics, per_author, person
 
 
 def test_scores_are_averaged_per_author_in_first_seen_order():
@@ -38,13 +38,31 @@ def test_mbti_author_targets_are_the_majority_of_their_posts():
     assert m["type_accuracy"] == 1.0 and m["n_authors"] == 2
 
 
-def test_person_type_composes_the_mean_and_counts_votes():
+def test_a_person_is_the_type_of_the_mean_with_the_votes_per_axis():
     probs = np.array(
         [[0.9, 0.8, 0.3, 0.1], [0.6, 0.7, 0.6, 0.2], [0.4, 0.9, 0.2, 0.45], [0.8, 0.2, 0.1, 0.3]]
     )
-    out = person_type(probs)
-    assert out["type"] == "INTJ" and out["n_texts"] == 4
-    assert out["agreement"]["E/I"] == {"E": 1, "I": 3}
-    assert out["agreement"]["T/F"] == {"T": 3, "F": 1}
-    assert out["probs"]["E/I"] == pytest.approx(0.675)
-    assert person_type(probs, thresholds=(0.5, 0.5, 0.5, 0.05))["type"] == "INTP"
+    out = person(MbtiTask(), probs)
+    assert out["label"] == "INTJ" and out["n_texts"] == 4
+    assert out["axes"]["E/I"]["votes"] == {"E": 1, "I": 3}
+    assert out["axes"]["T/F"]["votes"] == {"T": 3, "F": 1}
+    assert out["axes"]["E/I"]["mean_probability"]["I"] == pytest.approx(0.675)
+    assert person(MbtiTask(cutoffs=(0.5, 0.5, 0.5, 0.05)), probs)["label"] == "INTP"
+
+
+def test_the_mean_decides_where_the_votes_say_otherwise():
+    # two texts lean I a little, one is sure of E: two votes for I, the mean says E
+    probs = np.array([[0.55, 0.9, 0.1, 0.1], [0.55, 0.9, 0.1, 0.1], [0.02, 0.9, 0.1, 0.1]])
+    out = person(MbtiTask(), probs)
+    axis = out["axes"]["E/I"]
+    assert axis["votes"] == {"E": 1, "I": 2}
+    assert out["label"][0] == axis["pole"] == "E" and axis["agreement"] == pytest.approx(1 / 3)
+    # the per-author metrics judge the same person the same way
+    metrics = author_metrics(MbtiTask(), ["u"] * 3, np.array([[0, 1, 0, 0]] * 3), probs)
+    assert metrics["E/I"]["accuracy"] == 1.0
+
+
+def test_a_single_label_person_counts_votes_per_label():
+    task = SingleLabelTask(labels=("x", "y"))
+    out = person(task, np.array([[0.9, 0.1], [0.4, 0.6], [0.45, 0.55]]))
+    assert out["label"] == "x" and out["agreement"] == {"y": 2, "x": 1}

@@ -42,8 +42,8 @@ def test_single_label_trains_evaluates_and_predicts_per_author(cli, task_encoder
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert len(rows) == 6
-    assert {r["prediction"] for r in rows} <= {"positive", "negative", "neutral"}
-    assert set(rows[0]["scores"]) == {"positive", "negative", "neutral"}
+    assert {r["label"] for r in rows} <= {"positive", "negative", "neutral"}
+    assert set(rows[0]["probabilities"]) == {"positive", "negative", "neutral"}
     proc = cli("train", "predict", out, "--by-author", "--format", "jsonl", "great", "awful")
     assert proc.returncode == 0, proc.stderr
     (person,) = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -65,7 +65,7 @@ def test_multi_label_with_a_delimited_column_and_dynamic_cutoffs(cli, task_encod
     proc = cli("train", "predict", out, "--format", "jsonl", "smile sunshine", "scared")
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert all(set(r["prediction"]) <= {"joy", "anger", "fear", "surprise"} for r in rows)
+    assert all(set(r["labels"]) <= {"joy", "anger", "fear", "surprise"} for r in rows)
 
 
 def test_regression_on_pairs_with_a_given_test_file(cli, task_encoder, tmp_path):
@@ -82,7 +82,7 @@ def test_regression_on_pairs_with_a_given_test_file(cli, task_encoder, tmp_path)
     proc = cli("train", "predict", out, "--file", SAMPLE / "sts_test.jsonl", "--format", "jsonl")
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert len(rows) == 60 and all(0 <= r["prediction"] <= 5 for r in rows)
+    assert len(rows) == 60 and all(0 <= r["score"] <= 5 for r in rows)
 
 
 def test_a_bi_encoder_trains_and_predicts_pairs_on_the_score_range(cli, task_encoder, tmp_path):
@@ -102,10 +102,10 @@ def test_a_bi_encoder_trains_and_predicts_pairs_on_the_score_range(cli, task_enc
     proc = cli("train", "predict", out, "--file", pairs, "--format", "jsonl")
     assert proc.returncode == 0, proc.stderr
     same, other = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert same["text"] == "a man is playing a guitar." and set(same["scores"]) == {"score"}
-    assert same["prediction"] == pytest.approx(10, abs=1e-3)  # cosine 1 -> the range's top
-    assert 0 <= other["prediction"] <= 10
-    assert other["prediction"] == pytest.approx(10 * other["scores"]["score"], abs=1e-3)
+    assert same["text"] == "a man is playing a guitar." and set(same["probabilities"]) == {"score"}
+    assert same["score"] == pytest.approx(10, abs=1e-3)  # cosine 1 -> the range's top
+    assert 0 <= other["score"] <= 10
+    assert other["score"] == pytest.approx(10 * other["probabilities"]["score"], abs=1e-3)
     proc = cli("train", "predict", out, "--format", "table", "--file", pairs)
     assert proc.returncode == 0 and "10.000" in proc.stdout, proc.stderr
     assert_clean_error(cli("train", "predict", out, "one text"), "sentence pairs")
@@ -120,8 +120,8 @@ def test_mbti_predict_by_author_gives_one_type_with_the_axis_votes(cli, phase3_d
     people = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [p["author"] for p in people] == ["u-ISTJ-0", "u-ISTJ-1"]
     for p in people:
-        assert p["n_texts"] == 3 and len(p["type"]) == 4
-        assert all(sum(v.values()) == 3 for v in p["agreement"].values())
+        assert p["n_texts"] == 3 and len(p["label"]) == 4
+        assert all(sum(v["votes"].values()) == 3 for v in p["axes"].values())
 
 
 def _labels_file(tmp_path):

@@ -8,10 +8,10 @@ import pytest
 
 from tests.train.conftest import tiny_args
 from tests.train.tasks.test_columns import SENTIMENT_COLS
+from train.phases.phase3 import finetune
+from train.predict.predictor import TaskPredictor
 from train.tasks import MbtiTask, MultiLabelTask, RegressionTask, SingleLabelTask
 from train.tasks.columns import DataOptions, load_task_data
-from train.tasks.finetune import finetune
-from train.tasks.predict import TaskPredictor
 
 CASES = {
     "single": (
@@ -64,6 +64,7 @@ def test_task_trains_evaluates_saves_and_predicts(name, request, task_encoder, t
     texts = list(data.test["text"][:3])
     pairs = list(data.test["text_pair"][:3]) if task.needs_pair else None
     preds = predictor.predict(texts, pairs)
-    assert len(preds) == 3 and set(preds[0]["scores"]) == set(result.task.output_names)
     scores = predictor.scores(texts, pairs)
     np.testing.assert_allclose(scores, result.test_scores[:3], atol=1e-4)
+    assert len(preds) == 3 and preds[0] == result.task.describe(scores[0])
+    assert result.task.prediction_key in preds[0]

@@ -9,11 +9,11 @@ from schemas.records import MASK
 from tests.support.korean import korean_corpus, korean_masked
 from tests.support.tiny_models import tiny_encoder, train_wordpiece
 from tests.train.conftest import tiny_args
-from train.phases.soft_targets import CandidateMapper, SoftTargetStats, soft_target
+from train.models.soft_targets import CandidateMapper, SoftTargetStats, soft_target
+from train.phases.phase3 import finetune
 from train.tasks import RegressionTask, SingleLabelTask
 from train.tasks.bi_encoder import train_bi_encoder
 from train.tasks.columns import DataOptions, load_task_data
-from train.tasks.finetune import finetune
 
 
 def test_bi_encoder_trains_with_cosine_similarity_loss(sts, task_encoder, tmp_path):

@@ -107,7 +107,7 @@ def test_a_phase_1_label_outside_the_tasks_set_fails_before_training(
 ):
     from schemas.errors import InputError
     from train.study.config import StudyConfig
-    from train.study.task_study import prepare_task_study
+    from train.study.run import prepare
     from train.tasks.columns import DataOptions
     from train.tasks.options import TaskOptions
 
@@ -125,7 +125,7 @@ def test_a_phase_1_label_outside_the_tasks_set_fails_before_training(
         columns=DataOptions(text_col="tweet", label_col="sentiment"),
     )
     with pytest.raises(InputError, match="descriptions.jsonl: row 6: field 'label': unknown"):
-        prepare_task_study(cfg)
+        prepare(cfg)
 
 
 def test_regression_says_why_it_has_no_phases_1_2(inputs, tmp_path):

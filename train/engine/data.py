@@ -1,4 +1,4 @@
-"""Reading and preparing each phase's data: validation, label encoding, masking, tokenising.
+"""Reading and preparing each phase's data: validation and tokenising.
 
 Every check that can fail on user data runs here, before a model is loaded or anything is
 written, and raises :class:`~schemas.errors.InputError` naming the file, row and field.
@@ -10,13 +10,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import datasets
-import numpy as np
 
 from schemas.errors import InputError
 from schemas.io import read_table, validate_rows
-from schemas.labels import AXIS_NAMES, MBTI
 from schemas.manifest import sha256_path
-from schemas.type_mentions import mask_type_mentions
 
 
 class Loaded(NamedTuple):
@@ -66,46 +63,6 @@ def input_hashes(loaded: Loaded) -> dict[str, str]:
     """``{path: sha256}`` of an input read from a path, for the manifest (hashed once)."""
     prov = loaded.provenance
     return {prov["source"]: prov["sha256"]} if "sha256" in prov else {}
-
-
-def parse_labels(labels: list[Any], *, file: str, start_row: int = 1) -> list[str]:
-    """Canonical MBTI labels; an unknown or missing one raises naming its row."""
-    out = []
-    for i, value in enumerate(labels, start=start_row):
-        try:
-            out.append(MBTI.parse(value))
-        except InputError as err:
-            raise err.at(file=file, row=i, field="label") from None
-    return out
-
-
-def axis_bits(labels: list[str]) -> np.ndarray:
-    """``[n, 4]`` axis bits of canonical labels."""
-    return np.array([MBTI.to_bits(lab) for lab in labels], dtype=np.int64).reshape(-1, 4)
-
-
-def check_both_classes(bits: np.ndarray, *, file: str, what: str = "training posts") -> None:
-    """Every axis needs both poles among ``bits``."""
-    for j, name in enumerate(AXIS_NAMES):
-        present = set(bits[:, j].tolist())
-        if present != {0, 1}:
-            pole = MBTI.axes[j][present.pop()] if present else "?"
-            raise InputError(
-                f"axis {name} has one class only ({pole}) in the {what}; a classifier "
-                "needs both poles",
-                file=file,
-                field="label",
-            )
-
-
-def mask_types(ds: datasets.Dataset) -> tuple[datasets.Dataset, int]:
-    """Mask type mentions in ``text``; returns the data set and the number of mentions."""
-    results = [mask_type_mentions(t) for t in ds["text"]]
-    n_masked = sum(r.n_masked for r in results)
-    if n_masked == 0:
-        return ds, 0
-    ds = ds.remove_columns("text").add_column("text", [r.text for r in results])
-    return ds, n_masked
 
 
 def tokenize(

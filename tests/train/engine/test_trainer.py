@@ -3,19 +3,19 @@ from __future__ import annotations
 import pytest
 
 from tests.train.conftest import tiny_args
-from train.models import TypeSentenceClassifier
-from train.phases.trainer import (
+from train.engine.trainer import (
     EarlyStoppingAfter,
     PhaseTrainer,
     planned_steps,
     training_arguments,
 )
+from train.models import TaskModel
 
 
 @pytest.mark.parametrize("given", [None, 3e-3])
 def test_the_new_head_learns_at_its_own_rate(phase1_dir, tmp_path, given):
     args = tiny_args(lr=1e-4, head_lr=given)
-    model = TypeSentenceClassifier.from_pretrained(phase1_dir.model_dir)
+    model = TaskModel.from_pretrained(phase1_dir.model_dir)
     trainer = PhaseTrainer(
         model=model,
         args=training_arguments(args, tmp_path / "out", metric=None),
@@ -47,7 +47,7 @@ def test_min_steps_lengthen_only_short_runs():
 
 
 def test_the_head_learns_at_1e_3_unless_told_otherwise():
-    from train.phases.args import TrainArgs
+    from train.engine.args import TrainArgs
 
     assert TrainArgs(lr=5e-5).head_rate() == 1e-3
     assert TrainArgs(lr=5e-5, head_lr=0).head_rate() == 5e-5

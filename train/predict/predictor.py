@@ -1,5 +1,7 @@
-"""Prediction with a saved :class:`~train.models.TaskModel`: scores and predictions for new
-texts (or sentence pairs), with the task (labels, tuned cut-offs) the model was saved with."""
+"""Prediction with a saved phase-3 model of any task (a :class:`~train.models.TaskModel`, or
+a ``--pair-model bi`` sentence-transformers output): scores and answers for new texts (or
+sentence pairs), with the task (labels, tuned cut-offs) the model was saved with; one
+person's answer from their texts (:func:`train.tasks.authors.person`)."""
 
 from __future__ import annotations
 
@@ -41,9 +43,34 @@ def batched_logits(
     return np.concatenate(out) if out else np.zeros((0, n_out))
 
 
+def find_model_dir(run: str | Path) -> Path:
+    """The phase-3 model inside ``run``: ``run`` itself, ``run/model``, or the first (sorted)
+    phase-3 model directory below it."""
+    run = Path(run)
+    if not run.is_dir():
+        raise InputError("no such run or model directory", file=run)
+    for cand in (run, run / "model", *sorted(p.parent for p in run.rglob("config.json"))):
+        if is_phase3_model(cand):
+            return cand
+    raise InputError("holds no phase-3 model (config.json of a `train phase3` model)", file=run)
+
+
+def is_phase3_model(model_dir: Path) -> bool:
+    """A bi-encoder output, or a task model that phase 3 trained (or one with no lineage,
+    made outside the phases); cheap: nothing is loaded."""
+    from train.models import TaskModelConfig
+    from train.models.init import phase_of, read_config
+    from train.tasks.bi_encoder import is_bi_encoder
+
+    if is_bi_encoder(model_dir):
+        return True
+    config = read_config(model_dir)
+    return config.get("model_type") == TaskModelConfig.model_type and phase_of(config) in (None, 3)
+
+
 class Predictor:
-    """What a task predictor answers: ``scores(texts, pairs)`` (``[n, n_outputs]``) and
-    ``predict(texts, pairs)`` (one ``{"prediction", "scores"}`` per text)."""
+    """What a task predictor answers: ``scores(texts, pairs)`` (``[n, n_outputs]``),
+    ``predict(texts, pairs)`` (the task's answer per text) and ``person(texts)``."""
 
     task: Task
 
@@ -64,16 +91,8 @@ class Predictor:
     def predict(
         self, texts: list[str], pairs: list[str] | None = None, batch_size: int = 32
     ) -> list[dict[str, Any]]:
-        """One ``{"prediction", "scores": {output: score}}`` per text."""
-        scores = self.scores(texts, pairs, batch_size)
-        names = self.task.output_names
-        return [
-            {
-                "prediction": pred,
-                "scores": {n: round(float(s), 6) for n, s in zip(names, row, strict=True)},
-            }
-            for pred, row in zip(self.task.predictions(scores), scores, strict=True)
-        ]
+        """The task's answer per text (:meth:`~train.tasks.base.Task.describe`)."""
+        return [self.task.describe(row) for row in self.scores(texts, pairs, batch_size)]
 
 
 class TaskPredictor(Predictor):
@@ -136,10 +155,11 @@ class BiEncoderPredictor(Predictor):
         return pair_scores(self.model, rows, batch_size)
 
 
-def load_task_predictor(model_dir: str | Path, device: str | None = None) -> Predictor:
-    """The predictor of a saved task model: a bi-encoder or a :class:`TaskModel`."""
+def load_predictor(run_or_model_dir: str | Path, device: str | None = None) -> Predictor:
+    """The predictor of the phase-3 model of a run (or of a model directory)."""
     from train.tasks.bi_encoder import is_bi_encoder
 
-    if is_bi_encoder(Path(model_dir)):
+    model_dir = find_model_dir(run_or_model_dir)
+    if is_bi_encoder(model_dir):
         return BiEncoderPredictor(model_dir, device)
     return TaskPredictor(model_dir, device)

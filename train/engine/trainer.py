@@ -1,7 +1,10 @@
 """The Hugging Face Trainer set up the same way for every phase, and the phase output dir.
 
-Checkpoints go to ``.<out>.checkpoints`` beside ``--out`` (so the output itself stays atomic);
-``--resume`` continues from the newest one; they are removed once the phase output is written.
+The best weights on the dev metric are kept in memory (no optimiser state, nothing on disk)
+and put back at the end. With ``--resume`` the Trainer writes resumable checkpoints (weights
+and optimiser, once per epoch) to ``.<out>.checkpoints`` beside ``--out`` (so the output
+itself stays atomic) and continues from the newest; they are removed once the phase output is
+written.
 """
 
 from __future__ import annotations
@@ -13,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
+from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
 
 from schemas.io import publish
-from train.distributed import main_process_writes, uses_cuda, world_size
-from train.logs import quiet_tied_keys, trainer_callbacks
-from train.phases.args import TrainArgs
-from train.phases.result import PhaseResult
+from train.engine.args import TrainArgs
+from train.engine.distributed import main_process_writes, uses_cuda, world_size
+from train.engine.logs import quiet_tied_keys, trainer_callbacks
+from train.engine.result import PhaseResult
 
 
 def checkpoint_dir(out: str | Path) -> Path:
@@ -65,9 +68,37 @@ class EarlyStoppingAfter(EarlyStoppingCallback):
         super().__init__(patience)
         self.start_step = start_step
 
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        """The best weights come back by :class:`BestWeights` (not the Trainer's checkpoints),
+        so the base class's warning about ``load_best_model_at_end`` does not apply."""
+
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any, **kwargs: Any) -> None:
         if state.global_step >= self.start_step:
             super().on_evaluate(args, state, control, metrics, **kwargs)
+
+
+class BestWeights(TrainerCallback):
+    """Keeps a CPU copy of the weights at the best dev metric seen so far and loads it into the
+    model when training ends: the best model without writing a checkpoint (MiniLM's, with its
+    optimiser state, is ~270 MB; ``make demo`` wrote ~23 GB of them)."""
+
+    def __init__(self, metric: str, greater_is_better: bool) -> None:
+        self.key = metric if metric.startswith("eval_") else f"eval_{metric}"
+        self.sign = 1.0 if greater_is_better else -1.0
+        self.best: float | None = None
+        self.weights: dict[str, torch.Tensor] | None = None
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        value = (kwargs.get("metrics") or {}).get(self.key)
+        if value is None or (self.best is not None and self.sign * value <= self.sign * self.best):
+            return
+        self.best = value
+        model = kwargs["model"]
+        self.weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.weights is not None:
+            kwargs["model"].load_state_dict(self.weights)
 
 
 def planned_steps(args: TrainArgs, n_train: int | None) -> int:
@@ -93,12 +124,13 @@ def training_arguments(
     n_train: int | None = None,
 ) -> TrainingArguments:
     """TrainingArguments from :class:`TrainArgs`; ``metric`` (a dev metric) enables
-    per-epoch evaluation, best-model selection and early stopping; ``n_train`` (training
-    rows) lets ``--min-steps`` lengthen a short run."""
+    per-epoch evaluation, best-model selection and early stopping (checkpoints on disk only
+    with ``--resume``); ``n_train`` (training rows) lets ``--min-steps`` lengthen a short run."""
     cuda = uses_cuda(args)
     bf16 = args.bf16 if args.bf16 is not None else cuda and torch.cuda.is_bf16_supported()
     tf32 = args.tf32 if args.tf32 is not None else cuda
     strategy = "epoch" if metric else "no"
+    checkpoints = strategy if args.resume else "no"
     return TrainingArguments(
         output_dir=str(checkpoint_dir(out)),
         seed=args.seed,
@@ -118,9 +150,9 @@ def training_arguments(
         train_sampling_strategy="group_by_length" if args.group_by_length else "random",
         length_column_name="length",
         eval_strategy=strategy,
-        save_strategy=strategy if metric else "no",
+        save_strategy=checkpoints,
         save_total_limit=2,
-        load_best_model_at_end=bool(metric),
+        load_best_model_at_end=bool(metric) and args.resume,
         metric_for_best_model=metric,
         greater_is_better=greater_is_better,
         logging_strategy="steps",
@@ -172,7 +204,9 @@ def fit(
         token = getattr(tokenizer, name, None)
         if token is not None and not isinstance(getattr(text_config, name, None), list):
             setattr(text_config, name, token)
-    callbacks = []
+    callbacks: list[TrainerCallback] = []
+    if metric and not args.resume:
+        callbacks.append(BestWeights(metric, greater_is_better))
     if metric and args.early_stopping_patience:
         callbacks.append(EarlyStoppingAfter(args.early_stopping_patience, args.min_steps))
     trainer = PhaseTrainer(

@@ -110,7 +110,7 @@ def test_phase3_two_ranks_train_what_one_process_trains(inputs: Path, tmp_path: 
     one = launch(*common, "--out", tmp_path / "one", "--batch-size", "6", ranks=1)
     stdout_two, _ = finished(two), finished(one)
 
-    assert stdout_two.count("mean axis accuracy") == 1  # rank 0 alone reports
+    assert stdout_two.count("mean_axis_accuracy") == 1  # rank 0 alone reports
     assert leftovers(tmp_path) == []
     assert json.loads((tmp_path / "two" / "manifest.json").read_text())["command"] == (
         "train phase3"
@@ -161,8 +161,8 @@ def test_train_all_under_two_ranks_publishes_once(inputs: Path, tmp_path: Path) 
 
 
 def test_progress_bars_show_on_rank_0_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from train.distributed import shows_progress
-    from train.phases.args import TrainArgs
+    from train.engine.args import TrainArgs
+    from train.engine.distributed import shows_progress
 
     monkeypatch.setenv("RANK", "1")
     assert not shows_progress(TrainArgs(progress=True))

@@ -33,6 +33,22 @@ class InitSource:
     labels: tuple[str, ...] | None = None
 
 
+def phase_of(config: dict[str, Any]) -> int | None:
+    """The phase that trained a phase model (its last lineage entry's); ``None`` for an
+    encoder that no phase trained."""
+    lineage = config.get("lineage") or []
+    return int(lineage[-1]["phase"]) if lineage and "phase" in lineage[-1] else None
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """A model directory's ``config.json`` (``{}`` when there is none or it is unreadable)."""
+    try:
+        value = json.loads((Path(path) / "config.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def read_model_type(path: str, *, flag: str) -> str | None:
     """``model_type`` of a local model directory; ``None`` for a hub name (not a path)."""
     p = Path(path)
@@ -68,12 +84,12 @@ def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> I
     from transformers import AutoModel, AutoTokenizer
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
-    from train.logs import LOG, quiet_loading
-    from train.models import PHASE_MODELS, PHASE_OF_MODEL_TYPE
+    from train.engine.logs import LOG, quiet_loading
+    from train.models import PHASE_MODELS
 
     path = resolve_model(spec)
     model_type = read_model_type(path, flag=flag)
-    source_phase = PHASE_OF_MODEL_TYPE.get(model_type) if model_type else None
+    source_phase = phase_of(read_config(path)) if model_type in PHASE_MODELS else None
     if source_phase is not None and source_phase >= phase:
         raise InputError(
             f"is a phase-{source_phase} model ({model_type}); phase {phase} starts from "

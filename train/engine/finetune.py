@@ -1,6 +1,12 @@
-"""Fine-tune a :class:`~train.models.TaskModel` on a task's splits with the phases' Trainer
-set-up: best checkpoint on the task's dev metric, cut-offs tuned on dev, test metrics (with
-the majority baseline's) under the task's names. Writing the output is the caller's."""
+"""The one fine-tuning loop of every task model (phases 1 and 3, ``train all``'s arms and
+augment's students): train on a task's training split with the Trainer set-up of
+:mod:`train.engine.trainer`, keep the weights that were best on the task's dev metric, tune
+the task's cut-offs on dev, and score the test split under the task's metric names.
+
+The engine knows no task and no model class: ``data.task`` answers what is task-specific
+(texts, targets, scores, metrics, cut-offs), as a ``compute_metrics`` does for the Hugging
+Face Trainer. Writing the output is the caller's.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +17,15 @@ from typing import Any
 import datasets
 import numpy as np
 
-from train.phases.args import TrainArgs
-from train.tasks.base import Task
-from train.tasks.columns import TaskData
+from train.engine.args import TrainArgs
 
 
 @dataclass
 class FinetuneResult:
-    """The tuned task, the trainer (``trainer.model`` carries the tuned task spec), the test
+    """The tuned task, the trainer (``trainer.model`` holds the best weights), the test
     metrics, and the test targets and scores (``[n, n_outputs]``)."""
 
-    task: Task
+    task: Any
     trainer: Any
     tokenizer: Any
     metrics: dict[str, Any]
@@ -30,10 +34,10 @@ class FinetuneResult:
 
 
 def model_inputs(
-    task: Task, ds: datasets.Dataset, tokenizer: Any, max_length: int, *, file: str
+    task: Any, ds: datasets.Dataset, tokenizer: Any, max_length: int, *, file: str
 ) -> datasets.Dataset:
     """Tokenised inputs (pairs for a pair task) with ``labels`` and ``sample_weight``."""
-    from train.data import tokenize
+    from train.engine.data import tokenize
 
     columns = {"text": task.texts(ds)}
     if task.needs_pair:
@@ -62,45 +66,35 @@ def predict_in_order(trainer: Any, ds: datasets.Dataset) -> np.ndarray:
         trainer.args.train_sampling_strategy = strategy
 
 
-def finetune(
-    data: TaskData,
-    init: str | Path | None,
-    out: str | Path,
+def count_changed(task: Any, ds: datasets.Dataset) -> int:
+    """How many texts the task changes before the model sees them (MBTI: type mentions)."""
+    if len(ds) == 0:
+        return 0
+    return sum(a != b for a, b in zip(ds["text"], task.texts(ds), strict=True))
+
+
+def fit_task(
+    model: Any,
+    data: Any,
+    tokenizer: Any,
     args: TrainArgs,
+    out: str | Path,
     *,
     silver_weight: float = 1.0,
 ) -> FinetuneResult:
-    """Train on ``data.train``, select and tune on ``data.dev``, evaluate on ``data.test``.
-
-    ``init``: a phase-1/phase-2 output or a pretrained encoder; ``out``: where the phase
-    output will go (checkpoints are kept beside it, as for the other phases).
-    """
-    from train.encoders import encoder_config_dict, lineage_entry, load_init, transfer_encoder
-    from train.models import TaskModel, TaskModelConfig
-    from train.phases.collators import ClassificationCollator
-    from train.phases.trainer import fit, pad_multiple
+    """Train ``model`` on ``data.train`` (rows with ``is_silver`` weighted by
+    ``silver_weight``), select on ``data.dev``, tune cut-offs there, evaluate on
+    ``data.test``; ``out`` is where the caller will write (resumable checkpoints beside it)."""
+    from train.engine.collators import ClassificationCollator
+    from train.engine.trainer import fit, pad_multiple
 
     task = data.task
-    init_src = load_init(init, phase=3)
-    model = TaskModel(
-        TaskModelConfig.for_task(
-            task,
-            encoder=encoder_config_dict(init_src.encoder),
-            head_dropout=args.head_dropout,
-            lineage=[
-                *init_src.lineage,
-                lineage_entry(3, init_src, {"source": data.source}, task=task.name),
-            ],
-        )
-    )
-    transfer_encoder(model, init_src.encoder)
-    tok = init_src.tokenizer
 
     def inputs(ds: datasets.Dataset, split: str) -> datasets.Dataset:
         if "is_silver" in ds.column_names:
             weights = [silver_weight if s else 1.0 for s in ds["is_silver"]]
             ds = ds.add_column("sample_weight", weights)
-        return model_inputs(task, ds, tok, args.max_length, file=f"{data.source} ({split})")
+        return model_inputs(task, ds, tokenizer, args.max_length, file=f"{data.source} ({split})")
 
     train_t, dev_t, test_t = (
         inputs(data.train, "train"),
@@ -119,9 +113,9 @@ def finetune(
         train_ds=train_t,
         eval_ds=dev_t,
         collator=ClassificationCollator(
-            tok, extra=("labels", "sample_weight"), pad_to_multiple_of=pad_multiple(args)
+            tokenizer, extra=("labels", "sample_weight"), pad_to_multiple_of=pad_multiple(args)
         ),
-        tokenizer=tok,
+        tokenizer=tokenizer,
         metric=task.dev_metric,
         compute_metrics=compute_metrics,
     )
@@ -133,10 +127,20 @@ def finetune(
 
     dev_targets = np.asarray(dev_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
     task = task.tune(dev_targets, scores_of(dev_t))
-    trainer.model.config.task_spec = task.to_config()
     train_targets = np.asarray(train_t["labels"], dtype=np.float32)
     test_targets = np.asarray(test_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
     test_scores = scores_of(test_t)
     metrics = task.metrics(test_targets, test_scores, train_targets) if len(test_t) else {}
-    metrics.update(task=task.name, n_train=len(train_t), n_dev=len(dev_t), n_test=len(test_t))
-    return FinetuneResult(task, trainer, tok, metrics, test_targets, test_scores)
+    silver = data.train["is_silver"] if "is_silver" in data.train.column_names else []
+    metrics.update(
+        task=task.name,
+        n_train=len(train_t),
+        n_dev=len(dev_t),
+        n_test=len(test_t),
+        n_silver=int(sum(silver)),
+        n_masked=sum(
+            count_changed(task, ds)
+            for ds in {id(ds): ds for ds in (data.train, data.dev, data.test)}.values()
+        ),
+    )
+    return FinetuneResult(task, trainer, tokenizer, metrics, test_targets, test_scores)

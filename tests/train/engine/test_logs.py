@@ -23,8 +23,8 @@ def test_a_new_head_is_one_line(minilm_path):
 import sys
 from transformers import AutoModelForMaskedLM
 from tests.train.conftest import tiny_args
-from train.encoders import load_init
-from train.logs import configure, quiet_loading
+from train.models.init import load_init
+from train.engine.logs import configure, quiet_loading
 
 configure(tiny_args())
 load_init(sys.argv[1], phase=3)
@@ -51,7 +51,7 @@ def test_missing_tied_keys_on_loading_the_best_checkpoint_are_not_a_warning(capl
 
     from transformers import BertConfig, BertForMaskedLM
 
-    from train.logs import MISSING_KEYS, quiet_tied_keys
+    from train.engine.logs import MISSING_KEYS, quiet_tied_keys
 
     config = BertConfig(
         vocab_size=40, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 from transformers import DataCollatorForLanguageModeling, DataCollatorWithPadding
 
-from train.data import MODEL_INPUTS
+from train.engine.data import MODEL_INPUTS
 
 
 def _pad_inputs(pad: DataCollatorWithPadding, features: list[dict[str, Any]]) -> dict:

@@ -9,8 +9,8 @@ import pytest
 
 from schemas.errors import InputError
 from schemas.labels import MBTI
-from train.phases.labels import row_labels
 from train.tasks.options import LabelOptions
+from train.tasks.row_labels import row_labels
 
 
 def test_single_reads_the_label_set_from_the_data_case_insensitively():
@@ -37,7 +37,9 @@ def test_labels_file_is_the_label_set(tmp_path: Path):
     assert row_labels(["fear", "joy"], opts, file="d").ids == [2, 0]
     with pytest.raises(InputError, match="row 1: field 'label': unknown label 'calm'"):
         row_labels(["calm"], opts, file="d")
-    with pytest.raises(InputError, match="lists other labels than the phase-1 model"):
+    with pytest.raises(
+        InputError, match="the phase-1 model knows the labels joy, fear, not those of --task multi"
+    ):
         row_labels(["joy"], opts, file="d", label_set=("joy", "fear"))
 
 
@@ -53,7 +55,7 @@ def test_mbti_path_is_the_16_types_and_refuses_another_phase1_label_set():
     assert rows.label_set == MBTI.labels
     assert rows.ids == [MBTI.index("INFJ"), MBTI.index("ESTP")]
     assert row_labels(["INFJ"], LabelOptions(), file="d", label_set=MBTI.labels).ids == rows.ids[:1]
-    with pytest.raises(InputError, match="knows the labels pos, neg, not the 16 MBTI types"):
+    with pytest.raises(InputError, match="knows the labels pos, neg, not those of --task mbti"):
         row_labels(["INFJ"], LabelOptions(), file="d", label_set=("pos", "neg"))
 
 

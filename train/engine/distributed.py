@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from train.phases.args import TrainArgs
+    from train.engine.args import TrainArgs
 
 
 def world_size() -> int:

@@ -19,7 +19,7 @@ LOG = logging.getLogger("mbtikit")
 
 
 def configure(args: Any) -> None:
-    """Set the log levels and progress bars from :class:`~train.phases.args.TrainArgs`."""
+    """Set the log levels and progress bars from :class:`~train.engine.args.TrainArgs`."""
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     if not LOG.handlers:
         handler = logging.StreamHandler(sys.stderr)

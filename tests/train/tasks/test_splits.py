@@ -6,7 +6,7 @@ import datasets
 import pytest
 
 from schemas.errors import InputError
-from train.splits import assign_splits, split_posts
+from train.tasks.splits import assign_splits, split_posts
 
 
 def _posts(n_authors: int = 60, per_author: int = 4, silver: int = 10) -> datasets.Dataset:

@@ -10,8 +10,8 @@ import datasets
 
 from schemas.io import check_output_dir
 from schemas.manifest import Manifest
-from train.data import Loaded, input_hashes, load_data
-from train.phases.args import TrainArgs
+from train.engine.args import TrainArgs
+from train.engine.data import Loaded, input_hashes, load_data
 
 
 class PhaseInput(Protocol):

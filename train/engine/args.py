@@ -44,7 +44,11 @@ class TrainArgs:
         2, help="Stop after this many evaluations without dev improvement (0: never)."
     )
     torch_compile: bool = option(False, help="Compile the model with torch.compile.")
-    resume: bool = option(False, help="Resume from the newest checkpoint beside --out.")
+    resume: bool = option(
+        False,
+        help="Write resumable checkpoints (weights + optimiser, each epoch) beside --out and "
+        "continue from the newest (default: the best weights are kept in memory only).",
+    )
     device: str | None = option(None, help="cpu or cuda (default: cuda when available).")
     num_workers: int = option(0, help="Data-loader worker processes.")
     logging_steps: int = option(10, help="Log the loss every N steps.")

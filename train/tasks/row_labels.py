@@ -1,10 +1,7 @@
-"""The label of each phase-1/phase-2 row as an id into the task's label set.
-
-``--task mbti``: the 16 types (:func:`train.data.parse_labels`, as ever). ``single``/``multi``:
-any label set, parsed by the task layer (:mod:`train.tasks.vocab`): the one given (the
-phase-1 model's, or the task's in ``train all``), else ``--labels FILE``, else the labels the
-data use. A phase-1/2 row is about one label, also for ``multi`` (a delimited cell must hold
-exactly one).
+"""The label of each phase-1/phase-2 row as an id into the task's label set: the one given (the
+phase-1 model's, or the task's in ``train all``), else the task's own (MBTI: the 16 types;
+``--labels FILE``), else the labels the data use. A phase-1/2 row is about one label, also for
+``multi`` (a delimited cell must hold exactly one).
 """
 
 from __future__ import annotations
@@ -14,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.errors import InputError
-from schemas.labels import MBTI, LabelSet, read_label_file
+from schemas.labels import LabelSet, read_label_file
 from train.tasks.options import LabelOptions
 
 
@@ -44,28 +41,22 @@ def row_labels(
     ``label_set``: a label set fixed elsewhere (``label_set_of`` says where), which the rows
     must keep to.
     """
-    from train.data import parse_labels
+    from train.tasks import task_class
     from train.tasks.vocab import labels_from_values, one_label
 
     opts.check_label_set()
     fixed = tuple(label_set) if label_set is not None else None
-    if opts.task == "mbti":
-        if fixed is not None and fixed != MBTI.labels:
-            raise InputError(
-                f"{label_set_of} knows the labels {_hint(fixed)}, not the 16 MBTI types: "
-                "pass its --task (single or multi)",
-                field="--task",
-            )
-        return RowLabels(MBTI.labels, [MBTI.index(lab) for lab in parse_labels(values, file=file)])
-    given = read_label_file(opts.labels).labels if opts.labels else None
-    if fixed is not None and given is not None and _upper(fixed) != _upper(given):
+    given = read_label_file(opts.labels).labels if opts.labels else ()
+    known = task_class(opts.task)(**({"labels": given} if given else {})).phase_labels or None
+    if fixed is not None and known is not None and _upper(fixed) != _upper(known):
         raise InputError(
-            f"lists other labels than {label_set_of} ({_hint(fixed)})",
+            f"{label_set_of} knows the labels {_hint(fixed)}, not those of --task {opts.task} "
+            f"({_hint(known)}): pass its --task and --labels",
             file=opts.labels,
-            field="--labels",
+            field="--labels" if opts.labels else "--task",
         )
     cells = [_one_value(v, opts, file=file, row=row) for row, v in enumerate(values, 1)]
-    labels = LabelSet("labels", fixed or given or labels_from_values(cells, file=file).labels)
+    labels = LabelSet("labels", fixed or known or labels_from_values(cells, file=file).labels)
     ids = [one_label(v, labels, file=file, row=row) for row, v in enumerate(cells, 1)]
     return RowLabels(labels.labels, ids)
 
