@@ -110,3 +110,39 @@ def test_the_checker_sees_a_cycle(tmp_path):
     a = tmp_path / "a.py"
     a.write_text("def f():\n    from .b import g\n")
     assert _imports(a, "pkg.a", {"pkg.a", "pkg.b"}) == {"pkg.b"}
+
+
+def _folder(module: str) -> str:
+    """The folder (package) a module lives in: itself for a package, else its parent."""
+    path = ROOT.joinpath(*module.split("."))
+    return module if path.is_dir() else module.rpartition(".")[0]
+
+
+def folder_edges(graph: dict[str, set[str]]) -> dict[tuple[str, str], list[str]]:
+    """Which folder imports which other folder of the same package, and through which imports
+    (``a.b.m -> a.c.n``); a package's own modules and its subfolders are different folders."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for name, targets in graph.items():
+        for target in targets:
+            a, b = _folder(name), _folder(target)
+            if a != b and a.split(".")[0] == b.split(".")[0]:
+                edges.setdefault((a, b), []).append(f"{name} -> {target}")
+    return edges
+
+
+def test_no_two_folders_import_each_other():
+    """Imports point down only, between folders too (train: engine <- tasks <- models <-
+    phases/predict <- study/serve <- cli)."""
+    edges = folder_edges(_graph())
+    both = sorted(
+        f"{a} <-> {b}: {edges[(a, b)][0]}; {edges[(b, a)][0]}"
+        for a, b in edges
+        if (b, a) in edges and a < b
+    )
+    assert not both, "\n".join(both)
+
+
+def test_the_folder_check_sees_a_two_way_edge():
+    graph = {"train.engine.x": {"train.tasks.y"}, "train.tasks.y": {"train.engine.x"}}
+    edges = folder_edges(graph)
+    assert ("train.engine", "train.tasks") in edges and ("train.tasks", "train.engine") in edges
