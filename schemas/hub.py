@@ -1,4 +1,5 @@
-"""The Hugging Face Hub: ``--push-to-hub REPO`` uploads a published output (with its card);
+"""The Hugging Face Hub: ``--push-to-hub REPO`` uploads a published output (with its card),
+after :func:`check_push` made sure, before any work, that the upload can succeed;
 :func:`hub_failure` turns a model the Hub could not give into one line saying what to do."""
 
 from __future__ import annotations
@@ -15,6 +16,86 @@ PUSH_HELP = (
 )
 
 
+class HubError(InputError):
+    """An :class:`InputError` already written for the Hub (``hub_failure`` leaves it as is)."""
+
+
+_PUSH = "--push-to-hub"
+_LOG_IN = "log in with `hf auth login` or set HF_TOKEN"
+
+
+def _offline() -> bool:
+    """huggingface_hub's rule (HF_HUB_OFFLINE, else TRANSFORMERS_OFFLINE), read now."""
+    value = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE") or ""
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def check_push(repo: str) -> dict:
+    """Before any work, that ``--push-to-hub repo`` can succeed: ``repo`` is ``OWNER/NAME``,
+    the Hub is not off (HF_HUB_OFFLINE), there is a token, and the Hub accepts it, for writing,
+    under OWNER. Each failure is one :class:`InputError` line; returns the Hub's ``whoami``.
+
+    A fine-grained token's rights per repository are not listed by ``whoami``: for one only
+    the token itself is checked.
+    """
+    import httpx2
+    from huggingface_hub import HfApi, constants, get_token
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
+    from huggingface_hub.utils import validate_repo_id
+
+    owner, _, name = repo.partition("/")
+    try:
+        validate_repo_id(repo)
+        if not owner or not name:
+            raise HFValidationError(repo)
+    except HFValidationError:
+        raise HubError(
+            f"{repo!r} is not a Hub repository name: use OWNER/NAME (e.g. me/mbti-posts)",
+            field=_PUSH,
+        ) from None
+    if _offline():
+        raise HubError(
+            "the Hub is unreachable in offline mode: set HF_HUB_OFFLINE=0 (and unset "
+            "TRANSFORMERS_OFFLINE) to push",
+            field=_PUSH,
+        )
+    token = get_token()
+    if not token:
+        raise HubError(f"no Hugging Face token to push {repo} with: {_LOG_IN}", field=_PUSH)
+    endpoint = constants.ENDPOINT
+    try:
+        me = HfApi().whoami(token=token)
+    except HfHubHTTPError as err:
+        status = err.response.status_code
+        why = "refused the token" if status in (401, 403) else "answered"
+        raise HubError(
+            f"the Hub ({endpoint}) {why} (HTTP {status}) before pushing {repo}: {_LOG_IN} "
+            "with a valid write token",
+            field=_PUSH,
+        ) from None
+    except (httpx2.HTTPError, OSError) as err:
+        raise HubError(
+            f"the Hub ({endpoint}) could not be reached before pushing {repo} "
+            f"({type(err).__name__}); check the network or drop --push-to-hub",
+            field=_PUSH,
+        ) from None
+    access = (me.get("auth") or {}).get("accessToken") or {}
+    role = access.get("role")
+    if role == "read":
+        raise HubError(
+            f"the token is read-only: pushing {repo} needs a write token ({_LOG_IN})",
+            field=_PUSH,
+        )
+    accounts = {me.get("name")} | {org.get("name") for org in me.get("orgs") or []}
+    if role != "fineGrained" and owner not in accounts:
+        raise HubError(
+            f"the token is {me.get('name')}'s, who cannot create repositories under {owner!r} "
+            f"(theirs: {', '.join(sorted(a for a in accounts if a))})",
+            field=_PUSH,
+        )
+    return me
+
+
 def push_to_hub(directory: str | Path, repo: str, *, private: bool = False) -> str:
     """Create ``repo`` if needed and upload ``directory`` as one commit; returns its URL."""
     import httpx2
@@ -23,7 +104,7 @@ def push_to_hub(directory: str | Path, repo: str, *, private: bool = False) -> s
 
     directory = Path(directory)
     if os.environ.get("HF_HUB_OFFLINE", "0").lower() in ("1", "true", "yes", "on"):
-        raise InputError(
+        raise HubError(
             "the Hub is unreachable in offline mode: set HF_HUB_OFFLINE=0 to push",
             field="--push-to-hub",
         )
@@ -39,7 +120,7 @@ def push_to_hub(directory: str | Path, repo: str, *, private: bool = False) -> s
         )
     except (HfHubHTTPError, httpx2.HTTPError, OSError) as err:
         message = " ".join(str(err).split())[:300]
-        raise InputError(f"upload to {repo} failed: {message}", field="--push-to-hub") from None
+        raise HubError(f"upload to {repo} failed: {message}", field="--push-to-hub") from None
     return str(url)
 
 
@@ -76,7 +157,7 @@ def _repo_named(chain: list[BaseException]) -> str | None:
     return None
 
 
-def hub_failure(err: BaseException) -> InputError | None:
+def hub_failure(err: BaseException) -> HubError | None:
     """The one-line :class:`InputError` for a model the Hub could not give, when ``err`` is
     (or was raised from, or while handling) a ``huggingface_hub`` error; ``None`` otherwise.
 
@@ -89,6 +170,8 @@ def hub_failure(err: BaseException) -> InputError | None:
         from huggingface_hub import errors as hf
     except ImportError:  # pragma: no cover - a dependency of transformers
         return None
+    if isinstance(err, HubError):
+        return None
     chain = _chain(err)
     hub = [e for e in chain if isinstance(e, (hf.HfHubHTTPError, hf.LocalEntryNotFoundError,
                                                hf.OfflineModeIsEnabled))]  # fmt: skip
@@ -100,7 +183,7 @@ def hub_failure(err: BaseException) -> InputError | None:
     http = next((e for e in hub if isinstance(e, hf.HfHubHTTPError)), None)
     status = getattr(getattr(http, "response", None), "status_code", None)
     if constants.HF_HUB_OFFLINE and http is None:
-        return InputError(
+        return HubError(
             "is not in the local Hugging Face cache and HF_HUB_OFFLINE=1 (or "
             "TRANSFORMERS_OFFLINE=1) forbids downloading it: unset both to download it (log in "
             "with `hf auth login` or set HF_TOKEN for a private or gated model), or pass a local "
@@ -119,4 +202,4 @@ def hub_failure(err: BaseException) -> InputError | None:
         why = f"the Hub ({endpoint}) answered HTTP {status} for it:"
     else:
         why = f"the Hub ({endpoint}) could not be reached to download it:"
-    return InputError(f"{why} {_HUB_HINT}", file=repo, field=field)
+    return HubError(f"{why} {_HUB_HINT}", file=repo, field=field)

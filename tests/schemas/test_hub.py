@@ -51,7 +51,7 @@ def test_an_unreachable_hub_is_one_input_error(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     proc = _run(code, str(tmp_path), endpoint="http://127.0.0.1:9")
     assert proc.returncode == 1
-    assert "InputError" in proc.stderr and "upload to me/x failed" in proc.stderr
+    assert "HubError" in proc.stderr and "upload to me/x failed" in proc.stderr  # an InputError
 
 
 def test_offline_mode_refuses_to_push(tmp_path, monkeypatch):
