@@ -12,7 +12,8 @@ from schemas.errors import InputError
 
 PUSH_HELP = (
     "After writing --out, upload it to this Hugging Face Hub repository (owner/name): a "
-    "dataset repo for a data set, a model repo otherwise. Needs HF_TOKEN and HF_HUB_OFFLINE=0."
+    "dataset repo for a data set, a model repo otherwise. Needs a write token (HF_TOKEN or "
+    "`hf auth login`) and no offline mode (HF_HUB_OFFLINE)."
 )
 
 
