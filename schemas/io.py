@@ -280,6 +280,10 @@ def publish(
     """
     out = Path(out)
     check_output_dir(out, overwrite=overwrite)
+    if push_to_hub:
+        from schemas.hub import check_push
+
+        check_push(push_to_hub)  # before the work, not after it
     out.parent.mkdir(parents=True, exist_ok=True)
     if resume is None:
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

@@ -11,7 +11,7 @@ import pytest
 from schemas.errors import InputError
 from schemas.hub import push_to_hub
 from tests.support.cli import cli_env
-from tests.support.fake_hub import fake_hub
+from tests.support.hub_accounts import account, hub_with_accounts
 
 PUBLISH = """
 import sys
@@ -30,9 +30,13 @@ def _run(code: str, *args: str, endpoint: str) -> subprocess.CompletedProcess[st
 
 
 def test_a_published_data_set_is_uploaded_with_its_card(tmp_path):
-    with fake_hub() as (endpoint, requests):
+    with hub_with_accounts({"hf_fake": account("me")}) as (endpoint, requests):
         proc = _run(PUBLISH, str(tmp_path / "base"), endpoint=endpoint)
     assert proc.returncode == 0, proc.stderr
+    # the token and the repository were checked before the work, the upload came after it
+    paths = [r["path"] for r in requests]
+    whoami = next(i for i, path in enumerate(paths) if path.startswith("/api/whoami-v2"))
+    assert whoami < next(i for i, r in enumerate(requests) if r["method"] == "POST")
     assert (tmp_path / "base" / "README.md").is_file()
     posts = [r for r in requests if r["method"] == "POST"]
     create = next(r for r in posts if r["path"].startswith("/api/repos/create"))
@@ -44,6 +48,13 @@ def test_a_published_data_set_is_uploaded_with_its_card(tmp_path):
     lines = [json.loads(line) for line in commit["body"].decode().splitlines()]
     paths = {line["value"]["path"] for line in lines if line["key"] == "file"}
     assert {"README.md", "data.parquet", "manifest.json", "dataset_info.json"} <= paths
+
+
+def test_a_refused_token_stops_publish_before_the_work(tmp_path):
+    with hub_with_accounts({}) as (endpoint, requests):
+        proc = _run(PUBLISH, str(tmp_path / "base"), endpoint=endpoint)
+    assert proc.returncode != 0 and not (tmp_path / "base").exists()
+    assert all(r["method"] == "GET" for r in requests)  # nothing was created or uploaded
 
 
 def test_an_unreachable_hub_is_one_input_error(tmp_path):

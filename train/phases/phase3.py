@@ -110,7 +110,7 @@ def finetune(
     from train.models.init import load_init
     from train.models.task_model import build_task_model
 
-    init_src = load_init(init, phase=phase)
+    init_src = load_init(init, phase=phase, flag="--model" if phase == 1 else "--init")
     model = build_task_model(
         init_src,
         data.task,
@@ -200,6 +200,8 @@ def _author_metrics(
 def command(cfg: Phase3Config) -> None:
     """Phase 3: fine-tune on labelled texts (--task; MBTI's four axes by default), split by
     author when there is one."""
+    if cfg.push_to_hub and is_main_process():
+        hub.check_push(cfg.push_to_hub)  # before the training, not after it
     result = run_phase3(cfg)
     typer.echo(format_task_metrics(cfg.task_options.task, result.metrics))
     typer.echo(f"-> {result.model_dir}")

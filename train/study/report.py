@@ -70,20 +70,25 @@ def paired(
 
 
 def comparison(
-    runs: Sequence[Run], task: Task, fraction: float, *, per_author: bool = False
+    runs: Sequence[Run],
+    task: Task,
+    fraction: float,
+    *,
+    per_author: bool = False,
+    first_difference_only: bool = False,
 ) -> tuple[list[str], list[list[str]]]:
-    """Header and rows: one row per metric, mean ± sd per arm (×100), paired Δs."""
+    """Header and rows: one row per metric, mean ± sd per arm (×100), paired Δs (the console
+    shows only the first: the recipe − plain where it ran, else plain − TF-IDF)."""
+    shown = differences(runs)[:1] if first_difference_only else differences(runs)
     header = ["metric", *(ARM_TITLES[a] for a in arms(runs))]
-    header += [f"Δ {ARM_TITLES[a]} − {ARM_TITLES[b]} [95% CI]" for a, b in differences(runs)]
+    header += [f"Δ {ARM_TITLES[a]} − {ARM_TITLES[b]} [95% CI]" for a, b in shown]
     rows = []
     for key in metric_names(runs, task, per_author=per_author):
         cells = [key + (" (lower is better)" if key in task.lower_is_better else "")]
         for arm in arms(runs):
             values = [_value(r, key, per_author) for r in select(runs, arm, fraction)]
             cells.append(summarize(values).format())
-        cells += [
-            paired(runs, fraction, key, a, b, per_author).format() for a, b in differences(runs)
-        ]
+        cells += [paired(runs, fraction, key, a, b, per_author).format() for a, b in shown]
         rows.append(cells)
     return header, rows
 
@@ -248,7 +253,9 @@ def print_comparison(runs: Sequence[Run], task_name: str) -> None:
     full = max(fractions(runs), default=1.0)
     console = Console(width=max(120, Console().width))
     for per_author in (False, True):
-        header, rows = comparison(runs, task, full, per_author=per_author)
+        header, rows = comparison(
+            runs, task, full, per_author=per_author, first_difference_only=True
+        )
         if not rows:
             continue
         scope = "per author" if per_author else "per text"
