@@ -5,7 +5,6 @@ to shape the score histogram."""
 
 from __future__ import annotations
 
-import math
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +14,14 @@ import numpy as np
 import typer
 
 from augment.downstream import PairedResult
-from augment.embeddings import embed, load_embedder, no_loading_bar
+from augment.embeddings import embed, load_embedder
 from augment.options import SilverBase
 from augment.search import semantic_search
 from schemas.errors import InputError
 from schemas.io import Output, publish, read_table, to_dataset
 from schemas.models import resolve_model
 from schemas.options import group, option
+from train.engine.args import TrainArgs
 
 BALANCES = ("uniform", "gold")
 #: 10 % of STS-B as gold, draw 0: test Spearman of the teacher bi 83.6, mean 81.4, cross 75.3
@@ -31,6 +31,8 @@ PAIR_TEACHERS = ("bi", "cross", "mean")
 #: the bi-encoder teacher's rate, as ``train --pair-model bi`` (and its 200 steps at least; 10 %
 #: of STS-B: 84.4 / 83.9 test Spearman vs 83.2 for the --eval student's one epoch at 2e-5)
 BI_TEACHER_LR = 5e-5
+#: the --eval students' rate (one --epochs pass, no step floor)
+STUDENT_LR = 2e-5
 SAMPLERS = ("semantic", "bm25", "random")
 TRAIN_BATCH = 16
 #: cross-encoder learning rate and warm-up share (one epoch at 2e-5 left every score near 0.5)
@@ -75,10 +77,44 @@ class PairOptions:
         return names
 
 
-def ce_steps(n_gold: int, epochs: int, min_steps: int) -> int:
-    """Cross-encoder optimiser steps: ``epochs`` passes over gold in both orders, at least
-    ``min_steps`` (575 STS-B pairs: 72 steps per epoch -> 400)."""
-    return max(min_steps, epochs * math.ceil(2 * n_gold / TRAIN_BATCH))
+def fit_args(cfg: PairConfig, *, epochs: int, min_steps: int, lr: float, seed: int) -> TrainArgs:
+    """The engine's settings of a pair-mode fit: batch 16, 10 % warm-up, no weight decay, the
+    loss logged every 50 steps (printed with ``-v``), bars only with progress."""
+    return TrainArgs(
+        seed=seed,
+        epochs=epochs,
+        min_steps=min_steps,
+        batch_size=TRAIN_BATCH,
+        lr=lr,
+        warmup_ratio=WARMUP,
+        weight_decay=0.0,
+        logging_steps=50,
+        progress=cfg.progress,
+    )
+
+
+def bi_teacher_args(cfg: PairConfig) -> TrainArgs:
+    """The bi-encoder teacher's fit: ``--epochs`` over gold, at least ``--bi-min-steps``."""
+    return fit_args(
+        cfg,
+        epochs=cfg.pair.epochs,
+        min_steps=cfg.pair.bi_min_steps,
+        lr=BI_TEACHER_LR,
+        seed=cfg.seed,
+    )
+
+
+def student_args(cfg: PairConfig, seed: int) -> TrainArgs:
+    """An ``--eval`` student's fit: ``--epochs`` over its training pairs."""
+    return fit_args(cfg, epochs=cfg.pair.epochs, min_steps=0, lr=STUDENT_LR, seed=seed)
+
+
+def cross_args(cfg: PairConfig) -> TrainArgs:
+    """The cross-encoder teacher's fit: ``--ce-epochs`` over gold in both orders, at least
+    ``--ce-min-steps`` (575 STS-B pairs: 72 steps per epoch -> 400)."""
+    return fit_args(
+        cfg, epochs=cfg.pair.ce_epochs, min_steps=cfg.pair.ce_min_steps, lr=CE_LR, seed=cfg.seed
+    )
 
 
 @dataclass(kw_only=True)
@@ -137,10 +173,9 @@ def teacher_trains(teacher: str, model: str) -> bool:
 def load_cross_encoder(name: str):
     """A pretrained cross-encoder with one output named by ``--pair-teacher`` (AugSBERT's own
     teacher, where one exists for the domain); its scores are clipped to [0, 1]."""
-    from sentence_transformers.cross_encoder import CrossEncoder
     from transformers import AutoConfig
 
-    from train.engine.logs import quiet_loading
+    from train.engine import sentence_fit
 
     path = resolve_model(name)
     try:
@@ -159,50 +194,26 @@ def load_cross_encoder(name: str):
             f"--pair-teacher {name!r} is not a cross-encoder with one output "
             f"(architectures {architectures}, {config.num_labels} labels)"
         )
-    with quiet_loading(), no_loading_bar():
-        return CrossEncoder(path, num_labels=1)
+    return sentence_fit.load_cross_encoder(path)
 
 
 def train_cross_encoder(gold: dict[str, list], scale, cfg: PairConfig, work: Path):
-    """A regression ``CrossEncoder`` (1 output, sigmoid) on gold pairs in both orders."""
+    """A regression ``CrossEncoder`` (1 output, sigmoid) on gold pairs in both orders, a new
+    head on the embedder."""
     from datasets import Dataset
-    from sentence_transformers.cross_encoder import (
-        CrossEncoder,
-        CrossEncoderTrainer,
-        CrossEncoderTrainingArguments,
-    )
-    from sentence_transformers.cross_encoder.losses import BinaryCrossEntropyLoss
 
-    from train.engine.logs import no_widget_examples, quiet_loading
+    from train.engine.sentence_fit import fit_cross_encoder, load_cross_encoder
 
-    # a new regression head on the embedder is expected: no load report, no loading bar
-    with quiet_loading(), no_loading_bar():
-        model = no_widget_examples(CrossEncoder(resolve_model(cfg.embedder), num_labels=1))
-    label = [(s - scale[0]) / (scale[1] - scale[0]) for s in gold["score"]]
-    train = Dataset.from_dict(
+    score = [(s - scale[0]) / (scale[1] - scale[0]) for s in gold["score"]]
+    pairs = Dataset.from_dict(
         {
             "sentence1": gold["sentence1"] + gold["sentence2"],
             "sentence2": gold["sentence2"] + gold["sentence1"],
-            "label": label + label,
+            "score": score + score,
         }
     )
-    args = CrossEncoderTrainingArguments(
-        output_dir=str(work / "cross-encoder"),
-        max_steps=ce_steps(len(label), cfg.pair.ce_epochs, cfg.pair.ce_min_steps),
-        per_device_train_batch_size=TRAIN_BATCH,
-        learning_rate=CE_LR,
-        warmup_steps=WARMUP,
-        save_strategy="no",
-        report_to="none",
-        seed=cfg.seed,
-        **quiet_args(cfg),
-    )
-    fit_quietly(
-        CrossEncoderTrainer(
-            model=model, args=args, train_dataset=train, loss=BinaryCrossEntropyLoss(model)
-        )
-    )
-    return model
+    model = load_cross_encoder(cfg.embedder)
+    return fit_cross_encoder(model, pairs, cross_args(cfg), work / "cross-encoder")
 
 
 def sample_pairs(
@@ -310,16 +321,11 @@ def explain_short_bins(
             b["why_short"] += "; add random pairs (--sampling) for low scores"
 
 
-def pair_cosine(model, first: list[str], second: list[str], batch_size: int) -> np.ndarray:
-    """Cosine similarity of each (first, second) pair under the bi-encoder ``model``."""
-    a = embed(first, model, batch_size=batch_size)
-    b = embed(second, model, batch_size=batch_size)
-    return (a * b).sum(axis=1)
-
-
 def spearman_of(model, pairs: dict[str, list], batch_size: int) -> float:
     """Spearman x 100 between cosine similarity and gold scores."""
     from scipy.stats import spearmanr
+
+    from train.tasks.bi_encoder import pair_cosine
 
     cosine = pair_cosine(model, pairs["sentence1"], pairs["sentence2"], batch_size)
     return float(spearmanr(cosine, pairs["score"]).statistic * 100)
@@ -338,9 +344,7 @@ class PairTeacher:
             train_cross_encoder(gold, scale, cfg, work) if teacher_trains(kind, "cross") else None
         )
         self.bi = (
-            train_bi_encoder(
-                gold, scale, cfg, work, cfg.seed, lr=BI_TEACHER_LR, min_steps=cfg.pair.bi_min_steps
-            )
+            train_bi_encoder(gold, scale, cfg, work, bi_teacher_args(cfg))
             if teacher_trains(kind, "bi")
             else None
         )
@@ -353,6 +357,8 @@ class PairTeacher:
             scores = self.cross.predict(pairs, batch_size=self.batch_size)
             parts.append(np.clip(np.asarray(scores), 0.0, 1.0))
         if self.bi is not None:
+            from train.tasks.bi_encoder import pair_cosine
+
             cosine = pair_cosine(
                 self.bi, [p[0] for p in pairs], [p[1] for p in pairs], self.batch_size
             )
@@ -368,30 +374,12 @@ class PairTeacher:
         return float(spearmanr(scores, pairs["score"]).statistic * 100)
 
 
-def train_bi_encoder(
-    pairs: dict[str, list],
-    scale,
-    cfg: PairConfig,
-    work: Path,
-    seed: int,
-    *,
-    lr: float = 2e-5,
-    min_steps: int = 0,
-):
-    """Fine-tune a fresh copy of the embedder with ``CosineSimilarityLoss`` on ``pairs``:
-    ``--epochs`` epochs at ``lr``, at least ``min_steps`` optimiser steps."""
+def train_bi_encoder(pairs: dict[str, list], scale, cfg: PairConfig, work: Path, args: TrainArgs):
+    """A fresh copy of the embedder fine-tuned on ``pairs`` (cosine) with ``args``."""
     from datasets import Dataset
-    from sentence_transformers import (
-        SentenceTransformer,
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-    )
-    from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
 
-    from train.engine.logs import no_widget_examples
+    from train.engine.sentence_fit import fit_bi_encoder, load_bi_encoder
 
-    with no_loading_bar():
-        model = no_widget_examples(SentenceTransformer(resolve_model(cfg.embedder)))
     train = Dataset.from_dict(
         {
             "sentence1": pairs["sentence1"],
@@ -399,44 +387,7 @@ def train_bi_encoder(
             "score": [(s - scale[0]) / (scale[1] - scale[0]) for s in pairs["score"]],
         }
     )
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(work / "bi-encoder"),
-        num_train_epochs=cfg.pair.epochs,
-        max_steps=max(min_steps, cfg.pair.epochs * math.ceil(len(pairs["score"]) / TRAIN_BATCH)),
-        per_device_train_batch_size=TRAIN_BATCH,
-        learning_rate=lr,
-        warmup_steps=0.1,
-        save_strategy="no",
-        report_to="none",
-        seed=seed,
-        **quiet_args(cfg),
-    )
-    fit_quietly(
-        SentenceTransformerTrainer(
-            model=model, args=args, train_dataset=train, loss=CosineSimilarityLoss(model)
-        )
-    )
-    return model
-
-
-def quiet_args(cfg: PairConfig) -> dict[str, Any]:
-    """Training arguments for a readable console: bars only with progress, no pinned-memory
-    warning on a CPU, loss logged every 50 steps (printed with ``-v``)."""
-    import torch
-
-    return {
-        "logging_steps": 50,
-        "disable_tqdm": not cfg.progress,
-        "dataloader_pin_memory": torch.cuda.is_available(),
-    }
-
-
-def fit_quietly(trainer: Any) -> None:
-    """Train without the raw ``{'loss': ...}`` dicts under the bar (they show with ``-v``)."""
-    from train.engine.logs import trainer_callbacks
-
-    trainer_callbacks(trainer)
-    trainer.train()
+    return fit_bi_encoder(load_bi_encoder(cfg.embedder), train, args, work / "bi-encoder")
 
 
 def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
@@ -444,6 +395,7 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
     write the ``pairs`` data set, ``manifest.json``, ``report.md`` and ``scores.png``."""
     from augment.report import plot_score_histograms, write_pairs_report
     from schemas.manifest import Manifest
+    from train.engine.sentence_fit import optimiser_steps
 
     if cfg.pair.balance not in BALANCES:
         raise InputError(
@@ -502,7 +454,7 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
                 cfg.pair.bi_min_steps if teacher_trains(cfg.pair.pair_teacher, "bi") else None
             ),
             "ce_steps": (
-                ce_steps(len(gold_scores), cfg.pair.ce_epochs, cfg.pair.ce_min_steps)
+                optimiser_steps(cross_args(cfg), 2 * len(gold_scores))
                 if teacher_trains(cfg.pair.pair_teacher, "cross")
                 else None
             ),
@@ -516,7 +468,9 @@ def run_pairs(cfg: PairConfig, output: Output) -> dict[str, Any]:
             arms = [
                 [
                     spearman_of(
-                        train_bi_encoder(data, scale, cfg, Path(work), seed), test, cfg.batch_size
+                        train_bi_encoder(data, scale, cfg, Path(work), student_args(cfg, seed)),
+                        test,
+                        cfg.batch_size,
                     )
                     for seed in seeds
                 ]

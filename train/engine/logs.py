@@ -63,6 +63,24 @@ def quiet_loading() -> Iterator[None]:
         st_logger.setLevel(st_before)
 
 
+@contextlib.contextmanager
+def no_progress_bars() -> Iterator[None]:
+    """No progress bars from transformers (the "Loading weights" bar) or datasets (``Map``
+    bars) within the block: bars for a second's work, drawn even under ``--no-progress``.
+    Both settings come back as they were."""
+    loading_was_on = hf_logging.is_progress_bar_enabled()
+    maps_were_on = datasets.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if loading_was_on:
+            hf_logging.enable_progress_bar()
+        if maps_were_on:
+            datasets.enable_progress_bars()
+
+
 MISSING_KEYS = "There were missing keys in the checkpoint model loaded: "
 
 

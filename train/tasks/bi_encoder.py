@@ -9,6 +9,7 @@ The saved model directory is a plain sentence-transformers model plus :data:`BI_
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,6 @@ import datasets
 import numpy as np
 
 from schemas.errors import InputError
-from schemas.models import resolve_model
 from train.tasks.base import Task
 
 if TYPE_CHECKING:
@@ -65,62 +65,58 @@ def save_bi_encoder(model: Any, task: Task, out: Path) -> None:
     (out / BI_TASK_FILE).write_text(json.dumps(bi_task_spec(task)), encoding="utf-8")
 
 
+def pair_cosine(
+    model: Any, first: Sequence[str], second: Sequence[str], batch_size: int = 32
+) -> np.ndarray:
+    """The cosine of each (first, second) pair's embeddings under the sentence-transformers
+    ``model`` (``[n]``, float32)."""
+    if len(first) == 0:
+        return np.zeros(0, np.float32)
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32, copy=False)
+
+    return (embed(first) * embed(second)).sum(axis=1)
+
+
 def pair_scores(model: Any, ds: datasets.Dataset, batch_size: int = 32) -> np.ndarray:
-    """``[n, 1]`` cosine of each pair's embeddings, clipped to [0, 1]."""
+    """``[n, 1]`` pair scores: the cosine of ``text`` and ``text_pair``, clipped to [0, 1]."""
     if len(ds) == 0:
-        return np.zeros((0, 1))
-    a = model.encode(list(ds["text"]), batch_size=batch_size, normalize_embeddings=True)
-    b = model.encode(list(ds["text_pair"]), batch_size=batch_size, normalize_embeddings=True)
-    return np.clip((np.asarray(a) * np.asarray(b)).sum(axis=1), 0, 1).reshape(-1, 1)
+        return np.zeros((0, 1), np.float32)
+    cosine = pair_cosine(model, list(ds["text"]), list(ds["text_pair"]), batch_size)
+    return np.clip(cosine, 0, 1).reshape(-1, 1)
 
 
 def train_bi_encoder(
     data: TaskData, model: str | None, out: str | Path, args: TrainArgs
 ) -> BiEncoderResult:
     """Fine-tune ``model`` (a pretrained encoder or sentence-transformers model; a plain
-    encoder gets mean pooling) on ``data.train``; evaluate on ``data.test``."""
-    from sentence_transformers import (
-        SentenceTransformer,
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-    )
-    from sentence_transformers.sentence_transformer.losses import CosineSimilarityLoss
-
-    from train.engine.logs import no_widget_examples
-    from train.engine.trainer import checkpoint_dir, planned_steps, uses_cuda
+    encoder gets mean pooling) on ``data.train`` by the engine's
+    :func:`~train.engine.sentence_fit.fit_bi_encoder`; evaluate on ``data.test``."""
+    from train.engine.distributed import uses_cuda
+    from train.engine.sentence_fit import fit_bi_encoder, load_bi_encoder
 
     task = data.task
-    device = "cuda" if uses_cuda(args) else "cpu"
-    encoder = no_widget_examples(SentenceTransformer(resolve_model(model), device=device))
-    encoder.max_seq_length = args.max_length
-    train = datasets.Dataset.from_dict(
+    train_targets = task.targets(data.train, file=data.source)
+    encoder = load_bi_encoder(
+        model, device="cuda" if uses_cuda(args) else "cpu", max_length=args.max_length
+    )
+    pairs = datasets.Dataset.from_dict(
         {
             "sentence1": list(data.train["text"]),
             "sentence2": list(data.train["text_pair"]),
-            "score": task.targets(data.train, file=data.source)[:, 0].tolist(),
+            "score": train_targets[:, 0].tolist(),
         }
     )
-    targs = SentenceTransformerTrainingArguments(
-        output_dir=str(checkpoint_dir(out)),
-        num_train_epochs=args.epochs,
-        max_steps=planned_steps(args, len(train)),
-        per_device_train_batch_size=args.batch_size,
-        learning_rate=args.lr,
-        warmup_steps=args.warmup_ratio,
-        weight_decay=args.weight_decay,
-        seed=args.seed,
-        save_strategy="no",
-        report_to=args.reporters(),
-        logging_steps=args.logging_steps,
-        use_cpu=not uses_cuda(args),
-        disable_tqdm=not args.progress,
-    )
-    SentenceTransformerTrainer(
-        model=encoder, args=targs, train_dataset=train, loss=CosineSimilarityLoss(encoder)
-    ).train()
+    fit_bi_encoder(encoder, pairs, args, out)
     test_scores = pair_scores(encoder, data.test)
-    train_targets = task.targets(data.train, file=data.source)
     test_targets = task.targets(data.test, file=data.source)
     metrics = task.metrics(test_targets, test_scores, train_targets) if len(test_scores) else {}
-    metrics.update(task=task.name, pair_model="bi", n_train=len(train), n_test=len(data.test))
+    metrics.update(task=task.name, pair_model="bi", n_train=len(pairs), n_test=len(data.test))
     return BiEncoderResult(encoder, metrics, test_scores)
