@@ -2,12 +2,17 @@
 
     python bench/llm_throughput.py [--latency 0.1] [--n 1500] [--n1 100] [--server fake]
                                    [--repeat 3] [--concurrency 8 32 64] [--curator PYTHON]
+    python bench/llm_throughput.py --capacity 4 16 64 --latency 0.2 [--fixed 4 16 64 256]
+                                   [--rounds 60] [--timeout S] [--max-retries 2] [--repeat 3]
 
 The server runs in its own process (bench/latency_server.py, asyncio; ``--server fake``: the
 scriptable test server tests/support/fake_openai.py, threads). For each concurrency C it sends
 N requests each way and reports achieved time against the ideal ``N x latency / C``:
 ``run_task`` without a cache (``--no-cache``) and with the SQLite cache on disk (a fresh file
-per run: every answer written), validation on; a plain ``openai.AsyncOpenAI`` + semaphore loop
+per run: every answer written), validation on; ``auto``: the runner with ``--concurrency
+auto --max-concurrency C`` (no cache; on this server the window grows from its start to C: the
+ramp and the timing of each answer are what it costs against ``runner``); a plain
+``openai.AsyncOpenAI`` + semaphore loop
 (the library baseline); a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
 this server and machine allow any Python client); and, with ``--curator``, Bespoke Curator
 (bench/curator_run.py run by that interpreter, e.g. /tmp/curator-venv/bin/python made with
@@ -18,6 +23,12 @@ time per request. Concurrency 1 uses ``--n1`` requests (1,500 x 100 ms would be 
 Then it times the resume of a fully cached 14,400-row run, two ways: 900 requests whose
 answers each yield 16 rows (one request per base sentence), and 14,400 requests of one row
 each (one request per sentence and type). The cache is filled directly (same keys as a run).
+
+``--capacity K ...`` runs the capacity sweep instead: per K, a server that serves K requests at
+full speed and slows down past that (``latency_server.py --capacity K``, never a 429), rounds x K
+requests with each fixed ``--fixed`` concurrency and with ``auto`` (up to 256), none told K;
+requests/s, the share of the server's ideal K / latency, timed-out attempts, auto's window at
+the end and at most, and each way's throughput against the best fixed one (the anchor).
 """
 
 from __future__ import annotations
@@ -73,10 +84,13 @@ class BenchTask(LLMTask):
         ]
 
 
-def start_server(latency: float, kind: str = "latency") -> tuple[subprocess.Popen, str]:
+def start_server(
+    latency: float, kind: str = "latency", capacity: int | None = None
+) -> tuple[subprocess.Popen, str]:
     module = "bench.latency_server" if kind == "latency" else "tests.support.fake_openai"
+    extra = ["--capacity", str(capacity)] if capacity else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", module, "--latency", str(latency), "--answer", ANSWER],
+        [sys.executable, "-m", module, "--latency", str(latency), "--answer", ANSWER, *extra],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
@@ -122,6 +136,21 @@ def run_runner(base_url: str, n: int, concurrency: int, cache: Path | None = Non
         cache_path=cache or LLMConfig.cache_path,
     )
     result = run_task(BenchTask(), rows(n, f"c{concurrency}-"), config, progress=False)
+    assert len(result.records) == n and not result.failures, result.failures[:3]
+
+
+def run_auto(base_url: str, n: int, concurrency: int) -> None:
+    """The runner with ``--concurrency auto --max-concurrency C``: on this server (no capacity
+    limit) the window grows from its start to C, so the difference to ``runner`` is the ramp
+    and the per-request cost of timing each answer."""
+    config = LLMConfig(
+        model="bench-model",
+        base_url=base_url,
+        concurrency="auto",
+        max_concurrency=concurrency,
+        use_cache=False,
+    )
+    result = run_task(BenchTask(), rows(n, f"w{concurrency}-"), config, progress=False)
     assert len(result.records) == n and not result.failures, result.failures[:3]
 
 
@@ -211,6 +240,84 @@ def time_cached_resume(requests: int, rows_per_answer: int, cache_dir: Path) -> 
     return seconds
 
 
+def run_sweep_way(
+    base_url: str, n: int, concurrency: int | str, timeout: float, retries: int
+) -> dict:
+    """One run of the capacity sweep: wall seconds, answered rows, timeouts, the window."""
+    config = LLMConfig(
+        model="bench-model",
+        base_url=base_url,
+        concurrency=concurrency,
+        max_concurrency=256,
+        timeout=timeout,
+        max_retries=retries,
+        use_cache=False,
+    )
+    start = time.perf_counter()
+    result = run_task(BenchTask(), rows(n, f"k{concurrency}-"), config, progress=False)
+    wall = time.perf_counter() - start
+    usage = result.usage
+    return {
+        "wall": wall,
+        "answered": len(result.records),
+        "timeouts": usage.retries + len(result.failures),  # this server's only errors
+        "window": (usage.window_final, usage.window_max),
+    }
+
+
+def capacity_sweep(args: argparse.Namespace) -> None:
+    """``--concurrency auto`` against fixed concurrencies on servers that slow down past K in
+    flight (bench/latency_server.py --capacity K), none of them told K. Per server: rounds x K
+    requests per run, the ways interleaved ``--repeat`` times, the run with the median
+    throughput reported. A fixed C below K / 4 is not run (it cannot reach 1/4 of the best)."""
+    args.timeout = args.timeout or 10 * args.latency
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    print(
+        f"capacity sweep: base latency {args.latency * 1000:.0f} ms, server = K / latency req/s "
+        f"at most; --timeout {args.timeout:g} --max-retries {args.max_retries}; "
+        f"median of {args.repeat} interleaved runs; timeouts = timed-out attempts"
+    )
+    print(f"load average before: {load}")
+    print(
+        f"{'K':>4} {'N':>6} {'ideal/s':>8} {'way':>7} {'req/s':>8} {'of ideal':>8} "
+        f"{'timeouts':>8} {'window end/max':>15} {'vs best fixed':>14}"
+    )
+    for k in args.capacity:
+        n = args.rounds * k
+        proc, base_url = start_server(args.latency, capacity=k)
+        try:
+            ways: list[int | str] = [c for c in args.fixed if c * 4 >= k] + ["auto"]
+            run_sweep_way(base_url, 20, 4, args.timeout, args.max_retries)  # warm-up
+            runs: dict[int | str, list[dict]] = {way: [] for way in ways}
+            for _ in range(args.repeat):
+                for way in ways:
+                    runs[way].append(
+                        run_sweep_way(base_url, n, way, args.timeout, args.max_retries)
+                    )
+        finally:
+            proc.kill()
+            proc.wait()
+        ideal = k / args.latency
+        best: dict[int | str, dict] = {}
+        for way, values in runs.items():
+            ranked = sorted(values, key=lambda r: r["answered"] / r["wall"])
+            best[way] = ranked[len(ranked) // 2]
+        fixed = [w for w in ways if w != "auto"]
+        anchor = max(fixed, key=lambda w: best[w]["answered"] / best[w]["wall"])
+        top = best[anchor]["answered"] / best[anchor]["wall"]
+        for way in ways:
+            r = best[way]
+            rate = r["answered"] / r["wall"]
+            window = "" if way != "auto" else f"{r['window'][0]}/{r['window'][1]}"
+            mark = " (anchor)" if way == anchor else ""
+            print(
+                f"{k:>4} {n:>6} {ideal:>8.0f} {way!s:>7} {rate:>8.1f} {rate / ideal:>8.3f} "
+                f"{r['timeouts']:>8} {window:>15} {rate / top:>14.3f}{mark}",
+                flush=True,
+            )
+    print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--latency", type=float, default=0.1)
@@ -223,10 +330,26 @@ def main() -> None:
         "--server", choices=["latency", "fake"], default="latency", help="see the docstring"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs per way; median reported")
+    sweep = parser.add_argument_group("capacity sweep (--capacity K ...: that mode only)")
+    sweep.add_argument(
+        "--capacity", type=int, nargs="+", help="servers of these capacities: auto vs fixed"
+    )
+    sweep.add_argument("--fixed", type=int, nargs="+", default=[4, 16, 64, 256])
+    sweep.add_argument(
+        "--rounds", type=int, default=60, help="requests per server: rounds x K (K at a time)"
+    )
+    sweep.add_argument(
+        "--timeout", type=float, help="--timeout of every run (default: 10 x --latency)"
+    )
+    sweep.add_argument("--max-retries", type=int, default=2, help="--max-retries of every run")
     args = parser.parse_args()
 
+    if args.capacity:
+        capacity_sweep(args)
+        return
     ways: dict[str, Callable] = {
         "runner": run_runner,
+        "auto": run_auto,
         "cached": run_runner_cached,
         "openai": run_plain_openai,
         "aiohttp": run_bare_aiohttp,

@@ -22,6 +22,7 @@ from datagen.llm.limits import RateLimiter, backoff_delay, retry_after
 from datagen.llm.tokens import estimate_prompt_tokens
 from datagen.llm.transport import ChatTransport
 from datagen.llm.usage import Usage
+from datagen.llm.window import Window
 from schemas.errors import InputError
 from schemas.manifest import redact
 
@@ -43,7 +44,8 @@ class RequestFailed(Exception):
 class ChatClient:
     """``openai.AsyncOpenAI`` (its own retries off) plus ours: backoff with jitter on 429, 5xx,
     timeouts and connection errors, ``Retry-After`` / ``x-ratelimit-*`` honoured, ``concurrency``
-    requests in flight at most and the RPM/TPM limiter. Non-retryable 4xx answers, an empty
+    requests in flight at most (``auto``: a :class:`~datagen.llm.window.Window` found while
+    running) and the RPM/TPM limiter. Non-retryable 4xx answers, an empty
     account (429 ``insufficient_quota``) and ``x-should-retry: false`` raise :class:`InputError`
     at once; so does a server never reached after all retries."""
 
@@ -52,9 +54,8 @@ class ChatClient:
         self.body = body
         self.usage = usage
         self._key = resolve_api_key(config)
-        connections = httpx2.Limits(
-            max_connections=config.concurrency, max_keepalive_connections=config.concurrency
-        )
+        most = config.connections
+        connections = httpx2.Limits(max_connections=most, max_keepalive_connections=most)
         # aiohttp refuses a URL with user:password beside openai's Authorization header; httpx
         # sends the URL's credentials instead, so such URLs keep the httpx transport.
         transport = (
@@ -69,9 +70,16 @@ class ChatClient:
             max_retries=0,
             http_client=transport(limits=connections),
         )
-        self._chat = ChatTransport(self._api, self._key, config.timeout, config.concurrency)
+        self._chat = ChatTransport(self._api, self._key, config.timeout, most)
         self.limiter = RateLimiter(config.rpm, config.tpm)
-        self._slots = asyncio.Semaphore(config.concurrency)
+        # --concurrency auto: chat requests are timed and move the window (the Batch API's
+        # few file and batch calls only take a slot)
+        self.window = (
+            Window(config.max_concurrency)
+            if config.auto_concurrency and not config.batch_api
+            else None
+        )
+        self._slots = self.window or asyncio.Semaphore(most)
         self._completion_budget = config.max_tokens or 256
         self._stopped: InputError | None = None
 
@@ -80,17 +88,23 @@ class ChatClient:
         tokens = estimate_prompt_tokens(messages) + self._completion_budget
         body = {"model": self.config.model, "messages": messages, **self.body}
 
-        response, headers = await self.call(lambda api: self._chat.post(body), tokens=tokens)
+        response, headers = await self.call(
+            lambda api: self._chat.post(body), tokens=tokens, measure=self.window is not None
+        )
         self.limiter.observe(headers)
         self.limiter.settle(tokens, response.prompt_tokens + response.completion_tokens)
         self.usage.add_tokens(response.prompt_tokens, response.completion_tokens)
         return response
 
     async def call(
-        self, send: Callable[[openai.AsyncOpenAI], Awaitable[T]], *, tokens: int = 0
+        self,
+        send: Callable[[openai.AsyncOpenAI], Awaitable[T]],
+        *,
+        tokens: int = 0,
+        measure: bool = False,
     ) -> T:
         """Run ``send(client)`` under the concurrency and rate limits, retrying transient
-        errors."""
+        errors; ``measure``: its latency and errors move the ``auto`` window."""
         connection_failed = False
         reason = ""
         retries = self.config.max_retries
@@ -101,7 +115,9 @@ class ChatClient:
                     await self.limiter.acquire(tokens)
                     if self._stopped is not None:  # another request hit a final error
                         raise self._stopped
-                    return await send(self._api)
+                    if not measure:
+                        return await send(self._api)
+                    return await self._measured(send)
             except openai.APIStatusError as err:
                 status = err.status_code
                 if (status not in RETRYABLE_STATUS and status < 500) or _final(err):
@@ -135,6 +151,35 @@ class ChatClient:
                 field="--base-url",
             )
         raise RequestFailed(f"{reason} (after {retries + 1} attempts)", retries + 1)
+
+    async def _measured(self, send: Callable[[openai.AsyncOpenAI], Awaitable[T]]) -> T:
+        """``send`` timed for the window: an answer, an overload (timeout, dropped connection,
+        408/409/429/5xx) or neither (a rejected or malformed request)."""
+        window = self.window
+        assert window is not None
+        ticket = window.start()
+        try:
+            result = await send(self._api)
+        except openai.APIStatusError as err:
+            overloaded = err.status_code in RETRYABLE_STATUS or err.status_code >= 500
+            window.finish(ticket, False if overloaded else None)
+            raise
+        except openai.APIConnectionError:
+            window.finish(ticket, False)
+            raise
+        except BaseException:
+            window.finish(ticket, None)
+            raise
+        window.finish(ticket, True)
+        return result
+
+    def report(self, usage: Usage) -> None:
+        """The ``auto`` window into ``usage`` (final and largest size, cuts); nothing in fixed
+        mode."""
+        if self.window is not None:
+            usage.window_final = self.window.size
+            usage.window_max = self.window.largest
+            usage.window_cuts = self.window.cuts
 
     def _rejected(self, err: openai.APIStatusError) -> InputError:
         status = err.status_code

@@ -15,6 +15,8 @@ from schemas.errors import InputError
 from schemas.options import option
 
 RESPONSE_FORMATS: tuple[str, ...] = ("json_schema", "json_object", "none")
+AUTO = "auto"
+DEFAULT_CONCURRENCY = 8
 DEFAULT_CACHE = cache_path("llm.sqlite")
 LOCAL_PLACEHOLDER_KEY = "local-no-key"
 
@@ -51,7 +53,15 @@ class LLMConfig:
     max_tokens: int | None = option(
         None, help="Answer length limit in tokens (default: the server's)."
     )
-    concurrency: int = option(8, help="Requests in flight at once.")
+    concurrency: int | str = option(
+        DEFAULT_CONCURRENCY,
+        cli_type=str,
+        help=f"Requests in flight at once (default {DEFAULT_CONCURRENCY}), or 'auto': found while "
+        "running, growing while the latency holds and cut when it rises or the server errs "
+        "(for vLLM, llama.cpp, TGI: servers that slow down rather than answer 429), up to "
+        "--max-concurrency.",
+    )
+    max_concurrency: int = option(256, help="Most requests in flight with --concurrency auto.")
     rpm: int | None = option(None, help="Requests-per-minute limit.")
     tpm: int | None = option(None, help="Tokens-per-minute limit.")
     timeout: float = option(60.0, help="Seconds per request before it is retried.")
@@ -91,9 +101,10 @@ class LLMConfig:
                 f"(choose from {', '.join(RESPONSE_FORMATS)})",
                 field="--response-format",
             )
-        for name in ("concurrency", "rpm", "tpm", "max_tokens", "top_logprobs"):
+        self.concurrency = _concurrency(self.concurrency)
+        for name in ("concurrency", "max_concurrency", "rpm", "tpm", "max_tokens", "top_logprobs"):
             value = getattr(self, name)
-            if value is not None and value < 1:
+            if value is not None and value != AUTO and value < 1:
                 raise InputError(f"must be at least 1, got {value}", field=f"--{_opt(name)}")
         if self.timeout <= 0:
             raise InputError(f"must be positive, got {self.timeout}", field="--timeout")
@@ -103,6 +114,17 @@ class LLMConfig:
         self.cache_path = Path(self.cache_path).expanduser()
         if self.prices is None or isinstance(self.prices, (str, Path)):  # --prices FILE
             self.prices = load_prices(Path(self.prices)) if self.prices else {}
+
+    @property
+    def auto_concurrency(self) -> bool:
+        """``--concurrency auto``: the window is found while running (:mod:`datagen.llm.window`)."""
+        return self.concurrency == AUTO
+
+    @property
+    def connections(self) -> int:
+        """The most requests ever in flight: ``--concurrency``, or ``--max-concurrency`` with
+        ``auto``."""
+        return self.max_concurrency if self.concurrency == AUTO else int(self.concurrency)
 
     def request_params(self) -> dict:
         """Sampling parameters sent with every request (and part of every cache key)."""
@@ -179,6 +201,26 @@ def resolve_api_key(config: LLMConfig) -> str:
         "(or name another one with --api-key-env), or use --backend offline",
         field="--api-key-env",
     )
+
+
+def _concurrency(value: int | str | None) -> int | str:
+    """``--concurrency``: a number or ``auto`` (the flag arrives as text, a config file may hold
+    either; absent: the default)."""
+    if value is None:
+        return DEFAULT_CONCURRENCY
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == AUTO:
+            return AUTO
+        try:
+            return int(text)
+        except ValueError:
+            raise InputError(
+                f"must be a number or '{AUTO}', got {value!r}", field="--concurrency"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"must be a number or '{AUTO}', got {value!r}", field="--concurrency")
+    return value
 
 
 def _opt(name: str) -> str:

@@ -70,6 +70,7 @@ async def run_conversations(
         ask = await make_ask(body, cache, usage, client, rows)
         records, failures = await solve_all(task, rows, config, ask, usage, progress)
     finally:
+        client.report(usage)
         await client.close()
         cache.close()
     usage.seconds = round(time.monotonic() - started, 3)
@@ -158,13 +159,13 @@ async def solve_row(
 async def solve_all(
     task: LLMTask, rows: list[dict], config: LLMConfig, ask: Ask, usage: Usage, progress: bool
 ) -> tuple[RecordSpool, list[dict]]:
-    """Solve every row, at most ``WINDOW`` (or 4 x concurrency) rows in flight; finished rows
-    go to a :class:`RecordSpool` in input order as soon as the rows before them are done, so
-    memory stays flat however many rows there are. Returns the records and the failures."""
+    """Solve every row, at most ``WINDOW`` (or 4 x the most requests in flight) rows in flight;
+    finished rows go to a :class:`RecordSpool` in input order as soon as the rows before them are
+    done, so memory stays flat however many rows there are. Returns the records and the failures."""
     bar = tqdm(total=len(rows), desc=task.name, unit="row", disable=not progress, mininterval=0.5)
     records, failures = RecordSpool(), []
     finished: dict[int, Outcome] = {}
-    slots = asyncio.Semaphore(max(WINDOW, 4 * config.concurrency))
+    slots = asyncio.Semaphore(max(WINDOW, 4 * config.connections))
     emitted = 0
     shown = 0.0
     error: Exception | None = None

@@ -12,7 +12,9 @@ class Usage:
     """What a run cost. ``requests``: answers received from the server (paid);
     ``cached_hits``: answers replayed from the cache; ``retries``: transport retries (429, 5xx,
     timeouts, dropped connections); ``validation_retries``: follow-ups after an invalid answer;
-    ``cache``: whether a response cache was used (``--no-cache``: none, so no "from cache").
+    ``cache``: whether a response cache was used (``--no-cache``: none, so no "from cache");
+    ``window_final`` / ``window_max`` / ``window_cuts``: with ``--concurrency auto``, the window
+    at the end, the largest it reached and how often it was cut (``None`` with a fixed one).
     Token counts and ``cost_usd`` cover the requests sent in this run only."""
 
     model: str = ""
@@ -26,6 +28,9 @@ class Usage:
     validation_retries: int = 0
     batch_api: bool = False
     cache: bool = True
+    window_final: int | None = None
+    window_max: int | None = None
+    window_cuts: int | None = None
 
     def add_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
         self.requests += 1
@@ -33,12 +38,18 @@ class Usage:
         self.completion_tokens += completion_tokens
 
     def __add__(self, other: Usage) -> Usage:
-        """Two runs' counts together (the first one's model)."""
+        """Two runs' counts together (the first one's model; the window: the later run's final
+        size, the larger maximum, the cuts of both)."""
         sums = {
             f.name: getattr(self, f.name) + getattr(other, f.name)
             for f in fields(self)
-            if f.name not in ("model", "batch_api")
+            if f.name not in ("model", "batch_api") and not f.name.startswith("window_")
         }
+        windows = [u for u in (self, other) if u.window_final is not None]
+        if windows:
+            sums["window_final"] = windows[-1].window_final
+            sums["window_max"] = max(u.window_max or 0 for u in windows)
+            sums["window_cuts"] = sum(u.window_cuts or 0 for u in windows)
         return Usage(model=self.model, batch_api=self.batch_api, **sums)
 
     def price(self, overrides: dict | None = None) -> None:
@@ -66,4 +77,10 @@ class Usage:
             f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens, "
             f"est. ${self.cost_usd:.4f}, {self.retries} retries, "
             f"{self.validation_retries} validation retries, {self.seconds:.1f} s"
+            + (
+                f", concurrency auto: {self.window_final} at the end "
+                f"(at most {self.window_max}, cut {self.window_cuts}x)"
+                if self.window_final is not None
+                else ""
+            )
         )

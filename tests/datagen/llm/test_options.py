@@ -47,8 +47,8 @@ def test_defaults_and_every_option(tmp_path):
     result, (_, _, llm) = invoke(
         "in", "--out", "o", "--model", "m", "--base-url", "http://127.0.0.1:8080/v1",
         "--api-key-env", "K", "--response-format", "json_object", "--temperature", "0.2",
-        "--max-tokens", "300", "--concurrency", "16", "--rpm", "500", "--tpm", "90000",
-        "--timeout", "5", "--max-retries", "3", "--max-validation-retries", "1",
+        "--max-tokens", "300", "--concurrency", "16", "--max-concurrency", "32", "--rpm", "500",
+        "--tpm", "90000", "--timeout", "5", "--max-retries", "3", "--max-validation-retries", "1",
         "--cache", str(tmp_path / "c.sqlite"), "--no-cache", "--batch-api", "--dry-run",
         "--prices", str(prices),
     )  # fmt: skip
@@ -56,10 +56,18 @@ def test_defaults_and_every_option(tmp_path):
     assert llm == LLMConfig(
         model="m", base_url="http://127.0.0.1:8080/v1", api_key_env="K",
         response_format="json_object", temperature=0.2, max_tokens=300, concurrency=16,
-        rpm=500, tpm=90000, timeout=5.0, max_retries=3, max_validation_retries=1,
-        cache_path=tmp_path / "c.sqlite", use_cache=False, batch_api=True, dry_run=True,
-        prices={"m": {"input": 1.0, "output": 2.0}},
+        max_concurrency=32, rpm=500, tpm=90000, timeout=5.0, max_retries=3,
+        max_validation_retries=1, cache_path=tmp_path / "c.sqlite", use_cache=False,
+        batch_api=True, dry_run=True, prices={"m": {"input": 1.0, "output": 2.0}},
     )  # fmt: skip
+
+
+def test_concurrency_auto_on_the_command_line():
+    _, (_, _, llm) = invoke("in", "--out", "o", "--concurrency", "auto")
+    assert llm.concurrency == "auto" and llm.auto_concurrency and llm.connections == 256
+    result, _ = invoke("in", "--out", "o", "--concurrency", "many")
+    assert isinstance(result.exception, InputError)
+    assert "--concurrency" in str(result.exception) and "auto" in str(result.exception)
 
 
 def test_bad_option_values_are_input_errors():

@@ -1,0 +1,120 @@
+"""``--concurrency auto`` over real HTTP: the window finds a server's capacity from its latency
+(bench/latency_server.py's capacity model: slower, never 429, past K in flight), shrinks on
+overload errors, stops at ``--max-concurrency`` and does not grow past what the RPM limit lets
+reach the server."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bench.latency_server import LatencyServer
+from datagen.llm import LLMConfig, run_task
+from datagen.llm.usage import Usage
+from datagen.llm.window import INITIAL
+from tests.datagen.llm.conftest import EchoTask, echo_responder, make_rows
+from tests.support.fake_openai import FakeOpenAI, Fault
+
+ANSWER = json.dumps({"word": "word0", "score": 0.5})
+
+
+class SameWordTask(EchoTask):
+    """Every row asks for the same word, so one fixed answer fits all (the latency server
+    answers every request alike)."""
+
+    def prompt(self, row: dict) -> list[dict]:
+        return [
+            {"role": "system", "content": "You repeat words."},
+            {"role": "user", "content": f"Repeat the word: word0 ({row['id']})"},
+        ]
+
+    def parse(self, row: dict, response, logprobs):
+        return [{"id": row["id"], "word": response.word}]
+
+
+def test_window_settles_near_the_capacity_of_a_server_that_only_slows_down(make_config):
+    with LatencyServer(0.05, ANSWER, capacity=4) as server:
+        config = make_config(server, concurrency="auto", max_concurrency=64, timeout=10)
+        result = run_task(SameWordTask(), make_rows(400), config, progress=False)
+        held = server.capacity.in_flight_max
+    usage = result.usage
+    assert len(result.records) == 400 and not result.failures
+    assert usage.window_max > INITIAL  # it probed above where it started
+    assert usage.window_cuts >= 1  # and came back when the latency rose
+    assert 2 <= usage.window_final <= 8, usage  # past 1.5 x K the latency is 1.5 x its least
+    assert held <= 2 * usage.window_max
+    assert usage.retries == 0  # no timeouts: the latency never got near 10 s
+
+
+def test_overload_errors_shrink_the_window(make_config):
+    # latency never rises, but more than 6 in flight are refused (503, as a proxy in front of
+    # a full server would): only the errors can stop the window at max_concurrency
+    def faults(n: int, request: dict) -> Fault | None:
+        return Fault.server_error(503) if server.in_flight > 6 else None
+
+    with FakeOpenAI(echo_responder, faults, latency=0.02) as server:
+        config = make_config(
+            server, concurrency="auto", max_concurrency=64, max_retries=10, timeout=10
+        )
+        result = run_task(EchoTask(), make_rows(300), config, progress=False)
+    usage = result.usage
+    assert len(result.records) == 300 and not result.failures
+    assert usage.retries > 0 and usage.window_cuts >= 1
+    assert usage.window_final <= 12, usage
+    assert usage.window_max < 64
+
+
+def test_window_grows_to_max_concurrency_on_a_server_with_room(make_config):
+    with LatencyServer(0.05, ANSWER, capacity=1000) as server:
+        config = make_config(server, concurrency="auto", max_concurrency=16)
+        result = run_task(SameWordTask(), make_rows(240), config, progress=False)
+        held = server.capacity.in_flight_max
+    assert (result.usage.window_final, result.usage.window_max) == (16, 16)
+    assert result.usage.window_cuts == 0
+    assert held == 16
+
+
+def test_window_does_not_grow_past_what_the_rpm_limit_lets_through(make_config):
+    # 300 RPM = 5 per second, a burst of 5: after the burst one request is at the server at a
+    # time, so the window is never full again and stops growing
+    with LatencyServer(0.05, ANSWER, capacity=1000) as server:
+        config = make_config(server, concurrency="auto", max_concurrency=64, rpm=300)
+        result = run_task(SameWordTask(), make_rows(20), config, progress=False)
+    assert result.usage.window_max <= 2 * INITIAL, result.usage
+
+
+def test_fixed_concurrency_reports_no_window(server, make_config):
+    result = run_task(EchoTask(), make_rows(3), make_config(server), progress=False)
+    assert result.usage.window_final is None and "auto" not in result.usage.summary()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("auto", "auto"), (" AUTO ", "auto"), ("12", 12), (None, 8), (5, 5)]
+)
+def test_concurrency_values(value, expected):
+    config = LLMConfig(concurrency=value)
+    assert config.concurrency == expected
+    assert config.auto_concurrency == (expected == "auto")
+    assert config.connections == (256 if expected == "auto" else expected)
+
+
+@pytest.mark.parametrize("value", ["lots", "0", 0, "-3", 2.5])
+def test_bad_concurrency_is_an_input_error(value):
+    from schemas.errors import InputError
+
+    with pytest.raises(InputError, match="--concurrency"):
+        LLMConfig(concurrency=value)
+
+
+def test_usage_sums_keep_the_window():
+    first = Usage(model="m", requests=3, window_final=8, window_max=20, window_cuts=2)
+    second = Usage(model="m", requests=2, window_final=5, window_max=9, window_cuts=1)
+    total = first + second
+    assert (total.requests, total.window_final, total.window_max, total.window_cuts) == (
+        5, 5, 20, 3,
+    )  # fmt: skip
+    assert (Usage(requests=1) + second).window_final == 5
+    assert (first + Usage(requests=1)).window_final == 8
+    assert (Usage() + Usage()).window_final is None
+    assert "concurrency auto: 5 at the end (at most 20, cut 3x)" in total.summary()
