@@ -4,10 +4,9 @@ difference with a t interval."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -145,18 +144,6 @@ def student_splits(
     return train, datasets.concatenate_datasets([train, silver]), parts["dev"]
 
 
-@contextlib.contextmanager
-def _no_map_bars() -> Iterator[None]:
-    """No ``Map`` bars from ``datasets`` while tokenising (a bar for a second's work)."""
-    was_on = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if was_on:
-            datasets.enable_progress_bars()
-
-
 def train_student_check(
     gold: tuple[Sequence[str], Sequence[str]],
     silver: tuple[Sequence[str], Sequence[str]],
@@ -179,13 +166,12 @@ def train_student_check(
     temporary directory, removed afterwards. The Trainer's warnings stay off the console
     (e.g. transformers' notice that checkpoints saved under a second apart have unreliable
     mtimes): they are not the user's to act on."""
-    from augment.embeddings import no_loading_bar
     from schemas.models import resolve_model
     from train.engine.args import TrainArgs
-    from train.engine.logs import quiet_loading
+    from train.engine.logs import no_progress_bars, quiet_loading
     from train.engine.trainer import checkpoint_dir
-    from train.tasks.columns import TaskData
     from train.phases.phase3 import finetune
+    from train.tasks.columns import TaskData
     from train.tasks.single import SingleLabelTask
 
     def rows(texts: Sequence[str], labs: Sequence[str], is_silver: bool) -> datasets.Dataset:
@@ -205,8 +191,7 @@ def train_student_check(
     sizes: tuple[list[int], list[int]] = ([], [])
     with (
         tempfile.TemporaryDirectory(prefix="augment-student-") as work,
-        no_loading_bar(),
-        _no_map_bars(),
+        no_progress_bars(),
         quiet_loading(),
     ):
         for seed in seeds:

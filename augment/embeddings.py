@@ -3,8 +3,7 @@ optionally read from / written to the between-runs cache (:mod:`augment.embed_ca
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,30 +23,15 @@ def cpu_has_native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-@contextlib.contextmanager
-def no_loading_bar() -> Iterator[None]:
-    """No "Loading weights" bar from transformers while loading a model: a bar for a
-    second's work, shown even under ``--no-progress``."""
-    from transformers.utils import logging as hf_logging
-
-    was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_on:
-            hf_logging.enable_progress_bar()
-
-
 @lru_cache(maxsize=4)
 def load_embedder(name_or_path: str | None = None, device: str | None = None):
     """Load a ``SentenceTransformer`` once per (model, device); bf16 weights on CUDA and on
     CPUs with native bf16, fp32 elsewhere."""
     import torch
-    from sentence_transformers import SentenceTransformer
 
-    with no_loading_bar():
-        model = SentenceTransformer(resolve_model(name_or_path), device=device)
+    from train.engine.sentence_fit import load_bi_encoder
+
+    model = load_bi_encoder(name_or_path, device=device)
     if model.device.type == "cuda" or (model.device.type == "cpu" and cpu_has_native_bf16()):
         model = model.to(torch.bfloat16)
     return model

@@ -1,18 +1,26 @@
-"""``--teacher finetune``: the bi-encoder's transformer fine-tuned as a sequence classifier on
-gold (SentAugment style), temperature-calibrated on a held-out fifth of gold."""
+"""``--teacher finetune``: the embedder fine-tuned as a single-label classifier on gold
+(SentAugment style) by ``train``'s engine, temperature-calibrated on a held-out fifth of gold."""
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from schemas.models import resolve_model
+from train.engine.args import TrainArgs
 
-#: CPU-feasible defaults: at least MIN_STEPS optimiser steps and EPOCHS passes over gold; the
-#: new head learns at HEAD_LR, the pretrained encoder at LR (as ``train``'s --head-lr/--min-steps).
-EPOCHS, MIN_STEPS, BATCH, LR, HEAD_LR, MAX_LENGTH = 5, 200, 16, 5e-5, 1e-3, 64
+#: CPU-feasible settings: 5 epochs over gold and at least 200 optimiser steps, batch 16, the new
+#: head at 1e-3 and the encoder at 5e-5, 64 tokens; no dev split (nothing to select or stop on)
+TEACHER_ARGS = TrainArgs(
+    epochs=5, min_steps=200, batch_size=16, lr=5e-5, head_lr=1e-3, max_length=64,
+    early_stopping_patience=None, progress=False,
+)  # fmt: skip
+#: rows per forward pass when the teacher labels texts
+PREDICT_BATCH = 64
 
 
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
@@ -28,18 +36,26 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 class FinetuneTeacher:
-    """Fresh classification head on the embedder's transformer; trained on 4/5 of gold for
-    ``max(MIN_STEPS, EPOCHS epochs)`` steps (linear decay, 10 % warm-up; the head at HEAD_LR,
-    the encoder at LR), temperature fitted on the held-out fifth (no temperature when a class
-    has fewer than 5 rows)."""
+    """``train``'s task model for one label per text (the embedder's transformer, mean pooling
+    and the study's new head) fine-tuned on 4/5 of gold by :func:`train.phases.phase3.finetune`
+    with ``args`` (default :data:`TEACHER_ARGS`, seeded by ``seed``); the softmax temperature is
+    fitted on the held-out fifth (no temperature when a class has fewer than 5 rows)."""
 
     name = "finetune"
     trains_on_gold = True
 
-    def __init__(self, labels: Sequence[str], seed: int = 0, *, embedder: str | None = None):
+    def __init__(
+        self,
+        labels: Sequence[str],
+        seed: int = 0,
+        *,
+        embedder: str | None = None,
+        args: TrainArgs = TEACHER_ARGS,
+    ):
         self.labels = tuple(labels)
         self.seed = seed
         self.path = resolve_model(embedder)
+        self.args = dataclasses.replace(args, seed=seed)
         self.temperature = 1.0
 
     def fit(self, emb: np.ndarray, texts: Sequence[str], y: np.ndarray) -> FinetuneTeacher:
@@ -55,61 +71,39 @@ class FinetuneTeacher:
         return self
 
     def _train(self, texts: list[str], y: np.ndarray) -> None:
-        import torch
-        from transformers import (
-            AutoModelForSequenceClassification,
-            AutoTokenizer,
-            get_linear_schedule_with_warmup,
+        import datasets
+
+        from train.engine.logs import no_progress_bars, quiet_loading
+        from train.phases.phase3 import finetune
+        from train.tasks.columns import TaskData
+        from train.tasks.single import SingleLabelTask
+
+        rows = datasets.Dataset.from_dict(
+            {"text": list(texts), "label": [self.labels[i] for i in y]},
+            features=datasets.Features(
+                text=datasets.Value("string"), label=datasets.Value("string")
+            ),
         )
+        none = rows.select([])
+        task = SingleLabelTask(labels=self.labels).fit(rows, file="gold")
+        with (
+            tempfile.TemporaryDirectory(prefix="augment-teacher-") as work,
+            no_progress_bars(),
+            quiet_loading(),
+        ):
+            result = finetune(
+                TaskData(task, rows, none, none, "gold"), self.path, Path(work) / "teacher",
+                self.args,
+            )  # fmt: skip
+        self.model, self.tokenizer = result.trainer.model.eval(), result.tokenizer
 
-        from augment.embeddings import no_loading_bar
-        from train.engine.logs import quiet_loading
+    def _logits(self, texts: Sequence[str]) -> np.ndarray:
+        from train.predict.predictor import batched_logits
 
-        torch.manual_seed(self.seed)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
-        with quiet_loading(), no_loading_bar():  # a new head is expected: no load report
-            self.model = AutoModelForSequenceClassification.from_pretrained(
-                self.path, num_labels=len(self.labels)
-            )
-        steps = max(MIN_STEPS, math.ceil(EPOCHS * len(y) / BATCH))
-        prefix = self.model.base_model_prefix + "."
-        named = list(self.model.named_parameters())
-        groups = [
-            {"params": [p for n, p in named if n.startswith(prefix)], "lr": LR},
-            {"params": [p for n, p in named if not n.startswith(prefix)], "lr": HEAD_LR},
-        ]
-        opt = torch.optim.AdamW(groups, weight_decay=0.01)
-        schedule = get_linear_schedule_with_warmup(opt, int(0.1 * steps), steps)
-        rng = np.random.default_rng(self.seed)
-        order = np.zeros(0, dtype=np.int64)
-        self.model.train()
-        for _ in range(steps):
-            if len(order) < BATCH:
-                order = np.r_[order, rng.permutation(len(y))]
-            batch, order = order[:BATCH], order[BATCH:]
-            enc = self._encode([texts[i] for i in batch])
-            loss = self.model(**enc, labels=torch.as_tensor(y[batch])).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-            opt.step()
-            schedule.step()
-            opt.zero_grad()
-        self.model.eval()
-
-    def _encode(self, texts: list[str]):
-        return self.tokenizer(
-            texts, padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
-        )
-
-    def _logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        import torch
-
-        out = [np.zeros((0, len(self.labels)), dtype=np.float32)]
-        with torch.inference_mode():
-            for start in range(0, len(texts), batch_size):
-                enc = self._encode(list(texts[start : start + batch_size]))
-                out.append(self.model(**enc).logits.float().numpy())
-        return np.concatenate(out)
+        return batched_logits(
+            self.model, self.tokenizer, list(texts), batch_size=PREDICT_BATCH,
+            max_length=self.args.max_length, device=self.model.device,
+        )  # fmt: skip
 
     def predict_proba(self, emb: np.ndarray, texts: Sequence[str]) -> np.ndarray:
         z = self._logits(texts) / self.temperature

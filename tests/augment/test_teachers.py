@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -110,14 +112,14 @@ def test_llm_teacher_reads_labels_written_by_datagen(tmp_path):
         make_teacher("llm", ["food", "sport"], llm_labels=path)
 
 
-def test_finetune_teacher_trains_a_classifier_on_gold(topical, monkeypatch):
-    from augment import finetune_teacher
+def test_finetune_teacher_trains_a_classifier_on_gold(topical):
+    from augment.finetune_teacher import TEACHER_ARGS, FinetuneTeacher
 
     # CPU test budget (20 steps, a larger step size); the training code path is the default's
-    monkeypatch.setattr(finetune_teacher, "MIN_STEPS", 20)
-    monkeypatch.setattr(finetune_teacher, "LR", 3e-4)
+    args = dataclasses.replace(TEACHER_ARGS, min_steps=20, lr=3e-4)
+    assert isinstance(make_teacher("finetune", ["food", "sport"]), FinetuneTeacher)
     emb, y, new = topical
-    teacher = make_teacher("finetune", ["food", "sport"]).fit(emb, FOOD + SPORT, y)
+    teacher = FinetuneTeacher(["food", "sport"], args=args).fit(emb, FOOD + SPORT, y)
     assert teacher.temperature != 1.0  # fitted on the held-out fifth (1.0 is off the grid)
     probs = teacher.predict_proba(new, NEW)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
