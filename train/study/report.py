@@ -22,7 +22,7 @@ FIGURES = {
     "low_data_curve": "low_data_curve.png",
     "loss_curves": "loss_curves.png",
 }
-BASELINES = ("tfidf", "majority")
+BASELINES = ("frozen", "tfidf", "majority")
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -95,8 +95,10 @@ def comparison(
 
 def conclusion(runs: Sequence[Run], task: Task, fraction: float) -> str:
     """One honest sentence per comparison on the task's dev metric: plain fine-tuning vs
-    TF-IDF, and the three-phase recipe vs plain fine-tuning where it ran."""
-    pairs = [("plain", "tfidf"), *([(RECIPE, "plain")] if RECIPE in arms(runs) else [])]
+    TF-IDF and vs the frozen encoder, and the three-phase recipe vs plain fine-tuning where
+    it ran."""
+    pairs = [("plain", "tfidf"), ("plain", "frozen")]
+    pairs += [(RECIPE, "plain")] if RECIPE in arms(runs) else []
     return " ".join(_verdict(runs, task.dev_metric, fraction, a, b) for a, b in pairs)
 
 

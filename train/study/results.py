@@ -2,7 +2,8 @@
 
 Arms: ``phase1`` and ``phase2`` (the pre-training phases of the recipe), ``mlm`` (phase 3
 from the phase-2 model: the full recipe), ``plain`` (phase 3 from the base model), ``tfidf``
-(TF-IDF + the task's linear model) and ``majority``; the metrics are the task's own.
+(TF-IDF + the task's linear model), ``frozen`` (the linear model on the encoder's frozen
+embeddings) and ``majority``; the metrics are the task's own.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 PRETRAINING_ARMS = ("phase1", "phase2")
-TASK_ARMS = ("majority", "tfidf", "plain")
+TASK_ARMS = ("majority", "tfidf", "frozen", "plain")
 """The arms every study compares; the three-phase recipe (``mlm``) joins them when phase-1/2
 data are given."""
 RECIPE = "mlm"
 ARM_TITLES = {
     "majority": "majority",
     "tfidf": "TF-IDF + LR",
+    "frozen": "frozen encoder + LR",
     "plain": "plain fine-tuning",
     "mlm": "MLM (3 phases)",
     "phase1": "phase 1 (label sentences)",

@@ -4,6 +4,7 @@ per fraction of the training split fit
 
 - plain fine-tuning of ``--model`` (a :class:`~train.models.TaskModel`, phase 3 alone),
 - TF-IDF + the task's linear model,
+- the task's linear model on the frozen encoder's embeddings (``frozen``),
 - the majority baseline,
 - with ``--type-sentences``/``--masked``, the three-phase recipe (``mlm``): per seed phase 1
   on the label-description sentences and phase 2 on the masked sentences, over the task's
@@ -117,7 +118,10 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     for loaded in (data.type_sentences, data.masked):
         if loaded is not None:
             manifest.add(inputs=input_hashes(loaded))
+    from train.tasks.baselines import FrozenEncoder
+
     fractions = sorted(cfg.fraction_list, reverse=True)
+    encoder = FrozenEncoder(cfg.model, batch_size=cfg.args.eval_batch_size or 32)
     runs: list[Run] = []
     with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
         stage = output.dir
@@ -142,7 +146,9 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                     subset = data.subsets[(seed, fraction)]
                     base = stage / f"seed{seed}" / f"fraction{fraction:g}"
                     for arm in data.arms:
-                        make = partial(_arm, cfg, arm, seed, fraction, subset, inits.get(arm))
+                        make = partial(
+                            _arm, cfg, arm, seed, fraction, subset, inits.get(arm), encoder
+                        )
                         runs.append(cached(stage, base / arm, bar, make, cfg.args))
         write_report(runs, stage, data.task, describe(cfg, data, runs))
         output.json("manifest.json", manifest.finish(counts={"runs": len(runs)}))
@@ -156,12 +162,14 @@ def _arm(
     fraction: float,
     data: TaskData,
     init: str | None,
+    encoder: Any,
     out: Path,
 ) -> Run:
     """One arm's run on one seed's (subset of the) data; ``init``: the encoder a fine-tuned
-    arm starts from (``--model``, or the phase-2 output); ``out``: its model directory."""
+    arm starts from (``--model``, or the phase-2 output); ``encoder``: the frozen arm's;
+    ``out``: its model directory."""
     from train.tasks.authors import author_metrics
-    from train.tasks.baselines import majority_baseline, tfidf_baseline
+    from train.tasks.baselines import frozen_baseline, majority_baseline, tfidf_baseline
 
     task = data.task
     train_targets = task.targets(data.train, file=data.source)
@@ -187,7 +195,12 @@ def _arm(
             result.tokenizer.save_pretrained(out)
             model_dir = str(out)
     else:
-        base = tfidf_baseline(data, seed=seed) if arm == "tfidf" else majority_baseline(data)
+        if arm == "frozen":
+            base = frozen_baseline(data, encoder, seed=seed)
+        elif arm == "tfidf":
+            base = tfidf_baseline(data, seed=seed)
+        else:
+            base = majority_baseline(data)
         metrics, scores, task = base.metrics, base.test_scores, base.task
     if arm in ("plain", "mlm"):
         from train.engine.trainer import checkpoint_dir

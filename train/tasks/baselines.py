@@ -7,11 +7,16 @@
   weights when the task uses class weights, cut-offs tuned on dev as the task says), or for
   ``regression`` a ridge regression on three similarities of the pair (word and character
   TF-IDF cosines, word overlap).
+* frozen encoder + linear model: the same linear models on the encoder's frozen, mean-pooled
+  and normalised embeddings (SetFit's head without its contrastive training); ``regression``
+  a ridge regression on the pair's ``|u - v|``, ``u * v`` and cosine.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import datasets
 import numpy as np
@@ -46,29 +51,111 @@ def majority_baseline(data: TaskData) -> BaselineResult:
 def tfidf_baseline(data: TaskData, *, seed: int = 0) -> BaselineResult:
     """Fit TF-IDF + the task's linear model on train; tune on dev; score test."""
     task = data.task
-    splits = {"train": data.train, "dev": data.dev, "test": data.test}
-    y = {name: task.targets(ds, file=f"{data.source} ({name})") for name, ds in splits.items()}
+    splits = _splits(data)
     if task.needs_pair:
-        scores = _pair_ridge(splits, y["train"], seed)
-    else:
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
-        x = {"train": vectorizer.fit_transform(task.texts(data.train))}
-        width = x["train"].shape[1]
-        x.update(
-            {
-                n: vectorizer.transform(task.texts(splits[n]))
-                if len(splits[n])
-                else sparse.csr_matrix((0, width))
-                for n in ("dev", "test")
-            }
-        )
-        if isinstance(task, SigmoidTask):
-            scores = _per_output_logreg(x, y["train"], task.class_weights, seed)
-        else:
-            scores = _softmax_logreg(x, y["train"], seed)
-    task = task.tune(y["dev"], scores["dev"]) if len(y["dev"]) else task
-    metrics = task.metrics(y["test"], scores["test"], y["train"])
-    return BaselineResult(metrics, task, scores["test"])
+        return _linear(data, _pair_ridge(splits, _targets(data)["train"], seed))
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    x = {"train": vectorizer.fit_transform(task.texts(data.train))}
+    width = x["train"].shape[1]
+    x.update(
+        {
+            n: vectorizer.transform(task.texts(splits[n]))
+            if len(splits[n])
+            else sparse.csr_matrix((0, width))
+            for n in ("dev", "test")
+        }
+    )
+    return _linear(data, _classify(task, x, _targets(data)["train"], seed))
+
+
+@dataclass
+class FrozenEncoder:
+    """An encoder kept frozen: mean-pooled, normalised sentence embeddings of ``model`` (a
+    name or path; sentence-transformers adds mean pooling to a plain encoder), remembered per
+    text so that a study's seeds and fractions encode each text once."""
+
+    model: str | None
+    batch_size: int = 32
+    device: str | None = None
+    _encoder: Any = field(default=None, init=False, repr=False)
+    _seen: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """``[n, dim]`` embeddings of ``texts``."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if new:
+            vectors = self._load().encode(
+                new,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
+            self._seen.update(zip(new, vectors, strict=True))
+        if not texts:
+            return np.zeros((0, self._load().get_embedding_dimension()))
+        return np.stack([self._seen[t] for t in texts])
+
+    def _load(self) -> Any:
+        if self._encoder is None:
+            from sentence_transformers import SentenceTransformer
+
+            from schemas.models import resolve_model
+            from train.engine.logs import quiet_loading
+
+            with quiet_loading():
+                self._encoder = SentenceTransformer(resolve_model(self.model), device=self.device)
+        return self._encoder
+
+
+def frozen_baseline(data: TaskData, encoder: FrozenEncoder, *, seed: int = 0) -> BaselineResult:
+    """The task's linear model on ``encoder``'s frozen embeddings; tuned on dev, scored on
+    test (what fine-tuning must beat to be worth its cost)."""
+    task = data.task
+    splits = _splits(data)
+    y_train = _targets(data)["train"]
+    if task.needs_pair:
+
+        def features(ds: datasets.Dataset) -> np.ndarray:
+            u, v = encoder.embed(list(ds["text"])), encoder.embed(list(ds["text_pair"]))
+            return np.hstack([np.abs(u - v), u * v, (u * v).sum(axis=1, keepdims=True)])
+
+        ridge = Ridge(alpha=1.0, random_state=seed).fit(features(splits["train"]), y_train[:, 0])
+        scores = {
+            n: np.clip(ridge.predict(features(splits[n])), 0, 1).reshape(-1, 1)
+            if len(splits[n])
+            else np.zeros((0, 1))
+            for n in ("dev", "test")
+        }
+        return _linear(data, scores)
+    x = {name: encoder.embed(task.texts(ds)) for name, ds in splits.items()}
+    return _linear(data, _classify(task, x, y_train, seed))
+
+
+def _splits(data: TaskData) -> dict[str, datasets.Dataset]:
+    return {"train": data.train, "dev": data.dev, "test": data.test}
+
+
+def _targets(data: TaskData) -> dict[str, np.ndarray]:
+    return {
+        name: data.task.targets(ds, file=f"{data.source} ({name})")
+        for name, ds in _splits(data).items()
+    }
+
+
+def _classify(task: Task, x: dict, y_train: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+    """Dev and test scores of the task's linear classifier on the features ``x``."""
+    if isinstance(task, SigmoidTask):
+        return _per_output_logreg(x, y_train, task.class_weights, seed)
+    return _softmax_logreg(x, y_train, seed)
+
+
+def _linear(data: TaskData, scores: dict[str, np.ndarray]) -> BaselineResult:
+    """The result of a linear baseline's dev/test ``scores``: cut-offs tuned on dev, test
+    metrics with the majority's beside them."""
+    y = _targets(data)
+    task = data.task.tune(y["dev"], scores["dev"]) if len(y["dev"]) else data.task
+    return BaselineResult(task.metrics(y["test"], scores["test"], y["train"]), task, scores["test"])
 
 
 def _softmax_logreg(x: dict, y_train: np.ndarray, seed: int) -> dict[str, np.ndarray]:

@@ -40,7 +40,13 @@ def _study(n_seeds: int, fractions=(1.0,), mlm_gain: float = 0.05) -> list[Run]:
         runs.append(Run(seed, 1.0, "phase1", {"mean_axis_accuracy": 0.6}, 100, 1.0, None, history))
         runs.append(Run(seed, 1.0, "phase2", {"eval_loss": 3.2}, 50, 1.0, None, history))
         for f in fractions:
-            levels = (("majority", 0.55), ("tfidf", 0.6), ("plain", 0.7), ("mlm", 0.7 + mlm_gain))
+            levels = (
+                ("majority", 0.55),
+                ("tfidf", 0.6),
+                ("frozen", 0.65),
+                ("plain", 0.7),
+                ("mlm", 0.7 + mlm_gain),
+            )
             for arm, level in levels:
                 trained = arm in ("plain", "mlm")
                 runs.append(
@@ -54,18 +60,13 @@ def _study(n_seeds: int, fractions=(1.0,), mlm_gain: float = 0.05) -> list[Run]:
 
 def test_the_mbti_table_has_a_row_per_axis_and_a_column_per_arm() -> None:
     header, rows = comparison(_study(3), MbtiTask(), 1.0)
-    assert header[:5] == [
-        "metric",
-        "majority",
-        "TF-IDF + LR",
-        "plain fine-tuning",
-        "MLM (3 phases)",
-    ]
+    arms = ["majority", "TF-IDF + LR", "frozen encoder + LR", "plain fine-tuning", "MLM (3 phases)"]
+    assert header[:6] == ["metric", *arms]
     assert "Δ MLM (3 phases) − plain fine-tuning [95% CI]" in header
     names = [r[0] for r in rows]
     assert names[:5] == ["mean_axis_accuracy", *(f"{a}.accuracy" for a in AXIS_NAMES)]
-    assert " ± " in rows[0][4]  # MLM column: mean ± sd
-    assert rows[0][5].startswith("+") and "[" in rows[0][5]  # Δ MLM − plain with its interval
+    assert " ± " in rows[0][5]  # MLM column: mean ± sd
+    assert rows[0][6].startswith("+") and "[" in rows[0][6]  # Δ MLM − plain with its interval
 
 
 def test_conclusion_is_honest_about_seed_count() -> None:
@@ -89,7 +90,7 @@ def test_write_report_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert set(metrics["summary"]) == {"0.25", "1"}
     cell = metrics["summary"]["1"]["per_post"]["mean_axis_accuracy"]["mlm_minus_plain"]
     assert cell["n"] == 3 and cell["ci_low"] < cell["mean"] < cell["ci_high"]
-    assert len(metrics["runs"]) == 3 * (2 + 2 * 4)
+    assert len(metrics["runs"]) == 3 * (2 + 2 * 5)
     assert "test_probs" not in metrics["runs"][0]
     print_comparison(runs, "mbti")
     out = capsys.readouterr().out

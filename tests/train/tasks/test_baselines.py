@@ -1,10 +1,17 @@
-"""Majority and TF-IDF baselines of every task, scored by the task's metrics."""
+"""Majority, TF-IDF and frozen-encoder baselines of every task, scored by the task's metrics."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.train.tasks.test_columns import SENTIMENT_COLS
 from train.tasks import MbtiTask, MultiLabelTask, RegressionTask, SingleLabelTask
-from train.tasks.baselines import majority_baseline, tfidf_baseline
+from train.tasks.baselines import (
+    FrozenEncoder,
+    frozen_baseline,
+    majority_baseline,
+    tfidf_baseline,
+)
 from train.tasks.columns import DataOptions, load_task_data
 
 
@@ -51,3 +58,31 @@ def test_a_label_missing_from_train_gets_a_constant_score_and_no_dev_is_fine():
     result = tfidf_baseline(data)
     assert (result.test_scores[:, 2] == 0).all() and len(data.dev) == 0
     assert result.metrics["micro_f1"] == 1.0
+
+
+@pytest.fixture(scope="module")
+def minilm(minilm_path):
+    return FrozenEncoder(minilm_path)
+
+
+def test_the_frozen_encoder_arm_beats_chance_on_every_task(
+    minilm, sentiment, emotions, sts, mbti_posts
+):
+    """The linear model on MiniLM's frozen embeddings, for each task, on separable data."""
+    single = load_task_data(sentiment, SingleLabelTask(), SENTIMENT_COLS, seed=0)
+    assert frozen_baseline(single, minilm).metrics["accuracy"] >= 0.8
+    multi = load_task_data(emotions, MultiLabelTask(thresholds="dynamic"), DataOptions(), seed=0)
+    assert frozen_baseline(multi, minilm).metrics["auc_macro"] > 0.8
+    pairs = load_task_data(sts, RegressionTask(), DataOptions(), seed=0)
+    result = frozen_baseline(pairs, minilm)
+    assert result.metrics["spearman"] > 0.3 and result.test_scores.min() >= 0
+    mbti = load_task_data(mbti_posts, MbtiTask(), DataOptions(dev="0.25", test="0.25"), seed=0)
+    m = frozen_baseline(mbti, minilm).metrics
+    assert m["mean_axis_accuracy"] > max(0.6, m["majority_mean_axis_accuracy"])
+
+
+def test_the_frozen_encoder_embeds_each_text_once(minilm):
+    first = minilm.embed(["a cat", "a dog", "a cat"])
+    assert first.shape[0] == 3 and (first[0] == first[2]).all()
+    assert abs(float((first[0] ** 2).sum()) - 1) < 1e-5  # normalised
+    assert len(minilm._seen) >= 2 and minilm.embed([]).shape == (0, first.shape[1])
