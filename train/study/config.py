@@ -36,12 +36,12 @@ class StudyConfig:
     model: str | None = option(
         DEFAULT_MODEL, help="Encoder name or path (default: bundled MiniLM)."
     )
-    seeds: int = option(3, help="Seeds (--seed, --seed+1, ...), paired across arms.")
+    seeds: int = option(3, help="Seeds (--seed, --seed+1, ...), paired across arms.", ge=1)
     fractions: str = option(
         "1.0", help="Fractions of the training posts, e.g. 0.05,0.25,1.0 (in (0,1])."
     )
-    silver_weight: float = option(1.0, help="Loss weight of silver posts.")
-    mlm_mix: float = option(0.0, help="Phase 2: weight of random-masking MLM.")
+    silver_weight: float = option(1.0, help="Loss weight of silver posts.", ge=0)
+    mlm_mix: float = option(0.0, help="Phase 2: weight of random-masking MLM.", ge=0)
     mask_types: bool = option(True, help="Mask type mentions first.")
     task_options: TaskOptions = group(TaskOptions, panel="Task")
     columns: DataOptions = group(DataOptions, panel="Data")
@@ -55,8 +55,6 @@ class StudyConfig:
                 raise InputError(
                     "the three-phase arm needs both --type-sentences and --masked", field=field
                 )
-        if self.seeds < 1:
-            raise InputError("must be at least 1", field="--seeds")
         self.out = Path(self.out).resolve()
         parse_fractions(self.fractions)
 

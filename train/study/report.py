@@ -12,7 +12,15 @@ from typing import Any
 
 from schemas.io import write_json
 from train.study import plots
-from train.study.results import ARM_TITLES, PRETRAINING_ARMS, RECIPE, TASK_ARMS, Run, select
+from train.study.results import (
+    ARM_TITLES,
+    PRETRAINING_ARMS,
+    RECIPE,
+    RECIPE_ARMS,
+    TASK_ARMS,
+    Run,
+    select,
+)
 from train.study.stats import MIN_SEEDS_TO_CONCLUDE, PairedDifference, paired_difference, summarize
 from train.tasks import Task
 from train.tasks.base import metric_value
@@ -43,12 +51,14 @@ def fractions(runs: Sequence[Run]) -> list[float]:
 
 def arms(runs: Sequence[Run]) -> tuple[str, ...]:
     """The compared arms: the baselines, plain fine-tuning and the recipe where it ran."""
-    return (*TASK_ARMS, RECIPE) if any(r.arm == RECIPE for r in runs) else TASK_ARMS
+    ran = tuple(a for a in RECIPE_ARMS if any(r.arm == a for r in runs))
+    return (*TASK_ARMS, *ran)
 
 
 def differences(runs: Sequence[Run]) -> list[tuple[str, str]]:
     """The paired differences shown: recipe − plain (where it ran), plain − each baseline."""
     recipe = [(RECIPE, "plain")] if RECIPE in arms(runs) else []
+    recipe += [(RECIPE, "p13")] if "p13" in arms(runs) else []
     return [*recipe, *(("plain", b) for b in BASELINES)]
 
 
@@ -228,6 +238,7 @@ def write_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping[str,
     }
     plots.metric_curve(curves, out / FIGURES["low_data_curve"], ylabel=f"{task.dev_metric} ×100")
     trained = ("plain",) if RECIPE not in arms(runs) else (*PRETRAINING_ARMS, "plain", RECIPE)
+    trained += ("p13",) if "p13" in arms(runs) else ()
     plots.loss_curves(runs, out / FIGURES["loss_curves"], arms=trained)
     write_json(
         out / "metrics.json",

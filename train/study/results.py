@@ -18,11 +18,15 @@ TASK_ARMS = ("majority", "tfidf", "frozen", "plain")
 """The arms every study compares; the three-phase recipe (``mlm``) joins them when phase-1/2
 data are given."""
 RECIPE = "mlm"
+RECIPE_ARMS = ("p13", RECIPE)
+"""What the phase-1/2 data add: phase 3 from the phase-1 model (``p13``) and from the phase-2
+model (``mlm``, the full recipe)."""
 ARM_TITLES = {
     "majority": "majority",
     "tfidf": "TF-IDF + LR",
     "frozen": "frozen encoder + LR",
     "plain": "plain fine-tuning",
+    "p13": "phases 1+3",
     "mlm": "MLM (3 phases)",
     "phase1": "phase 1 (label sentences)",
     "phase2": "phase 2 (label-conditioned MLM)",

@@ -8,7 +8,8 @@ per fraction of the training split fit
 - the majority baseline,
 - with ``--type-sentences``/``--masked``, the three-phase recipe (``mlm``): per seed phase 1
   on the label-description sentences and phase 2 on the masked sentences, over the task's
-  label set, then phase 3 fine-tuned from the phase-2 encoder,
+  label set, then phase 3 fine-tuned from the phase-2 encoder; and ``p13``, phase 3 from the
+  phase-1 encoder (what phase 2 adds is ``mlm`` − ``p13``),
 
 each scored by the task's own test metrics (and per author where the data name authors).
 It works in a staging directory ``.<out>.partial`` with ``*.run.json`` records (``--resume``
@@ -33,7 +34,7 @@ from schemas.manifest import Manifest, sha256_path
 from train.engine.data import Loaded
 from train.engine.distributed import shows_progress
 from train.study.config import StudyConfig
-from train.study.results import TASK_ARMS, Run
+from train.study.results import RECIPE_ARMS, TASK_ARMS, Run
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
 
@@ -52,7 +53,7 @@ class StudyData:
     @property
     def arms(self) -> tuple[str, ...]:
         """The compared arms: the baselines, plain fine-tuning, and the recipe when given."""
-        return (*TASK_ARMS, "mlm") if self.type_sentences is not None else TASK_ARMS
+        return (*TASK_ARMS, *RECIPE_ARMS) if self.type_sentences is not None else TASK_ARMS
 
 
 def prepare(cfg: StudyConfig) -> StudyData:
@@ -141,6 +142,7 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                         label_set=data.splits[seed].task.phase_labels,
                     )
                     runs += pre
+                    inits["p13"] = str(stage / str(pre[0].model_dir))
                     inits["mlm"] = str(stage / str(pre[1].model_dir))
                 for fraction in fractions:
                     subset = data.subsets[(seed, fraction)]
@@ -184,7 +186,7 @@ def _arm(
         if fraction >= 1:
             save_bi_encoder(bi.model, task, out)
             model_dir = str(out)
-    elif arm in ("plain", "mlm"):
+    elif arm in ("plain", *RECIPE_ARMS):
         from train.phases.phase3 import finetune
 
         result = finetune(data, init, out, cfg.seed_args(seed), silver_weight=cfg.silver_weight)
@@ -202,7 +204,7 @@ def _arm(
         else:
             base = majority_baseline(data)
         metrics, scores, task = base.metrics, base.test_scores, base.task
-    if arm in ("plain", "mlm"):
+    if arm in ("plain", *RECIPE_ARMS):
         from train.engine.trainer import checkpoint_dir
 
         shutil.rmtree(checkpoint_dir(out), ignore_errors=True)

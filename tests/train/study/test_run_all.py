@@ -109,7 +109,11 @@ def test_train_all_end_to_end(cli, study_inputs, tiny_model: Path, tmp_path: Pat
     assert {(r["fraction"], r["arm"]) for r in runs} == {
         (1.0, "phase1"),
         (1.0, "phase2"),
-        *((f, arm) for f in (0.5, 1.0) for arm in ("mlm", "plain", "tfidf", "frozen", "majority")),
+        *(
+            (f, arm)
+            for f in (0.5, 1.0)
+            for arm in ("mlm", "p13", "plain", "tfidf", "frozen", "majority")
+        ),
     }
     low, full = (
         next(r for r in runs if r["arm"] == "plain" and r["fraction"] == f) for f in (0.5, 1.0)
