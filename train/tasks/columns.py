@@ -33,7 +33,9 @@ class InputColumns:
         None, help="regression: second sentence's column (default: sentence2)."
     )
     author_col: str | None = option(
-        None, help="Author column: split by author, per-author metrics (default: author)."
+        None,
+        help="Author column (default: author). Training: splits by author and adds per-author "
+        "metrics; predict --by-author: one prediction per author.",
     )
 
 

@@ -5,16 +5,65 @@ baseline per axis, the 16-type answer of a text, and a person's type with the vo
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import datasets
 import numpy as np
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from schemas.errors import InputError
 from schemas.labels import AXIS_NAMES, MBTI, MBTI_AXES
 from schemas.type_mentions import mask_type_mentions
-from train.tasks.metrics import axis_metrics, majority_baseline
+from train.tasks.metrics import predict_bits
 from train.tasks.sigmoid import SigmoidTask
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    return float(roc_auc_score(y, p)) if len(np.unique(y)) == 2 else None
+
+
+def axis_metrics(
+    labels: np.ndarray, probs: np.ndarray, thresholds: Sequence[float] = (0.5,) * 4
+) -> dict:
+    """Per axis {accuracy, macro_f1, auc, threshold}; mean_axis_accuracy, type_accuracy
+    (all four axes right), hamming_loss; ``auc`` is ``None`` when an axis has one class."""
+    labels = np.asarray(labels).astype(int)
+    pred = predict_bits(probs, thresholds)
+    out: dict = {}
+    for j, name in enumerate(AXIS_NAMES):
+        out[name] = {
+            "accuracy": float(accuracy_score(labels[:, j], pred[:, j])),
+            "macro_f1": float(
+                f1_score(labels[:, j], pred[:, j], average="macro", labels=[0, 1], zero_division=0)
+            ),
+            "auc": _auc(labels[:, j], np.asarray(probs)[:, j]),
+            "threshold": float(thresholds[j]),
+        }
+    out["mean_axis_accuracy"] = float(np.mean([out[a]["accuracy"] for a in AXIS_NAMES]))
+    out["mean_axis_macro_f1"] = float(np.mean([out[a]["macro_f1"] for a in AXIS_NAMES]))
+    out["type_accuracy"] = float(np.mean((pred == labels).all(axis=1)))
+    out["hamming_loss"] = float(np.mean(pred != labels))
+    return out
+
+
+def majority_baseline(train_labels: np.ndarray, test_labels: np.ndarray) -> dict:
+    """Accuracy and macro-F1 per axis of always predicting the training majority pole."""
+    train_labels = np.asarray(train_labels).astype(int)
+    test_labels = np.asarray(test_labels).astype(int)
+    out = {}
+    for j, name in enumerate(AXIS_NAMES):
+        major = int(train_labels[:, j].mean() >= 0.5)
+        pred = np.full(len(test_labels), major)
+        out[name] = {
+            "majority": major,
+            "accuracy": float(accuracy_score(test_labels[:, j], pred)),
+            "macro_f1": float(
+                f1_score(test_labels[:, j], pred, average="macro", labels=[0, 1], zero_division=0)
+            ),
+        }
+    out["mean_axis_accuracy"] = float(np.mean([out[a]["accuracy"] for a in AXIS_NAMES]))
+    return out
 
 
 def check_both_classes(bits: np.ndarray, *, file: str, what: str = "training posts") -> None:

@@ -10,12 +10,12 @@ from schemas.errors import InputError
 from schemas.labels import read_label_file
 from schemas.options import option
 from train.tasks import (
+    TASKS,
     MbtiTask,
     MultiLabelTask,
     RegressionTask,
     SingleLabelTask,
     Task,
-    task_class,
 )
 from train.tasks.sigmoid import THRESHOLD_MODES
 
@@ -31,6 +31,7 @@ class LabelOptions:
         "mbti",
         help="mbti (four axes), single (one label, softmax), multi (several labels, sigmoid) "
         "or regression (sentence pairs -> score).",
+        choices=tuple(TASKS),
     )
     labels: Path | None = option(
         None, help="single/multi: the label set, one label a line (default: from the data)."
@@ -38,7 +39,6 @@ class LabelOptions:
     label_sep: str = option(",", help="multi: separator of a delimited label string.")
 
     def __post_init__(self) -> None:
-        task_class(self.task)
         if self.labels is not None and self.task not in ("single", "multi"):
             raise InputError("--labels needs --task single or multi", field="--labels")
 
@@ -57,29 +57,25 @@ class TaskOptions(LabelOptions):
     """What is learnt from the label column, and how it is judged."""
 
     thresholds: str = option(
-        "static", help="mbti/multi: cut-off 0.5, or one per output tuned on dev (best F1)."
+        "static",
+        help="mbti/multi: cut-off 0.5, or one per output tuned on dev (best F1).",
+        choices=THRESHOLD_MODES,
     )
     class_weights: bool = option(
         True, help="mbti/multi: pos_weight = negatives / positives per output."
     )
     score_range: str = option("0,5", help="regression: LOW,HIGH of valid scores.")
     binary_threshold: float | None = option(
-        None, help="regression: add binary precision/recall/F1 at this score."
+        None, help="regression: add binary precision/recall/F1 at this score.", unbounded=True
     )
     pair_model: str = option(
-        "cross", help="regression: cross-encoder (pair in one input) or bi-encoder (cosine)."
+        "cross",
+        help="regression: cross-encoder (pair in one input) or bi-encoder (cosine).",
+        choices=("cross", "bi"),
     )
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.thresholds not in THRESHOLD_MODES:
-            raise InputError(
-                f"unknown thresholds {self.thresholds!r} (static or dynamic)", field="--thresholds"
-            )
-        if self.pair_model not in ("cross", "bi"):
-            raise InputError(
-                f"unknown pair model {self.pair_model!r} (cross or bi)", field="--pair-model"
-            )
         if self.task != "regression":
             for name, value, default in (
                 ("--binary-threshold", self.binary_threshold, None),

@@ -133,7 +133,7 @@ def _labels_file(tmp_path):
 BAD_INPUT = {
     "unknown task": (
         lambda d: (write_jsonl(d / "a.jsonl", sentiment_rows()), "--task", "sentiment"),
-        ("--task", "unknown task 'sentiment'"),
+        ("--task", "must be one of mbti, single, multi, regression, got 'sentiment'"),
     ),
     "missing label column": (
         lambda d: (

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from train.tasks.metrics import axis_metrics, majority_baseline, tune_thresholds
+from train.tasks.mbti import axis_metrics, majority_baseline
+from train.tasks.metrics import tune_thresholds
 
 LABELS = np.array([[0, 0, 1, 1], [1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 0]])
 PROBS = np.array(
