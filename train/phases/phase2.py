@@ -37,8 +37,10 @@ class Phase2Config:
     )
     init: str = option(help="Phase-1 output dir (or an encoder name/path).")
     out: Path = option(help="Output model directory.")
-    mlm_mix: float = option(0.0, help="Weight of ordinary 15 % random-masking MLM (0: off).")
-    dev_fraction: float = option(0.1, cli=False, help="Share of base sentences held out for dev.")
+    mlm_mix: float = option(0.0, help="Weight of ordinary 15 % random-masking MLM (0: off).", ge=0)
+    dev_fraction: float = option(
+        0.1, cli=False, help="Share of base sentences held out for dev.", ge=0, lt=1
+    )
     task_options: LabelOptions = group(LabelOptions, panel="Task")
     args: TrainArgs = group(TrainArgs, panel="Training")
 
@@ -46,8 +48,6 @@ class Phase2Config:
         if self.data is None and self.dataset is None:
             raise InputError("missing argument DATA (the masked sentences)")
         self.task_options.check_label_set()
-        if self.mlm_mix < 0:
-            raise InputError(f"--mlm-mix must be >= 0, got {self.mlm_mix}", field="--mlm-mix")
 
 
 def build_rows(ds: Any, type_ids: list[int], tokenizer: Any, max_length: int) -> tuple[list, Any]:
@@ -200,8 +200,30 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
         "mlm_mix": cfg.mlm_mix,
         "soft_targets": stats.as_dict(),
         "dev": trainer.evaluate() if dev_ds is not None else {},
+        **(type_use(trainer, dev_ds, len(labels.label_set)) if dev_ds is not None else {}),
     }
     return finish_phase(cfg.out, trainer, init.tokenizer, metrics, manifest, args)
+
+
+def type_use(trainer: Any, dev: datasets.Dataset, n_labels: int) -> dict[str, float]:
+    """Whether the model uses the label it is conditioned on, on held-out base sentences: the
+    dev loss with each row's own label, and with another label (shifted by half the label
+    set: for MBTI the same type with the other E/I pole);
+    ``label_gain`` = the second minus the first (> 0: the label moves the fills the way the
+    data say)."""
+    other = dev.map(
+        lambda row: {"type_id": (row["type_id"] + n_labels // 2) % n_labels},
+        keep_in_memory=True,
+        desc="other labels",
+    )
+    # under the eval prefix: the callbacks (early stopping) expect it; training is over
+    own = trainer.evaluate(dev)["eval_loss"]
+    shifted = trainer.evaluate(other)["eval_loss"]
+    return {
+        "dev_loss_own_label": own,
+        "dev_loss_other_label": shifted,
+        "label_gain": shifted - own,
+    }
 
 
 def command(cfg: Phase2Config) -> None:
@@ -214,5 +236,6 @@ def command(cfg: Phase2Config) -> None:
         f"mapped candidate mass {st['mapped_share']:.1%} (single-piece "
         f"{st['single_piece_share']:.1%}); MLM head {result.metrics['mlm_head']}; "
         f"dev loss {result.metrics['dev'].get('eval_loss', float('nan')):.4f} "
+        f"(another label: +{result.metrics.get('label_gain', float('nan')):.4f}) "
         f"-> {result.model_dir}"
     )

@@ -45,11 +45,34 @@ def test_phase2_from_phase1_records_lineage_and_mass(phase2_dir, phase1_dir):
     assert st["rows"] == 48 and st["candidates"] == 144
     assert 0.85 < st["mapped_share"] <= 1.0
     assert m["n_dev"] > 0 and "eval_loss" in m["dev"]
+    assert m["label_gain"] == pytest.approx(m["dev_loss_other_label"] - m["dev_loss_own_label"])
     model = TypeConditionedMlm.from_pretrained(phase2_dir.model_dir)
     assert [e["phase"] for e in model.config.lineage] == [1, 2]
     assert model.config.lineage[1]["init"] == str(phase1_dir.model_dir)
     saved = json.loads((phase2_dir.model_dir / "metrics.json").read_text())
     assert saved["soft_targets"]["mapped_share"] == st["mapped_share"]
+
+
+def test_phase2_learns_to_use_the_label_on_held_out_sentences(phase1_dir, tmp_path):
+    """The toy fills follow the E/I letter: once trained, the held-out sentences' fills are
+    likelier under their own label than under the other E/I pole (the type embedding starts
+    at zero, so the gain starts at exactly 0)."""
+    bases = [f"sentence number {i} is about [MASK] today." for i in range(10)]
+    rows = [
+        {**row, "id": f"{row['id']}-{i}", "base_id": f"s{i}", "text": text}
+        for i, text in enumerate(bases)
+        for row in toy_masked()[:16]
+    ]
+    result = run_phase2(
+        Phase2Config(
+            data=write_jsonl(tmp_path / "masked.jsonl", rows),
+            init=phase1_dir.model_dir,
+            out=tmp_path / "out",
+            dev_fraction=0.2,
+            args=tiny_args(max_steps=80, lr=1e-2),
+        )
+    )
+    assert result.metrics["label_gain"] > 0.1, result.metrics
 
 
 def test_phase2_with_mlm_mix_on_the_bundled_minilm(minilm_path, toy_dir, tmp_path):
