@@ -151,6 +151,30 @@ def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]
     return header, rows
 
 
+def pretraining(runs: Sequence[Run]) -> tuple[list[str], list[list[Any]]]:
+    """Phases 1 and 2 per seed: rows, dev figure (phase 1: its task's dev metric; phase 2:
+    its loss) and whether phase 2 uses the label."""
+    header = ["phase", "seed", "train rows", "seconds", "dev", "phase 2 label_gain"]
+    rows = []
+    for run in sorted(
+        (r for r in runs if r.arm in PRETRAINING_ARMS), key=lambda r: (r.arm, r.seed)
+    ):
+        m = run.metrics
+        dev = metric_value(m, m["dev_metric"]) if "dev_metric" in m else m.get("dev_loss_own_label")
+        gain = m.get("label_gain")
+        rows.append(
+            [
+                ARM_TITLES[run.arm],
+                run.seed,
+                run.n_train,
+                f"{run.seconds:.0f}",
+                "–" if dev is None else f"{dev:.4f}",
+                "–" if gain is None else f"{gain:+.4f}",
+            ]
+        )
+    return header, rows
+
+
 def summary(runs: Sequence[Run], task: Task) -> dict[str, Any]:
     """Everything the tables show, as JSON: per fraction, per metric, per arm and Δs."""
     out: dict[str, Any] = {}
@@ -202,6 +226,16 @@ def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
             "## Per-author test metrics (post scores averaged per author, ×100)",
             "",
             markdown_table(*comparison(runs, task, full, per_author=True)),
+            "",
+        ]
+    if any(r.arm in PRETRAINING_ARMS for r in runs):
+        parts += [
+            "## Pre-training phases (per seed)",
+            "",
+            markdown_table(*pretraining(runs)),
+            "",
+            "Phase 2's label_gain is its held-out sentences' loss under another label minus "
+            "under their own: above 0, the model uses the label it is conditioned on.",
             "",
         ]
     parts += [
