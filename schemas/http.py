@@ -35,11 +35,7 @@ class ServerOptions:
     options_panel = "Server"
 
     host: str = option("127.0.0.1", help="Address to listen on (127.0.0.1: this machine only).")
-    port: int = option(8000, help="Port to listen on (0: any free port).")
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.port <= 65535:
-            raise InputError(f"--port must be in 0..65535, got {self.port}")
+    port: int = option(8000, help="Port to listen on (0: any free port).", ge=0, le=65535)
 
 
 def bind(host: str, port: int) -> socket.socket:

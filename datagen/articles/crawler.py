@@ -35,8 +35,8 @@ class CrawlConfig:
 
     options_panel = "Crawling"
 
-    max_pages: int = option(100, help="Most URLs fetched.")
-    max_depth: int = option(3, help="Most link hops from a start URL.")
+    max_pages: int = option(100, help="Most URLs fetched.", ge=1)
+    max_depth: int = option(3, help="Most link hops from a start URL.", ge=0)
     allow_hosts: tuple[str, ...] = option(
         (),
         flag="--allow-host",
@@ -51,8 +51,6 @@ class CrawlConfig:
     )
 
     def __post_init__(self) -> None:
-        if self.max_pages < 1 or self.max_depth < 0:
-            raise InputError("need --max-pages >= 1 and --max-depth >= 0", field="--max-pages")
         self.allow_hosts = tuple(self.allow_hosts or ())
         if not isinstance(self.label_pattern, re.Pattern):
             self.label_pattern = compile_label_pattern(self.label_pattern)

@@ -24,7 +24,6 @@ import httpx
 from protego import Protego
 
 from schemas.cache import cache_path
-from schemas.errors import InputError
 from schemas.options import option
 
 DEFAULT_USER_AGENT = "mbtikit/0.1 (personality-article crawler)"
@@ -39,25 +38,25 @@ class FetchConfig:
     options_panel = "Fetching"
 
     user_agent: str = option(DEFAULT_USER_AGENT, help="User-Agent header.")
-    timeout: float = option(10.0, help="Seconds before a request times out.")
-    delay: float = option(1.0, help="Seconds between requests to one host.")
-    retries: int = option(3, help="Retries after a timeout, 429 or 5xx.")
-    backoff: float = option(0.5, cli=False, help="First retry delay, seconds.")
+    timeout: float = option(10.0, help="Seconds before a request times out.", gt=0)
+    delay: float = option(1.0, help="Seconds between requests to one host.", ge=0)
+    max_retries: int = option(
+        3, help="Retries after a timeout, 429 or 5xx.", ge=0, aliases=("--retries",)
+    )
+    backoff: float = option(0.5, cli=False, help="First retry delay, seconds.", ge=0)
     cache_dir: Path | None = option(
         DEFAULT_CACHE_DIR,
-        flag="--cache",
         help="Response cache folder (a rerun fetches nothing twice; default "
         "~/.cache/mbtikit/http).",
     )
     use_cache: bool = option(
-        True, flag="--use-cache/--no-cache", help="--no-cache: neither read nor write the cache."
+        True,
+        flag="--cache/--no-cache",
+        aliases=("--use-cache",),
+        help="--no-cache: neither read nor write the response cache.",
     )
 
     def __post_init__(self) -> None:
-        for name in ("delay", "timeout", "retries"):
-            value = getattr(self, name)
-            if value < 0 or (name == "timeout" and value == 0):
-                raise InputError(f"must be positive, got {value}", field=f"--{name}")
         if not self.use_cache:
             self.cache_dir = None
 
@@ -162,7 +161,7 @@ class Fetcher:
         return resp
 
     def _get_with_retries(self, url: str) -> Response:
-        attempts = self.config.retries + 1
+        attempts = self.config.max_retries + 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:

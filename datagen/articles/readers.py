@@ -42,17 +42,11 @@ class ReadOptions:
         "field",
         help="field: a table column / Markdown front-matter key (--label-col); path: a type "
         "name in the file or folder name (articles/INFJ/x.md -> INFJ); none: null labels.",
+        choices=("field", "path", "none"),
     )
     label_col: str = option("label", help="Column holding the type.")
     text_col: str = option("text", help="Column holding the article text.")
     title_col: str = option("title", help="Column holding the title.")
-
-    def __post_init__(self) -> None:
-        if self.label_from not in ("field", "path", "none"):
-            raise InputError(
-                f"unknown value {self.label_from!r} (use field, path or none)",
-                field="--label-from",
-            )
 
 
 @dataclass

@@ -54,7 +54,7 @@ def run(opts: ScrapeOptions) -> None:
         crawl={"max_pages": crawl.max_pages, "max_depth": crawl.max_depth,
                "allow_hosts": list(crawl.allow_hosts),
                "label_pattern": crawl.label_pattern.pattern},
-        fetch={"delay": fetch.delay, "timeout": fetch.timeout, "retries": fetch.retries,
+        fetch={"delay": fetch.delay, "timeout": fetch.timeout, "max_retries": fetch.max_retries,
                "user_agent": fetch.user_agent,
                "cache": None if fetch.cache_dir is None else str(fetch.cache_dir)},
         per_label=dict(sorted(labels.items())),

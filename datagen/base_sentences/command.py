@@ -32,7 +32,7 @@ OVERSHOOT = 1.25
 class BaseSentencesOptions:
     out: Path = option(help="Output directory (a `base_sentences` data set).")
     n: int | None = option(
-        None, help="Sentences wanted (default 900; with --from: every one that passes)."
+        None, help="Sentences wanted (default 900; with --from: every one that passes).", ge=1
     )
     lang: str = option("en", help="Language of the sentences: en or ko.")
     source: Path | None = option(
@@ -47,7 +47,7 @@ class BaseSentencesOptions:
         help="auto (an LLM when a key or --base-url is given, else the offline template "
         "grammar), openai, or offline.",
     )
-    batch_size: int = option(25, help="Sentences asked for per request.")
+    batch_size: int = option(25, help="Sentences asked for per request.", ge=1)
     gbnf: bool = option(
         False,
         flag="--gbnf",
@@ -55,30 +55,23 @@ class BaseSentencesOptions:
         "is ignored), spelt by a GBNF `grammar` (--min-words..--max-words words ending in . ! "
         "or ?; English ones start with I) instead of a JSON list.",
     )
-    max_rounds: int = option(5, cli=False, help="Most rounds of LLM requests.")
-    min_words: int = option(4, help="Shortest sentence kept, in words.")
-    max_words: int = option(40, help="Longest sentence kept, in words.")
+    max_rounds: int = option(5, cli=False, help="Most rounds of LLM requests.", ge=1)
+    min_words: int = option(4, help="Shortest sentence kept, in words.", ge=1)
+    max_words: int = option(40, help="Longest sentence kept, in words.", ge=1)
     near_duplicate: float = option(
-        0.95, help="Cosine (MiniLM) at which a sentence counts as a repeat."
+        0.95, help="Cosine (MiniLM) at which a sentence counts as a repeat.", gt=0, le=1
     )
-    seed: int = option(0, help="Order of the offline grammar's sentences.")
+    seed: int = option(0, help="Order of the offline grammar's sentences.", ge=0)
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
     progress: bool = option(True, help="Show progress bars.")
     llm: LLMConfig = group(LLMConfig, panel="LLM")
 
     def __post_init__(self) -> None:
         self.lang = parse_lang(self.lang)
-        for name, value in (("--n", self.n), ("--batch-size", self.batch_size)):
-            if value is not None and value < 1:
-                raise InputError(f"must be at least 1, got {value}", field=name)
-        if not 1 <= self.min_words <= self.max_words:
+        if self.min_words > self.max_words:
             raise InputError(
-                f"need 1 <= --min-words <= --max-words, got {self.min_words} and {self.max_words}",
+                f"need --min-words <= --max-words, got {self.min_words} and {self.max_words}",
                 field="--min-words",
-            )
-        if not 0 < self.near_duplicate <= 1:
-            raise InputError(
-                f"must be in (0, 1], got {self.near_duplicate}", field="--near-duplicate"
             )
 
 

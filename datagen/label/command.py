@@ -57,8 +57,10 @@ class LabelOptions:
         None,
         help="Few-shot examples: a table with text and label columns (gold); default zero-shot.",
     )
-    shots: int = option(2, help="With --examples: examples per label (at most), drawn by --seed.")
-    seed: int = option(0, help="Which examples are drawn, and their order.")
+    shots: int = option(
+        2, help="With --examples: examples per label (at most), drawn by --seed.", ge=1
+    )
+    seed: int = option(0, help="Which examples are drawn, and their order.", ge=0)
     text_col: str = option("text", help="Text column of the pool.")
     mask: bool = option(
         True,
@@ -79,8 +81,6 @@ class LabelOptions:
 
     def __post_init__(self) -> None:
         self.label_set: LabelSet = parse_labels(self.labels, self.labels_file)
-        if self.shots < 1:
-            raise InputError(f"must be at least 1, got {self.shots}", field="--shots")
         if self.out.suffix.lower() != ".jsonl":
             raise InputError("must be a .jsonl file", file=self.out, field="--out")
 

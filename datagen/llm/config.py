@@ -49,9 +49,11 @@ class LLMConfig:
         help="How the JSON schema is sent: json_schema (OpenAI, vLLM), json_object (llama.cpp "
         "server) or none (prompt only).",
     )
-    temperature: float | None = option(None, help="Sampling temperature (default: the server's).")
+    temperature: float | None = option(
+        None, help="Sampling temperature (default: the server's).", ge=0
+    )
     max_tokens: int | None = option(
-        None, help="Answer length limit in tokens (default: the server's)."
+        None, help="Answer length limit in tokens (default: the server's).", ge=1
     )
     concurrency: int | str = option(
         DEFAULT_CONCURRENCY,
@@ -61,22 +63,31 @@ class LLMConfig:
         "(for vLLM, llama.cpp, TGI: servers that slow down rather than answer 429), up to "
         "--max-concurrency.",
     )
-    max_concurrency: int = option(256, help="Most requests in flight with --concurrency auto.")
-    rpm: int | None = option(None, help="Requests-per-minute limit.")
-    tpm: int | None = option(None, help="Tokens-per-minute limit.")
-    timeout: float = option(60.0, help="Seconds per request before it is retried.")
-    max_retries: int = option(6, help="Retries on 429/5xx/timeouts/connection errors.")
+    max_concurrency: int = option(
+        256, help="Most requests in flight with --concurrency auto.", ge=1
+    )
+    rpm: int | None = option(None, help="Requests-per-minute limit.", ge=1)
+    tpm: int | None = option(None, help="Tokens-per-minute limit.", ge=1)
+    timeout: float = option(60.0, help="Seconds per request before it is retried.", gt=0)
+    max_retries: int = option(6, help="Retries on 429/5xx/timeouts/connection errors.", ge=0)
     max_validation_retries: int = option(
-        2, help="Follow-ups after an invalid answer before the row is recorded as a failure."
+        2,
+        help="Follow-ups after an invalid answer before the row is recorded as a failure.",
+        ge=0,
     )
     cache_path: Path = option(
-        DEFAULT_CACHE, flag="--cache", help="SQLite response cache (resumes killed runs)."
+        DEFAULT_CACHE,
+        flag="--cache-file",
+        help="SQLite response cache (resumes killed runs).",
     )
     use_cache: bool = option(
-        True, flag="--use-cache/--no-cache", help="--no-cache: neither read nor write the cache."
+        True,
+        flag="--cache/--no-cache",
+        aliases=("--use-cache",),
+        help="--no-cache: neither read nor write the response cache.",
     )
     logprobs: bool = option(False, cli=False, help="Ask for token logprobs.")
-    top_logprobs: int | None = option(None, cli=False, help="Alternatives per logprob token.")
+    top_logprobs: int | None = option(None, cli=False, help="Alternatives per logprob token.", ge=1)
     batch_api: bool = option(
         False, flag="--batch-api", help="Send through the OpenAI Batch API (half price, slow)."
     )
@@ -89,10 +100,10 @@ class LLMConfig:
         help='JSON price table {"model": {"input": usd_per_1M, "output": usd_per_1M}} '
         "overriding the built-in one.",
     )
-    backoff_base: float = option(0.5, cli=False, help="First retry delay, seconds.")
-    backoff_max: float = option(30.0, cli=False, help="Longest retry delay, seconds.")
-    batch_poll_interval: float = option(10.0, help="First Batch API poll, seconds.")
-    batch_max_rounds: int = option(3, cli=False, help="Batch API rounds before giving up.")
+    backoff_base: float = option(0.5, cli=False, help="First retry delay, seconds.", ge=0)
+    backoff_max: float = option(30.0, cli=False, help="Longest retry delay, seconds.", ge=0)
+    batch_poll_interval: float = option(10.0, help="First Batch API poll, seconds.", gt=0)
+    batch_max_rounds: int = option(3, cli=False, help="Batch API rounds before giving up.", ge=1)
 
     def __post_init__(self) -> None:
         if self.response_format not in RESPONSE_FORMATS:

@@ -47,6 +47,7 @@ class MaskedOptions:
         "llm",
         help="With --per-type: who picks the word to mask: llm (one request per sentence) or "
         "offline (the offline slot chooser, no request; for small local models).",
+        choices=SLOT_CHOOSERS,
     )
     fill: str = option(
         "list",
@@ -60,22 +61,15 @@ class MaskedOptions:
         "until none can beat the k-th fill), scored by the sum of their tokens' logprobs; no "
         "validation retries; --max-tokens defaults to the sentence up to the blank plus a few "
         "tokens).",
+        choices=FILL_MODES,
     )
-    k: int = option(5, help="Candidate fills per type (at most).")
+    k: int = option(5, help="Candidate fills per type (at most).", ge=1)
     text_col: str = option("text", help="Text column of the base table.")
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
     progress: bool = option(True, help="Show progress bars.")
     llm: LLMConfig = group(LLMConfig, panel="LLM")
 
     def __post_init__(self) -> None:
-        if self.k < 1:
-            raise InputError(f"must be at least 1, got {self.k}", field="--k")
-        for name, choices in (("slot", SLOT_CHOOSERS), ("fill", FILL_MODES)):
-            if getattr(self, name) not in choices:
-                raise InputError(
-                    f"unknown {name} {getattr(self, name)!r} (choose from {', '.join(choices)})",
-                    field=f"--{name}",
-                )
         self.lang = parse_lang(self.lang) if self.lang else None
         if self.fill == "frame" and self.llm.batch_api:
             raise InputError(

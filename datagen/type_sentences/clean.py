@@ -22,32 +22,30 @@ class FilterConfig:
 
     options_panel = "Filters"
 
-    min_words: int = option(4, help="English: fewest words kept.")
-    max_words: int = option(60, help="English: most words kept.")
-    min_chars: int = option(10, help="Korean: fewest characters (without spaces) kept.")
-    max_chars: int = option(200, help="Korean: most characters (without spaces) kept.")
+    min_words: int = option(4, help="English: fewest words kept.", ge=1)
+    max_words: int = option(60, help="English: most words kept.", ge=1)
+    min_chars: int = option(10, help="Korean: fewest characters (without spaces) kept.", ge=1)
+    max_chars: int = option(200, help="Korean: most characters (without spaces) kept.", ge=1)
     near_duplicate: float = option(
         0.85,
         aliases=("--near-dup",),
         help="Drop a sentence whose character-5-gram Jaccard similarity with an earlier one "
         "is at least this (1.0: exact duplicates only).",
+        gt=0,
+        le=1,
     )
     mask_types: bool = option(
         True, help="--no-mask-types: keep type mentions (INFJ, Fi, 인프피) instead of [TYPE]."
     )
 
     def __post_init__(self) -> None:
-        if not 0.0 < self.near_duplicate <= 1.0:
-            raise InputError(
-                f"must be in (0, 1], got {self.near_duplicate}", field="--near-duplicate"
-            )
         for low, high, name in (
             (self.min_words, self.max_words, "words"),
             (self.min_chars, self.max_chars, "chars"),
         ):
-            if low < 1 or high < low:
+            if high < low:
                 raise InputError(
-                    f"need 1 <= --min-{name} <= --max-{name}, got {low} and {high}",
+                    f"need --min-{name} <= --max-{name}, got {low} and {high}",
                     field=f"--min-{name}",
                 )
 

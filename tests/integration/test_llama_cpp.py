@@ -45,7 +45,7 @@ def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
         "--response-format", "json_object", "--concurrency", "1", "--temperature", "0",
         "--max-tokens", "1024", "--k", "1", "--timeout", "300", "--max-retries", "2",
         "--max-validation-retries", "1",
-        "--cache", tmp_path / "llm.sqlite", "--no-progress",
+        "--cache-file", tmp_path / "llm.sqlite", "--no-progress",
         timeout=1200,
     )  # fmt: skip
     print(proc.stderr[-3000:])

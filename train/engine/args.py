@@ -23,25 +23,29 @@ class TrainArgs:
 
     options_panel = "Training"
 
-    seed: int = option(0, help="Random seed.")
-    epochs: float = option(3.0, help="Training epochs.")
-    batch_size: int = option(16, help="Batch size per device.")
-    lr: float = option(5e-5, help="Peak learning rate (linear warm-up and decay).")
+    seed: int = option(0, help="Random seed.", ge=0)
+    epochs: float = option(3.0, help="Training epochs.", gt=0)
+    batch_size: int = option(16, help="Batch size per device.", ge=1)
+    lr: float = option(5e-5, help="Peak learning rate (linear warm-up and decay).", gt=0)
     head_lr: float | None = option(
-        1e-3, help="Peak learning rate of the new classification head (0: --lr)."
+        1e-3, help="Peak learning rate of the new classification head (0: --lr).", ge=0
     )
     min_steps: int = option(
-        200, help="Train at least this many optimiser steps (more epochs on small data; 0: off)."
+        200,
+        help="Train at least this many optimiser steps (more epochs on small data; 0: off).",
+        ge=0,
     )
-    max_length: int = option(128, help="Truncate texts to this many tokens.")
-    warmup_ratio: float = option(0.1, help="Share of steps for the learning-rate warm-up.")
-    weight_decay: float = option(0.01, help="AdamW weight decay.")
-    grad_accum: int = option(1, help="Gradient accumulation steps.")
+    max_length: int = option(128, help="Truncate texts to this many tokens.", ge=1)
+    warmup_ratio: float = option(
+        0.1, help="Share of steps for the learning-rate warm-up.", ge=0, le=1
+    )
+    weight_decay: float = option(0.01, help="AdamW weight decay.", ge=0)
+    grad_accum: int = option(1, help="Gradient accumulation steps.", ge=1)
     bf16: bool | None = option(None, help="bf16 mixed precision (default: on for CUDA).")
     tf32: bool | None = option(None, help="TF32 matmuls (default: on for CUDA).")
     group_by_length: bool = option(True, help="Length-grouped batches (less padding).")
     early_stopping_patience: int | None = option(
-        2, help="Stop after this many evaluations without dev improvement (0: never)."
+        2, help="Stop after this many evaluations without dev improvement (0: never).", ge=0
     )
     torch_compile: bool = option(False, help="Compile the model with torch.compile.")
     resume: bool = option(
@@ -50,13 +54,15 @@ class TrainArgs:
         "continue from the newest (default: the best weights are kept in memory only).",
     )
     device: str | None = option(None, help="cpu or cuda (default: cuda when available).")
-    num_workers: int = option(0, help="Data-loader worker processes.")
-    logging_steps: int = option(10, help="Log the loss every N steps.")
-    max_steps: int = option(-1, help="Stop after N optimiser steps (overrides --epochs).")
-    eval_batch_size: int | None = option(
-        None, cli=False, help="Evaluation batch size (default: twice --batch-size)."
+    num_workers: int = option(0, help="Data-loader worker processes.", ge=0)
+    logging_steps: int = option(10, help="Log the loss every N steps.", ge=1)
+    max_steps: int = option(
+        -1, help="Stop after N optimiser steps (overrides --epochs; -1: off).", ge=-1
     )
-    head_dropout: float = option(0.1, help="Dropout of the classification heads.")
+    eval_batch_size: int | None = option(
+        None, cli=False, help="Evaluation batch size (default: twice --batch-size).", ge=1
+    )
+    head_dropout: float = option(0.1, help="Dropout of the classification heads.", ge=0, lt=1)
     overwrite: bool = option(False, help="Replace a non-empty --out.")
     progress: bool = option(True, help="Show progress bars (Trainer, loading, train all).")
     report_to: str = option(

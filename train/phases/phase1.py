@@ -50,7 +50,9 @@ class Phase1Config:
     label_set: tuple[str, ...] | None = option(
         None, cli=False, help="single/multi: the label set (train all passes the task's)."
     )
-    dev_fraction: float = option(0.1, cli=False, help="Share of sentences held out for dev.")
+    dev_fraction: float = option(
+        0.1, cli=False, help="Share of sentences held out for dev.", ge=0, lt=1
+    )
     task_options: LabelOptions = group(LabelOptions, panel="Task")
     args: TrainArgs = group(TrainArgs, panel="Training")
 

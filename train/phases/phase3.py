@@ -44,7 +44,7 @@ class Phase3Config:
     init: str | None = option(
         DEFAULT_MODEL, help="Phase-1/phase-2 output dir, or an encoder (plain fine-tuning)."
     )
-    silver_weight: float = option(1.0, help="Loss weight of silver rows.")
+    silver_weight: float = option(1.0, help="Loss weight of silver rows.", ge=0)
     mask_types: bool = option(True, help="mbti: mask type mentions first.")
     push_to_hub: str | None = option(None, help=hub.PUSH_HELP)
     train: datasets.Dataset | None = option(
@@ -64,8 +64,6 @@ class Phase3Config:
     def __post_init__(self) -> None:
         if self.posts is None and self.train is None:
             raise InputError("missing argument POSTS")
-        if self.silver_weight < 0:
-            raise InputError(f"--silver-weight must be >= 0, got {self.silver_weight}")
 
 
 def _task_data(cfg: Phase3Config) -> tuple[TaskData, dict[str, str]]:

@@ -76,18 +76,21 @@ class PredictOptions:
     file: Path | None = option(
         None, help="Texts: one per line, or a table (text; text_pair for pairs; author)."
     )
-    fmt: str = option("table", flag="--format", help="table or jsonl.")
+    fmt: str = option(
+        "table",
+        flag="--format",
+        help="table (for reading) or jsonl (one JSON object a line, for programs).",
+        choices=("table", "jsonl"),
+    )
     by_author: bool = option(
         False,
         help="One prediction per author (the table's author column; otherwise all texts "
         "are one person's): mean scores, with how many texts vote for each outcome.",
     )
-    batch_size: int = option(32, help="Batch size.")
+    batch_size: int = option(32, help="Texts per forward pass.", ge=1)
     columns: InputColumns = group(InputColumns, panel="Data")
 
     def __post_init__(self) -> None:
-        if self.fmt not in ("table", "jsonl"):
-            raise InputError(f"unknown --format {self.fmt!r} (table or jsonl)")
         if bool(self.texts) == (self.file is not None):
             raise InputError("give either TEXT arguments or --file, not both or neither")
 

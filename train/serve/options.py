@@ -24,11 +24,11 @@ class ServeOptions:
         "(e.g. bundled:all-MiniLM-L6-v2).",
     )
     device: str | None = option(None, help="cpu or cuda (default: cuda when available).")
-    max_texts: int = option(64, help="At most this many texts per request (413 above).")
-    max_chars: int = option(2000, help="At most this many characters per text (413 above).")
-    batch_size: int = option(32, help="Texts per forward pass.")
+    max_texts: int = option(64, help="At most this many texts per request (413 above).", ge=1)
+    max_chars: int = option(2000, help="At most this many characters per text (413 above).", ge=1)
+    batch_size: int = option(32, help="Texts per forward pass.", ge=1)
     batch_wait_ms: float = option(
-        5.0, help="How long a batch waits for concurrent requests to join it."
+        5.0, help="How long a batch waits for concurrent requests to join it.", ge=0
     )
     api_key: str | None = option(
         None,
@@ -40,12 +40,6 @@ class ServeOptions:
     server: ServerOptions = group(ServerOptions, panel="Server")
 
     def __post_init__(self) -> None:
-        for name in ("max_texts", "max_chars", "batch_size"):
-            if getattr(self, name) < 1:
-                flag = "--" + name.replace("_", "-")
-                raise InputError(f"must be >= 1, got {getattr(self, name)}", field=flag)
-        if self.batch_wait_ms < 0:
-            raise InputError(f"must be >= 0, got {self.batch_wait_ms}", field="--batch-wait-ms")
         if self.api_key is None:
             self.api_key = os.environ.get("MBTIKIT_API_KEY") or None
         if self.api_key is not None:

@@ -135,7 +135,14 @@ def crawl(
     urls: list[str], cache: Path | None, *, crawl_config: CrawlConfig | None = None, **fetch
 ) -> tuple[dict, list[dict]]:
     config = FetchConfig(
-        **{"delay": 0.0, "timeout": 5.0, "retries": 3, "backoff": 0.05, "cache_dir": cache, **fetch}
+        **{
+            "delay": 0.0,
+            "timeout": 5.0,
+            "max_retries": 3,
+            "backoff": 0.05,
+            "cache_dir": cache,
+            **fetch,
+        }
     )
     with Fetcher(config) as fetcher:
         result = Crawler(fetcher, crawl_config or CrawlConfig()).run(urls)
@@ -208,7 +215,7 @@ Disallow: /shop/*.html
 )
 def test_robots_wildcards_end_anchor_and_longest_match(serve_site, tmp_path, path, allowed):
     site = serve_site(robots=ROBOTS_WILDCARDS)
-    config = FetchConfig(delay=0.0, timeout=5.0, retries=0, cache_dir=None)
+    config = FetchConfig(delay=0.0, timeout=5.0, max_retries=0, cache_dir=None)
     with Fetcher(config) as fetcher:
         assert RobotsRules(fetcher).allowed(site.url(path)) is allowed
 
@@ -226,7 +233,9 @@ def test_rerun_with_the_cache_fetches_nothing_twice(serve_site, tmp_path):
 
 def test_slow_page_times_out_and_is_retried_then_counted_failed(serve_site, tmp_path):
     site = serve_site(slow_seconds=1.0)
-    counts, articles = crawl([site.url("/slow.html")], tmp_path / "cache", timeout=0.3, retries=1)
+    counts, articles = crawl(
+        [site.url("/slow.html")], tmp_path / "cache", timeout=0.3, max_retries=1
+    )
     assert articles == []
     assert counts["failed"] == 1
     assert site.requests["/slow.html"] == 2  # first try + one retry, both timed out
@@ -278,7 +287,7 @@ def test_scrape_cli_writes_articles_with_manifest(serve_site, cli, tmp_path):
     out = tmp_path / "articles"
     proc = cli(
         "datagen", "scrape", site.url("/index.html"), "--out", out,
-        "--delay", "0", "--cache", tmp_path / "cache",
+        "--delay", "0", "--cache-dir", tmp_path / "cache",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ds = datasets.load_from_disk(str(out))
@@ -303,7 +312,7 @@ def test_scrape_cli_robots_disallowing_everything_is_a_clean_error(serve_site, c
     site = serve_site(robots=ROBOTS_DENY_ALL)
     out = tmp_path / "articles"
     proc = cli(
-        "datagen", "scrape", site.url("/index.html"), "--out", out, "--cache", tmp_path / "c"
+        "datagen", "scrape", site.url("/index.html"), "--out", out, "--cache-dir", tmp_path / "c"
     )
     assert_clean_error(proc, "robots.txt", "disallows every start URL", "nothing was fetched")
     assert dict(site.requests) == {"/robots.txt": 1}

@@ -77,7 +77,7 @@ def test_llm_batches_until_n_remain(tmp_path, datagen_in_process):
     with FakeOpenAI(masked_responder) as server:
         proc = datagen_in_process(
             "base-sentences", "--n", "30", "--batch-size", "10", "--out", out,
-            "--base-url", server.base_url, "--cache", tmp_path / "llm.sqlite", "--no-progress",
+            "--base-url", server.base_url, "--cache-file", tmp_path / "llm.sqlite", "--no-progress",
         )  # fmt: skip
         batches = [r["messages"][1]["content"] for r in server.requests]
     assert proc.returncode == 0, proc.stderr
@@ -98,7 +98,7 @@ def test_bad_input_is_one_clean_error(case, tmp_path, datagen_in_process):
         needles: tuple[str, ...] = ("--lang", "unknown language 'fr'")
     elif case == "n":
         args += ["--n", "0"]
-        needles = ("--n", "at least 1")
+        needles = ("--n", "must be >= 1, got 0")
     elif case == "non_text":
         src.write_text('{"text": 3.5}\n', encoding="utf-8")
         needles = ("mine.jsonl", "row 1", "field 'text'")
@@ -135,7 +135,7 @@ def test_gbnf_asks_one_sentence_per_request_under_a_grammar(
         proc = datagen_in_process(
             "base-sentences", "--n", "2", "--out", tmp_path / "base", "--lang", lang, "--gbnf",
             "--min-words", "3", "--max-words", "10", "--base-url", server.base_url,
-            "--cache", tmp_path / "llm.sqlite", "--no-progress",
+            "--cache-file", tmp_path / "llm.sqlite", "--no-progress",
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     ds, manifest = load(tmp_path / "base")

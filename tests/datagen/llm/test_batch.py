@@ -94,7 +94,7 @@ def test_a_run_killed_while_polling_resumes_the_same_batch(tmp_path):
     out = tmp_path / "masked"
     with FakeOpenAI(masked_responder, batch_polls=10**6) as server:
         args = ["masked-sentences", str(base), "--out", str(out), "--base-url", server.base_url,
-                "--cache", str(tmp_path / "llm.sqlite"), "--batch-api",
+                "--cache-file", str(tmp_path / "llm.sqlite"), "--batch-api",
                 "--batch-poll-interval", "0.05", "--no-progress"]  # fmt: skip
         env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
         env["PYTHONPATH"] = str(ROOT)
@@ -127,7 +127,7 @@ def test_per_type_through_the_batch_api_is_one_clean_error(tmp_path, datagen_in_
     with FakeOpenAI(masked_responder) as server:
         proc = datagen_in_process(
             "masked-sentences", base, "--out", out, "--base-url", server.base_url, "--per-type",
-            "--batch-api", "--cache", tmp_path / "llm.sqlite", "--no-progress",
+            "--batch-api", "--cache-file", tmp_path / "llm.sqlite", "--no-progress",
         )  # fmt: skip
     assert_clean_error(proc, "--batch-api", "--per-type cannot run through the Batch API")
     assert not out.exists() and not server.batches and not server.requests

@@ -131,7 +131,7 @@ def test_an_empty_account_or_should_retry_false_stops_at_once(tmp_path, fault, n
     with FakeOpenAI(masked_responder, lambda n, request: fault) as server:
         proc = run_cli(
             "datagen", "masked-sentences", base, "--out", out, "--base-url", server.base_url,
-            "--cache", tmp_path / "llm.sqlite", "--concurrency", "1", "--no-progress",
+            "--cache-file", tmp_path / "llm.sqlite", "--concurrency", "1", "--no-progress",
         )  # fmt: skip
     assert_clean_error(proc, needle)
     assert len(server.requests) == 1  # not 7 per row

@@ -49,7 +49,7 @@ def test_defaults_and_every_option(tmp_path):
         "--api-key-env", "K", "--response-format", "json_object", "--temperature", "0.2",
         "--max-tokens", "300", "--concurrency", "16", "--max-concurrency", "32", "--rpm", "500",
         "--tpm", "90000", "--timeout", "5", "--max-retries", "3", "--max-validation-retries", "1",
-        "--cache", str(tmp_path / "c.sqlite"), "--no-cache", "--batch-api", "--dry-run",
+        "--cache-file", str(tmp_path / "c.sqlite"), "--no-cache", "--batch-api", "--dry-run",
         "--prices", str(prices),
     )  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -32,7 +32,7 @@ def write_base(path: Path, texts: list[str]) -> Path:
 
 
 def llm_args(server: FakeOpenAI, tmp_path: Path, *extra: str) -> list[str]:
-    return ["--base-url", server.base_url, "--cache", str(tmp_path / "llm.sqlite"),
+    return ["--base-url", server.base_url, "--cache-file", str(tmp_path / "llm.sqlite"),
             "--no-progress", *extra]  # fmt: skip
 
 
@@ -243,7 +243,7 @@ def _closed_port() -> int:
 def test_bad_input_is_one_clean_error_and_nothing_written(case, tmp_path, datagen_in_process):
     base = write_base(tmp_path / "base.txt", [distinct_sentence(0)])
     out = tmp_path / "masked"
-    args: list[object] = ["--out", out, "--cache", tmp_path / "llm.sqlite", "--no-progress"]
+    args: list[object] = ["--out", out, "--cache-file", tmp_path / "llm.sqlite", "--no-progress"]
     needles: tuple[str, ...]
     if case == "empty":
         base.write_text("\n\n", encoding="utf-8")
