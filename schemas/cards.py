@@ -114,7 +114,12 @@ def dataset_task(columns: list[str]) -> str:
 
 
 def _languages(manifest: Mapping[str, Any], rows: Any) -> list[str]:
-    if manifest.get("lang"):
+    """The language codes of the rows: the manifest's detected ``languages`` (``datagen
+    sentences --lang auto``), its ``lang`` when that is a code, the rows' ``lang`` column, or
+    the script of the first texts."""
+    if manifest.get("languages"):
+        return sorted(str(code) for code in manifest["languages"])
+    if manifest.get("lang") and manifest["lang"] != "auto":
         return [str(manifest["lang"])]
     if "lang" in rows.column_names:
         return sorted({str(v) for v in rows["lang"] if v})

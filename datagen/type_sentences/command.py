@@ -44,7 +44,12 @@ def run(opts: SentencesOptions) -> None:
         )
     labels = Counter(r["label"] for r in result.rows)
     config = asdict(opts.filters)
-    manifest.add(config=config, lang=opts.lang, per_label=dict(sorted(labels.items())))
+    manifest.add(
+        config=config,
+        lang=opts.lang,
+        languages=sorted(result.languages),
+        per_label=dict(sorted(labels.items())),
+    )
     write_dataset(
         to_dataset(result.rows, "type_sentences"),
         opts.out,

@@ -21,6 +21,8 @@ LangOption = Literal["auto", "en", "ko"]
 class SentenceResult:
     rows: list[dict[str, str]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+    languages: set[str] = field(default_factory=set)
+    """The language codes (en, ko) of the articles whose sentences were kept."""
 
 
 def sentence_id(article_id: str, text: str) -> str:
@@ -52,6 +54,7 @@ def extract_type_sentences(
             counts["sentences_split"] += 1
             verdict = keep(raw, article_lang)
             if verdict.text is not None:
+                result.languages.add(article_lang)
                 result.rows.append(
                     {
                         "id": sentence_id(article["id"], verdict.text),

@@ -109,3 +109,20 @@ def test_a_commands_help_joins_its_docstrings_wrapped_lines():
     app.command("other")(typer_command(Outer, run))
     result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})
     assert "Do the first thing across two lines." in result.output, result.output
+
+
+@dataclass
+class Bracketed:
+    index: str = option("exact", help="flat needs pip install 'mbtikit[faiss]'.")
+
+
+def test_brackets_in_help_are_shown_not_taken_for_markup():
+    def run(options: Bracketed) -> None:
+        """Fill each [MASK]."""
+
+    app = typer.Typer(add_completion=False)
+    app.command("go")(typer_command(Bracketed, run))
+    app.command("other")(typer_command(Bracketed, run))
+    result = CliRunner().invoke(app, ["go", "--help"], env={"COLUMNS": "200"})
+    assert "'mbtikit[faiss]'" in result.output, result.output
+    assert "Fill each [MASK]." in result.output, result.output
