@@ -127,6 +127,8 @@ def main() -> None:
     p.add_argument("--fractions", default="0.1,0.3,1")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--max-length", type=int, default=64)
+    p.add_argument("--epochs", type=float, default=3.0)
+    p.add_argument("--min-steps", type=int, default=200)
     p.add_argument("--resume", action="store_true", help="continue an interrupted study")
     opts = p.parse_args()
     from train.engine.args import TrainArgs
@@ -139,7 +141,13 @@ def main() -> None:
     kaggle, bench = write_tables(
         opts.out / "data", opts.posts_per_user, opts.bench_posts_per_user, opts.min_words
     )
-    args = TrainArgs(max_length=opts.max_length, progress=False, resume=opts.resume)
+    args = TrainArgs(
+        max_length=opts.max_length,
+        epochs=opts.epochs,
+        min_steps=opts.min_steps,
+        progress=False,
+        resume=opts.resume,
+    )
     cfg = StudyConfig(
         type_sentences=opts.type_sentences,
         masked=opts.masked,
