@@ -1,12 +1,15 @@
 """``augment``: balance labels with Augmented-SBERT silver data.
 
-- ``augment silver`` -> :mod:`augment.silver` (``SilverConfig``; engine :mod:`augment.balance`)
-- ``augment pairs``  -> :mod:`augment.pairs` (``PairConfig``; also ``augment silver --pairs``)
+- ``augment silver`` -> :mod:`augment.silver` (``SilverConfig``; classification mode in
+  :mod:`augment.classification`, ``--pairs`` in :mod:`augment.pairs`)
+- ``augment pairs``  -> :mod:`augment.pairs.run` (``PairConfig``; also ``augment silver --pairs``)
 """
 
 import typer
 
-from augment import pairs, silver
+from augment import silver
+from augment.pairs import options as pair_options
+from augment.pairs import run as pairs
 from schemas.cli import run_app
 from schemas.options import typer_command
 
@@ -17,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("silver")(typer_command(silver.SilverConfig, silver.command))
-app.command("pairs")(typer_command(pairs.PairConfig, pairs.command))
+app.command("pairs")(typer_command(pair_options.PairConfig, pairs.command))
 
 
 def main() -> None:

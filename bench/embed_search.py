@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from augment.embeddings import embed, load_embedder
-from augment.search import build_faiss_index, semantic_search
+from augment.search.embeddings import embed, load_embedder
+from augment.search.semantic import build_faiss_index, semantic_search
 
 K = 10
 APPROX = ("flat", "hnsw", "ivf")

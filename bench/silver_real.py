@@ -111,7 +111,7 @@ def _mbtibench_check(out: Path, draw: int) -> dict:
     sys.path.insert(0, str(Path(__file__).parent))
     from kaggle_to_mbtibench import load_mbtibench, sample_posts
 
-    from augment.embeddings import embed_cached
+    from augment.search.embeddings import embed_cached
     from schemas.type_mentions import mask_type_mentions
 
     ds = load_from_disk(str(out))

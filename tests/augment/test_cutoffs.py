@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from augment.balance import BalanceConfig, growth_cap
-from augment.precision import estimate_precision, oof_proba
-from augment.selection import Candidates, cap_growth, choose, parse_targets
-from augment.teachers import make_teacher
+from augment.classification.config import BalanceConfig, growth_cap
+from augment.classification.precision import estimate_precision, oof_proba
+from augment.classification.selection import Candidates, cap_growth, choose, parse_targets
+from augment.classification.teachers import make_teacher
 from schemas.errors import InputError
 from schemas.labels import MBTI
 

@@ -1,6 +1,6 @@
 import datasets
 
-from augment.downstream import student_splits
+from augment.classification.downstream import student_splits
 
 
 def _rows(labels: list[str], is_silver: bool, prefix: str) -> datasets.Dataset:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from augment.embeddings import embed, load_embedder, token_length_order
+from augment.search.embeddings import embed, load_embedder, token_length_order
 
 
 def test_loading_the_embedder_draws_no_bar(minilm_path, capfd):

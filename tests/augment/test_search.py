@@ -4,8 +4,8 @@ import sys
 import numpy as np
 import pytest
 
-from augment.embeddings import embed, load_embedder
-from augment.search import IVF_MIN_ROWS, check_index, semantic_search
+from augment.search.embeddings import embed, load_embedder
+from augment.search.semantic import IVF_MIN_ROWS, check_index, semantic_search
 from schemas.errors import InputError
 from tests.support.cli import assert_clean_error
 
@@ -78,7 +78,7 @@ def test_ivf_on_a_small_corpus_searches_exactly_and_says_so(caplog):
     pytest.importorskip("faiss")
     corpus = _clustered(IVF_MIN_ROWS - 1)
     queries = _clustered(50, seed=2)
-    with caplog.at_level(logging.WARNING, logger="augment.search"):
+    with caplog.at_level(logging.WARNING, logger="augment.search.semantic"):
         hits = semantic_search(queries, corpus, 10, index="ivf")
     assert hits.ids.tolist() == _brute(queries, corpus, 10).tolist()
     [record] = caplog.records

@@ -4,7 +4,7 @@ import math
 import datasets
 import pytest
 
-from augment.selection import parse_targets
+from augment.classification.selection import parse_targets
 from schemas.labels import MBTI
 from schemas.type_mentions import find_type_mentions
 from tests.augment.conftest import TOPICS, write_jsonl
@@ -219,7 +219,7 @@ def test_eval_student_train_fine_tunes_on_gold_and_on_gold_plus_silver(
 
 
 def test_eval_max_steps_needs_the_train_student(tmp_path):
-    from augment.balance import BalanceConfig
+    from augment.classification.config import BalanceConfig
     from schemas.errors import InputError
 
     with pytest.raises(InputError, match="--eval-student train"):

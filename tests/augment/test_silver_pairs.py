@@ -3,7 +3,7 @@ import json
 import datasets
 import numpy as np
 
-from augment.pairs import choose_balanced
+from augment.pairs.histogram import choose_balanced
 from tests.augment.conftest import write_jsonl
 from tests.support.cli import assert_clean_error
 
@@ -125,7 +125,7 @@ def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
 
 
 def test_bm25_neighbours_share_words():
-    from augment.bm25 import bm25_neighbours
+    from augment.search.bm25 import bm25_neighbours
 
     sents = [
         "A man is slicing a tomato.",
@@ -141,7 +141,9 @@ def test_bm25_neighbours_share_words():
 
 
 def test_sampling_reaches_low_and_high_pairs(gold_pairs, minilm_path):
-    from augment.pairs import PairConfig, PairOptions, read_pairs, sample_pairs
+    from augment.pairs.options import PairConfig, PairOptions
+    from augment.pairs.reading import read_pairs
+    from augment.pairs.sampling import sample_pairs
 
     gold = read_pairs(gold_pairs, (0.0, 5.0))
     cfg = PairConfig(gold=gold_pairs, out=gold_pairs.parent / "x", embedder=minilm_path,
@@ -158,7 +160,7 @@ def test_sampling_reaches_low_and_high_pairs(gold_pairs, minilm_path):
 
 
 def embed_pairs(pairs, model_path):
-    from augment.embeddings import embed, load_embedder
+    from augment.search.embeddings import embed, load_embedder
 
     model = load_embedder(model_path)
     a = embed([p[0] for p in pairs], model)

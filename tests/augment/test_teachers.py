@@ -3,8 +3,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from augment.embeddings import embed, load_embedder
-from augment.teachers import make_teacher
+from augment.classification.teachers import make_teacher
+from augment.search.embeddings import embed, load_embedder
 from schemas.errors import InputError
 
 FOOD = ["I love pasta with tomato sauce.", "Pizza is my favourite dinner.",
@@ -113,7 +113,7 @@ def test_llm_teacher_reads_labels_written_by_datagen(tmp_path):
 
 
 def test_finetune_teacher_trains_a_classifier_on_gold(topical):
-    from augment.finetune_teacher import TEACHER_ARGS, FinetuneTeacher
+    from augment.classification.finetune_teacher import TEACHER_ARGS, FinetuneTeacher
 
     # CPU test budget (20 steps, a larger step size); the training code path is the default's
     args = dataclasses.replace(TEACHER_ARGS, min_steps=20, lr=3e-4)
@@ -127,7 +127,7 @@ def test_finetune_teacher_trains_a_classifier_on_gold(topical):
 
 
 def test_fit_temperature_softens_overconfident_logits():
-    from augment.finetune_teacher import fit_temperature
+    from augment.classification.finetune_teacher import fit_temperature
 
     y = np.array([0, 1, 0, 1, 0, 1, 0, 1])
     logits = np.array([[8.0, 0], [0, 8.0], [0, 8.0], [8.0, 0], [8.0, 0], [0, 8.0], [8.0, 0],

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from augment.embeddings import near_duplicate_mask
-from augment.search import semantic_search
+from augment.search.semantic import semantic_search
 from schemas.errors import InputError
 from schemas.labels import LabelSet
+from schemas.text import near_duplicate_mask
 
 
 def parse_targets(

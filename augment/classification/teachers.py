@@ -346,7 +346,7 @@ def make_teacher(
     if spec == "axis":
         return AxisTeacher(labels, seed)
     if spec == "finetune":
-        from augment.finetune_teacher import FinetuneTeacher
+        from augment.classification.finetune_teacher import FinetuneTeacher
 
         return FinetuneTeacher(labels, seed, embedder=embedder)
     if spec == "llm":

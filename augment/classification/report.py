@@ -1,27 +1,20 @@
-"""``report.md`` + PNG figures for ``augment silver`` (both modes)."""
+"""Classification mode's ``report.md``, ``labels.png`` and ``precision_curve.png``."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from augment.downstream import STUDENTS
+from augment.classification.downstream import STUDENTS
+from augment.common.figures import pyplot
+from augment.common.paired import paired_table
 
 if TYPE_CHECKING:
-    from augment.balance import BalanceConfig, BalanceResult
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    from augment.classification.balance import BalanceResult
+    from augment.classification.config import BalanceConfig
 
 
 def _fmt(x: float | None, digits: int = 3) -> str:
@@ -29,7 +22,7 @@ def _fmt(x: float | None, digits: int = 3) -> str:
 
 
 def plot_label_histograms(result: BalanceResult, path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     labels = list(result.counts_before)
     x = np.arange(len(labels))
     gold = [result.counts_before[lab] for lab in labels]
@@ -52,7 +45,7 @@ def plot_label_histograms(result: BalanceResult, path: Path) -> None:
 
 
 def plot_precision_curve(result: BalanceResult, path: Path) -> None:
-    plt = _pyplot()
+    plt = pyplot()
     curve = result.precision.curve
     t = [p.threshold for p in curve]
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -67,20 +60,6 @@ def plot_precision_curve(result: BalanceResult, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def _paired_table(ev: Mapping) -> list[str]:
-    """Per-seed rows of a paired gold vs gold + silver comparison, then the mean and CI."""
-    rows = ["| seed | gold only | gold + silver | difference |", "|---:|---:|---:|---:|"]
-    rows += [
-        f"| {s} | {a:.2f} | {b:.2f} | {b - a:+.2f} |"
-        for s, a, b in zip(ev["seeds"], ev["a"], ev["b"], strict=True)
-    ]
-    rows.append(
-        f"| mean | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | **{ev['mean_diff']:+.2f}** "
-        f"(95% CI {ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
-    )
-    return rows
 
 
 def _growth_line(result: BalanceResult) -> str:
@@ -202,81 +181,6 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             "",
             STUDENTS[cfg.eval_student],
             "",
-            *_paired_table(ev),
-        ]
-    (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def plot_score_histograms(
-    gold: Sequence[float], silver: Sequence[float], bins: Sequence[float], path: Path
-) -> None:
-    plt = _pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.5), sharey=False)
-    combined = list(gold) + list(silver)
-    for ax, (name, vals) in zip(
-        axes, (("gold", gold), ("silver", silver), ("gold + silver", combined)), strict=True
-    ):
-        ax.hist(vals, bins=bins, edgecolor="white")
-        ax.set_title(f"{name} (n={len(vals)})")
-        ax.set_xlabel("score")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def teacher_line(summary: Mapping) -> str:
-    """The pair report's line on who scored the candidates."""
-    teacher = summary["teacher"]
-    trained = []  # the models the teacher trained on gold (null steps: not trained)
-    if summary["ce_steps"] is not None:
-        trained.append(
-            f"a cross-encoder trained on {summary['gold']} gold pairs (both orders), "
-            f"{summary['ce_steps']} optimiser steps"
-        )
-    if summary["bi_teacher_steps"] is not None:
-        trained.append(
-            f"the embedder fine-tuned on the gold pairs (cosine), at least "
-            f"{summary['bi_teacher_steps']} steps"
-        )
-    if not trained:
-        return f"- teacher `{teacher}` (--pair-teacher): a pretrained cross-encoder, used as it is"
-    return f"- teacher `{teacher}` (--pair-teacher) from `{summary['embedder']}`: " + ", ".join(
-        trained
-    )
-
-
-def write_pairs_report(summary: Mapping, out: Path) -> None:
-    """Pair-mode ``report.md``; ``summary`` comes from :func:`augment.pairs.run_pairs`."""
-    sources = ", ".join(f"{k} {v}" for k, v in summary["sources"].items()) or "none"
-    lines = [
-        "# augment silver --pairs — AugSBERT report",
-        "",
-        teacher_line(summary),
-        f"- scale: {summary['scale'][0]:g}–{summary['scale'][1]:g}; "
-        f"balance: `{summary['balance']}` over {summary['bins']} bins",
-        f"- sampled pairs over {summary['sentences']} unique gold sentences (top-"
-        f"{summary['top_k']}; gold pairs and self skipped): {summary['sampled']} ({sources}); "
-        f"silver kept: {summary['silver']}",
-        "",
-        "![scores](scores.png)",
-        "",
-        "| bin | gold | wanted silver | silver | available | why short |",
-        "|---|---:|---:|---:|---:|---|",
-    ]
-    for b in summary["per_bin"]:
-        lines.append(
-            f"| {b['range']} | {b['gold']} | {b['wanted']} | {b['silver']} | {b['available']} "
-            f"| {b['why_short']} |"
-        )
-    if summary.get("eval"):
-        ev = summary["eval"]
-        lines += [
-            "",
-            f"## Bi-encoder evaluation on `{ev['test']}` ({ev['n_test']} pairs, Spearman x 100)",
-            "",
-            f"Untuned embedder: {ev['untuned']:.2f}; the teacher (`{summary['teacher']}`): "
-            f"{ev['teacher']:.2f}.",
-            "",
-            *_paired_table(ev),
+            *paired_table(ev),
         ]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

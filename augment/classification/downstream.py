@@ -7,12 +7,12 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import datasets
 import numpy as np
 
+from augment.common.paired import PairedResult
 from schemas.errors import InputError
 from schemas.io import read_table
 
@@ -27,41 +27,6 @@ STUDENTS = {
     "every silver row; both arms pick their checkpoint on the same dev part, so the "
     "difference is paired.",
 }
-
-
-@dataclass
-class PairedResult:
-    """Per-seed scores of two arms and their paired difference (b - a)."""
-
-    metric: str
-    seeds: list[int]
-    a: list[float]
-    b: list[float]
-    n_train_a: list[int] | None = None
-    """Per seed, the rows arm a (gold) trained on; ``n_train_b``: arm b (gold + silver)."""
-    n_train_b: list[int] | None = None
-
-    @property
-    def diff(self) -> np.ndarray:
-        return np.asarray(self.b) - np.asarray(self.a)
-
-    def interval(self, level: float = 0.95) -> tuple[float, float]:
-        """Student-t interval of the mean paired difference."""
-        from scipy.stats import t
-
-        d = self.diff
-        half = t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
-        return float(d.mean() - half), float(d.mean() + half)
-
-    def summary(self) -> dict:
-        low, high = self.interval()
-        return {
-            **asdict(self),
-            "mean_a": float(np.mean(self.a)),
-            "mean_b": float(np.mean(self.b)),
-            "mean_diff": float(self.diff.mean()),
-            "ci95": [low, high],
-        }
 
 
 def read_eval(

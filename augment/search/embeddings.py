@@ -1,5 +1,5 @@
 """Sentence embeddings with a sentence-transformers bi-encoder (default: the bundled MiniLM),
-optionally read from / written to the between-runs cache (:mod:`augment.embed_cache`)."""
+optionally read from / written to the between-runs cache (:mod:`augment.search.embed_cache`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from schemas.models import resolve_model
-from schemas.text import near_duplicate_mask  # noqa: F401 - augment.selection imports it here
 
 
 def cpu_has_native_bf16() -> bool:
@@ -96,7 +95,7 @@ def embed_cached(
     show_progress: bool = False,
 ) -> np.ndarray:
     """:func:`embed` with the model loaded by name; rows reused from the cache when ``cache``."""
-    from augment.embed_cache import EmbeddingCache
+    from augment.search.embed_cache import EmbeddingCache
 
     model = load_embedder(name_or_path)
 

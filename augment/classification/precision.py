@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from augment.teachers import Teacher
+from augment.classification.teachers import Teacher
 
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.1, 1.0, 0.05)) + (0.99,)
 #: A cut-off counts only when at least this many held-out rows pass it.
