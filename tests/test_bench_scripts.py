@@ -1,0 +1,112 @@
+"""The benchmark scripts keep working: bench/gpu_check.sh in its quick CPU mode, the capacity
+model of bench/latency_server.py, and the serve flags bench/serve_load.py starts servers with."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+from bench.latency_server import LatencyServer
+
+ROOT = Path(__file__).resolve().parents[1]
+GPU_CHECK = ROOT / "bench" / "gpu_check.sh"
+BODY = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+
+
+def gpu_check(**env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(GPU_CHECK)],
+        cwd=ROOT,
+        env={**os.environ, "GPU_CHECK_QUICK": "1", "CUDA_VISIBLE_DEVICES": "", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_gpu_check_quick_mode_runs_on_the_cpu():
+    done = gpu_check(PYTHON=sys.executable)
+    out = done.stdout
+    assert done.returncode == 0, out + done.stderr[-2000:]
+    assert "cuda=0" in out
+    assert "skip: phase-3 bf16 samples/s and MFU need CUDA" in out
+    assert "skip: fp16 encode needs CUDA" in out
+    assert "skip: the train all --task single smoke run needs CUDA" in out
+    assert "fp32 on cpu:" in out and "texts/s" in out
+    assert "FAILED" not in out and out.rstrip().splitlines()[-1].startswith("gpu_check: ok")
+
+
+def test_gpu_check_fails_when_a_step_fails():
+    # an interpreter that runs nothing: the encode step fails and no --help lists the flags
+    done = gpu_check(PYTHON="/bin/false")
+    assert done.returncode == 1
+    assert "FAILED: encode" in done.stdout
+    assert "FAILED: --gpu is not an option any more" in done.stdout
+    assert done.stdout.rstrip().splitlines()[-1].startswith("gpu_check: FAILED")
+
+
+def test_serve_load_starts_servers_with_flags_that_exist():
+    from bench.serve_load import TRAIN
+
+    help_text = subprocess.run(
+        [*TRAIN, "serve", "--help"],
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    for flag in ("--batch-wait-ms", "--batch-size", "--port", "--device"):
+        assert flag in help_text
+
+
+async def _timed_requests(url: str, count: int, timeout: float | None = None) -> list:
+    async with aiohttp.ClientSession() as session:
+
+        async def one() -> float | str:
+            start = time.perf_counter()
+            try:
+                async with session.post(
+                    f"{url}/chat/completions",
+                    json=BODY,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                ) as response:
+                    await response.read()
+                    assert response.status == 200
+            except TimeoutError:
+                return "timeout"
+            return time.perf_counter() - start
+
+        return await asyncio.gather(*(one() for _ in range(count)))
+
+
+def test_latency_server_slows_down_past_its_capacity():
+    with LatencyServer(0.1, "{}", capacity=2) as server:
+        (alone,) = asyncio.run(_timed_requests(server.base_url, 1))
+        crowd = asyncio.run(_timed_requests(server.base_url, 8))  # 4 x capacity: 4 x latency
+        held = server.capacity.in_flight_max
+    assert 0.1 <= alone < 0.3
+    assert all(seconds >= 0.38 for seconds in crowd), crowd
+    assert held == 8
+
+
+def test_latency_server_drops_requests_whose_client_hung_up():
+    # 6 of 8 give up after 0.1 s (each served 0.025 s by then): the 2 left then have the server
+    # to themselves and finish after ~0.275 s in all, where 8 served to the end take 0.8 s
+    with LatencyServer(0.2, "{}", capacity=2) as server:
+
+        async def both() -> tuple[list, list]:
+            return await asyncio.gather(
+                _timed_requests(server.base_url, 6, timeout=0.1),
+                _timed_requests(server.base_url, 2),
+            )
+
+        quitters, stayers = asyncio.run(both())
+    assert quitters == ["timeout"] * 6
+    assert all(0.25 <= seconds < 0.6 for seconds in stayers), stayers
