@@ -32,10 +32,13 @@ def pretrained_cross_encoder(name: str) -> Any:
         config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError) as err:
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    else:
+        reason = None
+    if reason is not None:  # raised here, not in the handler: this message, not the Hub's
         raise InputError(
             f"--pair-teacher must be one of {', '.join(PAIR_TEACHERS)} or a cross-encoder, "
             f"got {name!r} ({reason})"
-        ) from None
+        )
     architectures = config.architectures or []
     if config.num_labels != 1 or not any(
         a.endswith("ForSequenceClassification") for a in architectures
