@@ -144,6 +144,8 @@ def test_sampling_reaches_low_and_high_pairs(gold_pairs, minilm_path):
     from augment.pairs.options import PairConfig, PairOptions
     from augment.pairs.reading import read_pairs
     from augment.pairs.sampling import sample_pairs
+    from augment.search.embeddings import load_embedder
+    from train.tasks.bi_encoder import pair_cosine
 
     gold = read_pairs(gold_pairs, (0.0, 5.0))
     cfg = PairConfig(gold=gold_pairs, out=gold_pairs.parent / "x", embedder=minilm_path,
@@ -153,16 +155,7 @@ def test_sampling_reaches_low_and_high_pairs(gold_pairs, minilm_path):
     known = {frozenset(p) for p in zip(gold["sentence1"], gold["sentence2"], strict=True)}
     assert len({frozenset(p) for p in pairs}) == len(pairs)
     assert not any(frozenset(p) in known or p[0] == p[1] for p in pairs)
-    emb = embed_pairs(pairs, minilm_path)
-    sem = emb[np.array(sources) == "semantic"].mean()
-    rnd = emb[np.array(sources) == "random"].mean()
+    cosine = pair_cosine(load_embedder(minilm_path), [a for a, _ in pairs], [b for _, b in pairs])
+    sem = cosine[np.array(sources) == "semantic"].mean()
+    rnd = cosine[np.array(sources) == "random"].mean()
     assert sem > rnd + 0.1  # neighbours are closer than random pairs
-
-
-def embed_pairs(pairs, model_path):
-    from augment.search.embeddings import embed, load_embedder
-
-    model = load_embedder(model_path)
-    a = embed([p[0] for p in pairs], model)
-    b = embed([p[1] for p in pairs], model)
-    return (a * b).sum(axis=1)
