@@ -11,7 +11,7 @@ PACKAGES = ("schemas", "datagen", "augment", "train")
 # which packages each package may import (besides itself)
 ALLOWED = {
     "schemas": set(),
-    "datagen": {"schemas", "augment.embeddings"},
+    "datagen": {"schemas", "augment.search.embeddings"},
     "augment": {"schemas", "train"},
     "train": {"schemas"},
 }

@@ -51,7 +51,7 @@ class EmbeddingLabeler:
         return "dry run: the offline backend sends no requests and costs nothing"
 
     def run(self, rows: Sequence[dict]) -> RunResult:
-        from augment.embeddings import embed, load_embedder
+        from augment.search.embeddings import embed, load_embedder
 
         model = load_embedder(None)
         points = embed([label_text(lab) for lab in self.labels], model)

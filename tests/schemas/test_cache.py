@@ -15,7 +15,7 @@ from tests.support.cli import cli_env
 
 OPEN_EVERY_CACHE = """
 import numpy as np
-from augment.embed_cache import EmbeddingCache
+from augment.search.embed_cache import EmbeddingCache
 from datagen.articles.fetcher import FetchConfig, Fetcher
 from datagen.llm.cache import ResponseCache
 from datagen.llm.config import LLMConfig

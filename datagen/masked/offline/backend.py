@@ -59,7 +59,7 @@ class OfflineBackend:
         settings: OfflineSettings = OfflineSettings(),
         model: str | None = None,
     ) -> None:
-        from augment.embeddings import embed, load_embedder
+        from augment.search.embeddings import embed, load_embedder
 
         self.lang = lang
         self.settings = settings
