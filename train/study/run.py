@@ -14,7 +14,7 @@ per fraction of the training split fit
 each scored by the task's own test metrics (and per author where the data name authors).
 It works in a staging directory ``.<out>.partial`` with ``*.run.json`` records (``--resume``
 skips finished runs) and publishes ``report.md``, ``metrics.json`` and the PNGs at the end;
-only the full-data fine-tuned models are kept.
+only the full-data models of plain fine-tuning and the recipe are kept.
 """
 
 from __future__ import annotations
@@ -34,9 +34,13 @@ from schemas.manifest import Manifest, sha256_path
 from train.engine.data import Loaded
 from train.engine.distributed import shows_progress
 from train.study.config import StudyConfig
-from train.study.results import RECIPE_ARMS, TASK_ARMS, Run
+from train.study.results import RECIPE, RECIPE_ARMS, TASK_ARMS, Run
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
+
+KEPT_ARMS = ("plain", RECIPE)
+"""The fine-tuned arms whose full-data models a study keeps (what a user predicts and serves
+with); ``p13`` is a diagnostic of what phase 2 adds."""
 
 
 @dataclass
@@ -192,7 +196,7 @@ def _arm(
         result = finetune(data, init, out, cfg.seed_args(seed), silver_weight=cfg.silver_weight)
         metrics, scores, task = result.metrics, result.test_scores, result.task
         log_history = list(result.trainer.state.log_history)
-        if fraction >= 1:
+        if fraction >= 1 and arm in KEPT_ARMS:
             result.trainer.model.save_pretrained(out)
             result.tokenizer.save_pretrained(out)
             model_dir = str(out)

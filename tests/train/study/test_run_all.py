@@ -129,6 +129,7 @@ def test_train_all_end_to_end(cli, study_inputs, tiny_model: Path, tmp_path: Pat
     model = AutoModel.from_pretrained(out / mlm["model_dir"])
     assert [e["phase"] for e in model.config.lineage] == [1, 2, 3]
     assert not (out / "seed0" / "fraction0.5" / "mlm").exists()
+    assert not (out / "seed0" / "fraction1" / "p13").exists()  # a diagnostic arm: not kept
     assert (out / "seed0" / "fraction0.5" / "mlm.run.json").exists()
     assert not list(tmp_path.glob(".study.*"))
 
