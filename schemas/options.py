@@ -328,8 +328,9 @@ def _checked(f: dataclasses.Field, tp: Any, value: Any, source: str | Path | Non
     # a config file names the key as written there, and the flag it stands for
     where = {"file": source, "field": f.name} if source is not None else {"field": flag}
     suffix = f" ({flag})" if source is not None else ""
-    if value is None and meta.get("cli_type"):
-        return value  # the flag not given: the dataclass fills in its default
+    required = f.default is _MISSING and f.default_factory is _MISSING
+    if value is None and (required or meta.get("cli_type")):
+        return value  # not given: "missing option", or the dataclass fills in its default
     try:
         value = _converted(tp, value)
     except TypeError as err:

@@ -143,7 +143,7 @@ class Crawler:
             return
         self.queue.append((url, depth))
 
-    def run(self, start_urls: Sequence[str]) -> CrawlResult:
+    def run(self, start_urls: Sequence[str], *, progress: bool = False) -> CrawlResult:
         counts = self.result.counts
         self.hosts |= {urlsplit(u).netloc.lower() for u in start_urls}
         allowed = [u for u in start_urls if self.robots.allowed(u)]
@@ -156,21 +156,21 @@ class Crawler:
             )
         for url in start_urls:
             self._enqueue(url, 0)
-        progress = tqdm(total=self.config.max_pages, desc="crawling", unit="page", disable=None)
+        bar = tqdm(total=self.config.max_pages, desc="crawling", unit="page", disable=not progress)
         while self.queue and counts["fetched"] < self.config.max_pages:
             url, depth = self.queue.popleft()
             if not self.robots.allowed(url):
                 counts["skipped_robots"] += 1
                 continue
             counts["fetched"] += 1
-            progress.update(1)
+            bar.update(1)
             try:
                 resp = self.fetcher.get(url)
             except FetchError:
                 counts["failed"] += 1
                 continue
             self._handle(resp, depth)
-        progress.close()
+        bar.close()
         counts["left_in_queue"] = len(self.queue)
         return self.result
 

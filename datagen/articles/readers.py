@@ -57,7 +57,7 @@ class ReadResult:
 
 
 def read_articles(
-    paths: Sequence[str | Path], options: ReadOptions, *, fetched_at: str
+    paths: Sequence[str | Path], options: ReadOptions, *, fetched_at: str, progress: bool = False
 ) -> ReadResult:
     """Read every file under ``paths`` into article rows (in a stable, sorted order).
 
@@ -71,7 +71,7 @@ def read_articles(
         result.unlabelled = [f for f in files if f not in named and _type_in_path(f) is None]
         result.counts["skipped_unlabelled"] = len(result.unlabelled)
         files = [f for f in files if f not in result.unlabelled]
-    for path in tqdm(files, desc="reading", unit="file", disable=None):
+    for path in tqdm(files, desc="reading", unit="file", disable=not progress):
         if path.is_dir() or path.suffix.lower() in TABLE_SUFFIXES:
             rows = _read_table_articles(path, options, fetched_at)
             result.counts["table_rows"] += len(rows)

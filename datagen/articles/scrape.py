@@ -9,6 +9,7 @@ from pathlib import Path
 from datagen.articles.crawler import CrawlConfig, Crawler, check_start_urls
 from datagen.articles.fetcher import FetchConfig, Fetcher
 from datagen.articles.records import drop_duplicate_articles
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.io import check_output_dir, to_dataset, write_dataset
 from schemas.manifest import Manifest
@@ -16,7 +17,7 @@ from schemas.options import group, option
 
 
 @dataclass
-class ScrapeOptions:
+class ScrapeOptions(ConsoleOptions):
     urls: list[str] = option(argument=True, help="Start URLs (http:// or https://).")
     out: Path = option(help="Output directory for the articles data set.")
     crawl: CrawlConfig = group(CrawlConfig, panel="Crawling")
@@ -35,7 +36,7 @@ def run(opts: ScrapeOptions) -> None:
     check_output_dir(opts.out, overwrite=opts.overwrite)
     manifest = Manifest("datagen scrape")
     with Fetcher(fetch) as fetcher:
-        result = Crawler(fetcher, crawl).run(start_urls)
+        result = Crawler(fetcher, crawl).run(start_urls, progress=opts.progress)
         network, cache_hits = fetcher.network_requests, fetcher.cache_hits
     rows, n_duplicates = drop_duplicate_articles(result.articles)
     counts = {
@@ -65,4 +66,4 @@ def run(opts: ScrapeOptions) -> None:
         manifest=manifest.finish(counts),
         overwrite=opts.overwrite,
     )
-    print(f"wrote {len(rows)} articles to {opts.out} ({summary})")
+    opts.say(f"wrote {len(rows)} articles to {opts.out} ({summary})")

@@ -19,6 +19,7 @@ from datagen.base_sentences.task import BaseSentenceGbnfTask, BaseSentencesTask
 from datagen.generation import Generator, make_generator
 from datagen.llm import LLMConfig, llm_generator
 from datagen.prompts.languages import parse_lang
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.io import check_output_dir, publish, to_dataset
 from schemas.manifest import Manifest
@@ -29,7 +30,7 @@ OVERSHOOT = 1.25
 
 
 @dataclass
-class BaseSentencesOptions:
+class BaseSentencesOptions(ConsoleOptions):
     out: Path = option(help="Output directory (a `base_sentences` data set).")
     n: int | None = option(
         None, help="Sentences wanted (default 900; with --from: every one that passes).", ge=1
@@ -63,10 +64,10 @@ class BaseSentencesOptions:
     )
     seed: int = option(0, help="Order of the offline grammar's sentences.", ge=0)
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
-    progress: bool = option(True, help="Show progress bars.")
     llm: LLMConfig = group(LLMConfig, panel="LLM")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.lang = parse_lang(self.lang)
         if self.min_words > self.max_words:
             raise InputError(
@@ -77,7 +78,7 @@ class BaseSentencesOptions:
 
 def run(opts: BaseSentencesOptions) -> None:
     """Write N everyday sentences (filtered: length, language, duplicates, near duplicates)."""
-    from augment.embeddings import embed, load_embedder
+    from augment.search.embeddings import embed, load_embedder
 
     config = opts.llm
     if not config.dry_run:
@@ -129,7 +130,7 @@ def run(opts: BaseSentencesOptions) -> None:
     ) as out:
         out.dataset(to_dataset(rows, "base_sentences"))
         out.jsonl("failures.jsonl", failures)
-    print(f"wrote {len(rows):,} base sentences to {opts.out}", file=sys.stderr)
+    opts.say(f"wrote {len(rows):,} base sentences to {opts.out}")
 
 
 def _task(opts: BaseSentencesOptions) -> BaseSentencesTask:
@@ -177,7 +178,7 @@ def _generate(generator: Generator, opts: BaseSentencesOptions, sentences: BaseS
             if len(kept) >= n or not texts:
                 break
             continue
-        print(result.usage.summary(), file=sys.stderr)
+        opts.say(result.usage.summary())
         failures += [{**f, "stage": generator.task.name} for f in result.failures]
         usage.append(result.usage.to_dict())
         if len(kept) >= n or not new:

@@ -4,7 +4,7 @@ One request per distinct pool text (zero-shot, or few-shot with ``--examples``),
 ``{"label": one of the labels}`` under the schema; invalid answers are retried with the error
 fed back, then become failures (``<out>.failures.jsonl``), never rows. The output ``--out``
 is a JSONL of ``{id, text, label, confidence}`` rows, the file
-:class:`augment.teachers.LlmLabelsTeacher` reads, with ``<out>.manifest.json`` beside it; each
+:class:`augment.classification.teachers.LlmLabelsTeacher` reads, with ``<out>.manifest.json`` beside it; each
 file is written to a temporary name and renamed into place (the labels last). Without a key
 or ``--base-url`` the offline backend (:mod:`datagen.label.offline`, a heuristic) labels them.
 """
@@ -25,6 +25,7 @@ from datagen.label.read import parse_labels, read_examples, read_pool
 from datagen.label.task import LabelTask
 from datagen.llm import LLMConfig, llm_generator
 from datagen.llm.task import text_sha
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.labels import LabelSet
 from schemas.manifest import Manifest
@@ -39,7 +40,7 @@ CONFIDENCE = {
 
 
 @dataclass
-class LabelOptions:
+class LabelOptions(ConsoleOptions):
     pool: Path = option(
         argument=True,
         help="Texts to label: a table with a text column (.jsonl/.csv/.parquet/a saved data "
@@ -62,10 +63,12 @@ class LabelOptions:
     )
     seed: int = option(0, help="Which examples are drawn, and their order.", ge=0)
     text_col: str = option("text", help="Text column of the pool.")
-    mask: bool = option(
+    mask_types: bool = option(
         True,
+        aliases=("--mask",),
         help="Mask MBTI type mentions before labelling, as augment silver does (the written "
-        "text is the masked one; use --no-mask here with augment silver --no-mask).",
+        "text is the masked one; use --no-mask-types here with augment silver "
+        "--no-mask-types).",
     )
     backend: str = option(
         "auto",
@@ -76,10 +79,10 @@ class LabelOptions:
         True, help="Ask for top_logprobs (the confidence); --no-logprobs: confidence 1.0."
     )
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
-    progress: bool = option(True, help="Show progress bars.")
     llm: LLMConfig = group(LLMConfig, panel="LLM")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.label_set: LabelSet = parse_labels(self.labels, self.labels_file)
         if self.out.suffix.lower() != ".jsonl":
             raise InputError("must be a .jsonl file", file=self.out, field="--out")
@@ -97,11 +100,11 @@ def run(opts: LabelOptions) -> None:
         _check_out(opts.out, opts.overwrite)
     inputs = [p for p in (opts.pool, opts.examples, opts.labels_file) if p is not None]
     manifest = Manifest("datagen label", inputs=inputs, seed=opts.seed)
-    rows, pool_info = read_pool(opts.pool, text_col=opts.text_col, mask=opts.mask)
+    rows, pool_info = read_pool(opts.pool, text_col=opts.text_col, mask=opts.mask_types)
     examples = []
     if opts.examples is not None:
         examples = read_examples(
-            opts.examples, opts.label_set, shots=opts.shots, seed=opts.seed, mask=opts.mask
+            opts.examples, opts.label_set, shots=opts.shots, seed=opts.seed, mask=opts.mask_types
         )
     task = LabelTask(labels, examples)
     top = TOP_LOGPROBS if opts.logprobs else None
@@ -132,12 +135,12 @@ def run(opts: LabelOptions) -> None:
             "per_label": _per_label(labels, examples),
             "sha": text_sha(task.examples) if examples else None,
         },
-        mask=opts.mask,
+        mask=opts.mask_types,
     )
     if isinstance(generator, EmbeddingLabeler):
         manifest.add(heuristic=HEURISTIC, confidence={"method": HEURISTIC})
     else:
-        print(result.usage.summary(), file=sys.stderr)
+        opts.say(result.usage.summary())
         manifest.add(
             prompt_sha=task.prompt_sha,
             prompt_template=task.template.name,
@@ -169,10 +172,7 @@ def run(opts: LabelOptions) -> None:
     manifest_text = json.dumps(manifest_data, indent=2, ensure_ascii=False, default=str)
     _write_atomic(side_file(opts.out, "manifest.json"), manifest_text + "\n")
     _write_atomic(opts.out, _jsonl(records))
-    print(
-        f"wrote {len(records):,} labelled texts and {len(failures):,} failures to {opts.out}",
-        file=sys.stderr,
-    )
+    opts.say(f"wrote {len(records):,} labelled texts and {len(failures):,} failures to {opts.out}")
     if not records:
         print(f"error: no usable answers; see {side_file(opts.out, 'failures.jsonl')}",
               file=sys.stderr)  # fmt: skip

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from datagen.type_sentences.clean import FilterConfig
 from datagen.type_sentences.extract import extract_type_sentences
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.io import check_output_dir, read_table, to_dataset, validate_rows, write_dataset
 from schemas.manifest import Manifest
@@ -15,7 +16,7 @@ from schemas.options import group, option
 
 
 @dataclass
-class SentencesOptions:
+class SentencesOptions(ConsoleOptions):
     articles: Path = option(
         argument=True,
         help="An articles data set (save_to_disk folder, .jsonl, .csv or .parquet).",
@@ -26,6 +27,7 @@ class SentencesOptions:
     overwrite: bool = option(False, flag="--overwrite", help="Replace a non-empty --out.")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.lang not in ("auto", "en", "ko"):
             raise InputError(f"unknown value {self.lang!r} (use auto, en or ko)", field="--lang")
 
@@ -36,7 +38,9 @@ def run(opts: SentencesOptions) -> None:
     manifest = Manifest("datagen sentences", inputs=[opts.articles])
     ds = read_table(opts.articles, required=["id", "text"])
     validate_rows(ds, "articles", file=opts.articles)
-    result = extract_type_sentences(ds, opts.filters, lang=opts.lang, total=len(ds))
+    result = extract_type_sentences(
+        ds, opts.filters, lang=opts.lang, total=len(ds), progress=opts.progress
+    )
     if not result.rows:
         raise InputError(
             f"no sentences kept ({_summary(result.counts)}); articles need a label and text",
@@ -56,7 +60,7 @@ def run(opts: SentencesOptions) -> None:
         manifest=manifest.finish({**result.counts, "labels": len(labels)}),
         overwrite=opts.overwrite,
     )
-    print(f"wrote {len(result.rows)} sentences ({_summary(result.counts)}) to {opts.out}")
+    opts.say(f"wrote {len(result.rows)} sentences ({_summary(result.counts)}) to {opts.out}")
 
 
 def _summary(counts: Counter[str]) -> str:

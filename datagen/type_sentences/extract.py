@@ -35,6 +35,7 @@ def extract_type_sentences(
     config: FilterConfig,
     lang: LangOption = "auto",
     total: int | None = None,
+    progress: bool = False,
 ) -> SentenceResult:
     """Split every labelled article, clean its sentences and keep the good ones.
 
@@ -43,7 +44,8 @@ def extract_type_sentences(
     result = SentenceResult()
     keep = SentenceFilter(config)
     counts = result.counts
-    for article in tqdm(articles, total=total, desc="sentences", unit="article", disable=None):
+    bar = tqdm(articles, total=total, desc="sentences", unit="article", disable=not progress)
+    for article in bar:
         counts["articles"] += 1
         if not article.get("label"):
             counts["skipped_unlabelled_articles"] += 1

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.console import ConsoleOptions
 from schemas.http import ServerOptions, run_server
 from schemas.options import group, option
 
 
 @dataclass
-class ViewOptions:
+class ViewOptions(ConsoleOptions):
     data: Path = option(
         help="A data set the toolkit wrote, or a directory of them (e.g. the demo's output).",
         argument=True,

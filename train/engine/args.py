@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.errors import InputError
+from schemas.console import ConsoleOptions
 from schemas.options import option
 
 
 @dataclass
-class TrainArgs:
-    """Options shared by every phase.
+class TrainArgs(ConsoleOptions):
+    """Options shared by every phase (and ``-q``/``-v``/``--progress``).
 
     ``bf16``/``tf32`` ``None`` means automatic (on for CUDA, off on CPU). ``max_steps`` > 0
     overrides ``epochs`` (tests use a few steps); otherwise ``min_steps`` lengthens short runs.
@@ -64,12 +64,9 @@ class TrainArgs:
     )
     head_dropout: float = option(0.1, help="Dropout of the classification heads.", ge=0, lt=1)
     overwrite: bool = option(False, help="Replace a non-empty --out.")
-    progress: bool = option(True, help="Show progress bars (Trainer, loading, train all).")
     report_to: str = option(
         "none", help="Where the Trainer logs: none, tensorboard, wandb, ... (comma-separated)."
     )
-    quiet: bool = option(False, short="-q", help="Errors only (and the results).")
-    verbose: bool = option(False, short="-v", help="Library info and the raw loss logs.")
 
     def describe(self) -> str:
         """The training set-up in one line, for reports."""
@@ -89,7 +86,6 @@ class TrainArgs:
         return [name.strip() for name in self.report_to.split(",") if name.strip()]
 
     def __post_init__(self) -> None:
-        if self.quiet and self.verbose:
-            raise InputError("-q/--quiet and -v/--verbose exclude each other", field="--quiet")
+        super().__post_init__()
         if self.early_stopping_patience == 0:
             self.early_stopping_patience = None

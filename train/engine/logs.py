@@ -1,6 +1,7 @@
-"""How loud ``train`` is: ``-q`` (errors only), the default (warnings and one line per
-notable event) or ``-v`` (library info and the Trainer's raw loss dicts); ``--no-progress``
-turns every progress bar off (Trainer, model loading, data set maps, ``train all``)."""
+"""How loud ``train`` is (:class:`schemas.console.ConsoleOptions`): ``-q`` (errors only), the
+default (warnings and one line per notable event) or ``-v`` (library info and the Trainer's raw
+loss dicts); without bars (``--no-progress``, ``-q``, or stderr not a terminal) no progress bar
+is drawn at all: Trainer, model loading and saving, data set maps, ``train all``."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ import datasets
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.utils import logging as hf_logging
 
+from schemas.console import ConsoleOptions
+
 LOG = logging.getLogger("mbtikit")
 
 
-def configure(args: Any) -> None:
-    """Set the log levels and progress bars from :class:`~train.engine.args.TrainArgs`."""
+def configure(args: ConsoleOptions) -> None:
+    """Set the log levels and progress bars from a command's console options (a
+    :class:`~train.engine.args.TrainArgs`, ``train predict``'s or ``train serve``'s)."""
     level = logging.ERROR if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     if not LOG.handlers:
         handler = logging.StreamHandler(sys.stderr)
@@ -30,7 +34,7 @@ def configure(args: Any) -> None:
     hf_level = logging.ERROR if args.quiet else logging.INFO if args.verbose else logging.WARNING
     hf_logging.set_verbosity(hf_level)
     datasets.logging.set_verbosity(hf_level)
-    if args.progress and not args.quiet:
+    if args.progress:
         hf_logging.enable_progress_bar()
         datasets.enable_progress_bars()
     else:

@@ -12,6 +12,7 @@ from typing import Any
 import datasets
 import typer
 
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.options import group, option
 from train.tasks.columns import InputColumns
@@ -68,7 +69,7 @@ def _short(text: str) -> str:
 
 
 @dataclass
-class PredictOptions:
+class PredictOptions(ConsoleOptions):
     """``train predict``'s options."""
 
     run: Path = option(argument=True, help="A train run or phase-3 model directory.")
@@ -91,6 +92,7 @@ class PredictOptions:
     columns: InputColumns = group(InputColumns, panel="Data")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if bool(self.texts) == (self.file is not None):
             raise InputError("give either TEXT arguments or --file, not both or neither")
 
@@ -99,9 +101,11 @@ def command(opts: PredictOptions) -> None:
     """Predictions for each text (the task's answer with its scores: MBTI the type with each
     axis's poles; single a label; multi the labels over their cut-offs; regression a score),
     or one per author (the answer for their texts' mean scores, with how the texts vote)."""
+    from train.engine.logs import configure
     from train.predict.predictor import load_predictor
     from train.tasks.authors import person
 
+    configure(opts)
     predictor = load_predictor(opts.run)
     task = predictor.task
     if opts.texts:

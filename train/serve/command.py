@@ -11,9 +11,11 @@ from train.serve.options import ServeOptions
 def run_serve(options: ServeOptions) -> None:
     """Serve a trained model: POST /predict, /predict/author (a classifier), /score (a
     regression model), /similarity (an embedder); a page at /."""
+    from train.engine.logs import configure
     from train.serve.app import create_app
     from train.serve.predictors import load_models, locate_model
 
+    configure(options)
     locate_model(options.run)
 
     def build() -> Any:

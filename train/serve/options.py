@@ -6,13 +6,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.http import ServerOptions
 from schemas.options import group, option
 
 
 @dataclass
-class ServeOptions:
+class ServeOptions(ConsoleOptions):
     run: Path = option(
         help="A train run or phase-3 model directory, or a sentence-transformers model "
         "(similarity only).",
@@ -40,6 +41,7 @@ class ServeOptions:
     server: ServerOptions = group(ServerOptions, panel="Server")
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.api_key is None:
             self.api_key = os.environ.get("MBTIKIT_API_KEY") or None
         if self.api_key is not None:

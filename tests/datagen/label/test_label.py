@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from augment.teachers import LlmLabelsTeacher
+from augment.classification.teachers import LlmLabelsTeacher
 from datagen.label.task import LabelTask, label_confidence
 from schemas.type_mentions import mask_type_mentions
 from tests.support.cli import assert_clean_error
