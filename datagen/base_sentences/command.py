@@ -48,11 +48,13 @@ class BaseSentencesOptions(ConsoleOptions):
         help="auto (an LLM when a key or --base-url is given, else the offline template "
         "grammar), openai, or offline.",
     )
-    batch_size: int = option(25, help="Sentences asked for per request.", ge=1)
+    per_request: int = option(
+        25, help="Sentences asked for per request.", ge=1, aliases=("--batch-size",)
+    )
     gbnf: bool = option(
         False,
         flag="--gbnf",
-        help="For small models on llama.cpp's server: one sentence per request (--batch-size "
+        help="For small models on llama.cpp's server: one sentence per request (--per-request "
         "is ignored), spelt by a GBNF `grammar` (--min-words..--max-words words ending in . ! "
         "or ?; English ones start with I) instead of a JSON list.",
     )
@@ -151,7 +153,7 @@ def _from_file(opts: BaseSentencesOptions, sentences: BaseSentenceFilter) -> lis
 
 def _generate(generator: Generator, opts: BaseSentencesOptions, sentences: BaseSentenceFilter):
     """Ask for the missing sentences (+25 %) round by round until N pass the filters, a round
-    adds none, or the rounds run out. The LLM is asked ``--batch-size`` sentences a request;
+    adds none, or the rounds run out. The LLM is asked ``--per-request`` sentences a request;
     the offline grammar gives a round's sentences at once (and until it runs out)."""
     grammar = isinstance(generator, GrammarGenerator)
     n = opts.n or DEFAULT_N
@@ -161,7 +163,7 @@ def _generate(generator: Generator, opts: BaseSentencesOptions, sentences: BaseS
     next_batch = 0
     for _ in range(sys.maxsize if grammar else opts.max_rounds):
         wanted = math.ceil((n - len(kept)) * OVERSHOOT)
-        size = wanted if grammar else 1 if opts.gbnf else opts.batch_size
+        size = wanted if grammar else 1 if opts.gbnf else opts.per_request
         rows = [
             {"id": f"batch-{b:05d}", "batch": b, "n": size}
             for b in range(next_batch, next_batch + math.ceil(wanted / size))

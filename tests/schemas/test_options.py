@@ -126,3 +126,29 @@ def test_brackets_in_help_are_shown_not_taken_for_markup():
     result = CliRunner().invoke(app, ["go", "--help"], env={"COLUMNS": "200"})
     assert "'mbtikit[faiss]'" in result.output, result.output
     assert "Fill each [MASK]." in result.output, result.output
+
+
+@dataclass
+class Renamed:
+    mask_types: bool = option(True, aliases=("--mask",), help="Mask type mentions.")
+    max_retries: int = option(3, aliases=("--retries",), help="Retries.", ge=0)
+
+
+def test_an_old_spelling_still_works_and_is_hidden_from_help():
+    seen: list = []
+    app = typer.Typer(add_completion=False)
+    app.command("go")(typer_command(Renamed, seen.append))
+    app.command("other")(typer_command(Renamed, seen.append))
+    for args, expected in (
+        ([], Renamed(True, 3)),
+        (["--no-mask", "--retries", "5"], Renamed(False, 5)),
+        (["--no-mask-types", "--max-retries", "1"], Renamed(False, 1)),
+    ):
+        result = CliRunner().invoke(app, ["go", *args])
+        assert result.exit_code == 0, result.output
+        assert seen.pop() == expected, args
+    result = CliRunner().invoke(app, ["go", "--retries", "-1"])
+    assert isinstance(result.exception, InputError) and "--max-retries" in str(result.exception)
+    shown = CliRunner().invoke(app, ["go", "--help"], env={"COLUMNS": "200"}).output
+    assert "--no-mask-types" in shown and "--max-retries" in shown
+    assert "--retries " not in shown and "--mask " not in shown and "--no-mask " not in shown

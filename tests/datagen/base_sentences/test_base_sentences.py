@@ -76,7 +76,7 @@ def test_llm_batches_until_n_remain(tmp_path, datagen_in_process):
     out = tmp_path / "base"
     with FakeOpenAI(masked_responder) as server:
         proc = datagen_in_process(
-            "base-sentences", "--n", "30", "--batch-size", "10", "--out", out,
+            "base-sentences", "--n", "30", "--per-request", "10", "--out", out,
             "--base-url", server.base_url, "--cache-file", tmp_path / "llm.sqlite", "--no-progress",
         )  # fmt: skip
         batches = [r["messages"][1]["content"] for r in server.requests]
