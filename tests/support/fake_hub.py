@@ -70,9 +70,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def fake_hub() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Yield (endpoint URL, list of recorded requests)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def threaded_server(
+    handler: type[BaseHTTPRequestHandler], **attributes: Any
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Serve ``handler`` on 127.0.0.1 in a thread, with ``attributes`` set on the server (the
+    handler reads them) and a ``requests`` list it records into; yield (URL, requests)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    for name, value in attributes.items():
+        setattr(server, name, value)
     server.requests = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -81,3 +86,10 @@ def fake_hub() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextlib.contextmanager
+def fake_hub() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Yield (endpoint URL, list of recorded requests)."""
+    with threaded_server(_Handler) as served:
+        yield served

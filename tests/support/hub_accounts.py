@@ -5,12 +5,10 @@ does). Every request is recorded."""
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator, Mapping
-from http.server import ThreadingHTTPServer
 from typing import Any
 
-from tests.support.fake_hub import _Handler
+from tests.support.fake_hub import _Handler, threaded_server
 
 
 def account(name: str, *, role: str = "write", orgs: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -42,13 +40,5 @@ def hub_with_accounts(
     accounts: Mapping[str, dict[str, Any]],
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Serve ``{token: account(...)}``; yield (endpoint URL, list of recorded requests)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _AccountHandler)
-    server.accounts = dict(accounts)  # type: ignore[attr-defined]
-    server.requests = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", server.requests  # type: ignore[attr-defined]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with threaded_server(_AccountHandler, accounts=dict(accounts)) as served:
+        yield served

@@ -12,12 +12,13 @@ import contextlib
 import hashlib
 import json
 import re
-import threading
 from collections.abc import Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from tests.support.fake_hub import threaded_server
 
 COMMIT = "c0ffee" + "0" * 34
 _RESOLVE = re.compile(r"^/(?:models/)?(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<file>.+)$")
@@ -87,13 +88,6 @@ class _Handler(BaseHTTPRequestHandler):
 @contextlib.contextmanager
 def model_hub(repos: Mapping[str, Path] | None = None) -> Iterator[tuple[str, list[dict]]]:
     """Serve ``repos`` (``{"org/name": model directory}``); yield (endpoint URL, requests)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.repos = {k: Path(v).resolve() for k, v in (repos or {}).items()}  # type: ignore[attr-defined]
-    server.requests = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}", server.requests  # type: ignore[attr-defined]
-    finally:
-        server.shutdown()
-        server.server_close()
+    resolved = {k: Path(v).resolve() for k, v in (repos or {}).items()}
+    with threaded_server(_Handler, repos=resolved) as served:
+        yield served
