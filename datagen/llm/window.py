@@ -7,11 +7,16 @@ window is found the way TCP finds its congestion window (AIMD):
   without a latency rise (doubling every round trip), until the first cut;
 - a *round* is one window's worth of answers; at its end the round's mean latency is compared
   with the lowest round mean of the last :data:`HISTORY` rounds (the latency of an unloaded
-  server, as far as this run has seen one). Above :data:`RISE` times that, the window is cut to
-  :data:`DECREASE` times itself; otherwise, if the window was full (as many requests at the
-  server as the window allows), it grows by one (additive increase);
+  server, as far as this run has seen one). Above :data:`RISE` times that, the window is cut
+  to where that latency says the server's knee is, a little below: ``size x reference / mean``
+  (a server that slows down in proportion to the requests past its capacity K answers a
+  window W > K in ``W / K`` times its unloaded latency) times :data:`BELOW_KNEE`, and never
+  below :data:`LEAST_CUT` of itself (a noisy round); otherwise, if the window was full (as many
+  requests at the server as the window allows), it grows: half-way back to the size of the last
+  cut while below it, by at most an eighth of itself (a cut that noise caused costs a few
+  rounds, as in TCP BIC), then by one a round (additive increase);
 - an error that says "overloaded" (a timeout, HTTP 408/409/429/5xx, a dropped connection) cuts
-  the window at once;
+  the window to :data:`DECREASE` of itself at once;
 - after a cut, answers to requests sent before it are ignored (they saw the old load), and so
   are those of requests sent while any of those was still at the server (they shared it with
   the old load): one overload is cut for once.
@@ -31,7 +36,10 @@ from collections import deque
 
 INITIAL = 4
 RISE = 1.5  # a round this much slower than the fastest recent one: the server is overloaded
-DECREASE = 0.5  # a cut keeps this share of the window
+DECREASE = 0.5  # an overload error's cut keeps this share of the window
+BELOW_KNEE = 0.9  # a latency cut lands this far below the estimated knee (so the reference
+#                   latency is seen again, and learnt when the run started above the knee)
+LEAST_CUT = 0.25  # a latency cut keeps at least this share
 HISTORY = 64  # rounds over which the fastest round mean is the reference latency
 
 
@@ -55,6 +63,7 @@ class Window:
         self._epoch = 0  # bumped by every cut
         self._draining = 0  # requests sent before the last cut still at the server
         self._slow_start = True
+        self._cut_at = 0  # the size the last cut started from
         self._rounds: deque[float] = deque(maxlen=HISTORY)
         self._reference = math.inf
         self._new_round()
@@ -108,7 +117,7 @@ class Window:
         if not clean or ok is None:
             return
         if not ok:
-            self._cut()
+            self._cut(DECREASE)
             return
         latency = time.monotonic() - started
         self._sum += latency
@@ -123,10 +132,10 @@ class Window:
         self._rounds.append(mean)
         self._reference = min(self._rounds)
         if mean > RISE * self._reference:
-            self._cut()
+            self._cut(max(LEAST_CUT, BELOW_KNEE * self._reference / mean))
             return
         if self._full and not self._slow_start:
-            self._grow()
+            self._grow(max(1, min((self._cut_at - self.size) // 2, self.size // 8)))
         self._new_round()
 
     def _new_round(self) -> None:
@@ -135,14 +144,15 @@ class Window:
         self._round_size = self.size
         self._full = self.in_flight >= self.size
 
-    def _grow(self) -> None:
+    def _grow(self, step: int = 1) -> None:
         if self.size < self.maximum:
-            self.size += 1
+            self.size = min(self.maximum, self.size + step)
             self.largest = max(self.largest, self.size)
             self._wake()
 
-    def _cut(self) -> None:
-        self.size = max(1, int(self.size * DECREASE))
+    def _cut(self, keep: float) -> None:
+        self._cut_at = self.size
+        self.size = max(1, round(self.size * keep))
         self.cuts += 1
         self._slow_start = False
         self._epoch += 1
