@@ -21,6 +21,7 @@ from datagen.masked.options import MaskedOptions
 from datagen.masked.probe import type_probe
 from datagen.masked.report import quality_report
 from datagen.masked.stats import type_divergence
+from datagen.masked.type_context import type_context_info
 from datagen.prompts.languages import parse_lang
 from schemas.errors import InputError
 from schemas.io import check_output_dir, publish, to_dataset
@@ -62,9 +63,13 @@ def run(opts: MaskedOptions) -> None:
         "rows": len(records),
         "failures": len(failures),
     }
-    per_type = {"slot": opts.slot, "fill": opts.fill} if opts.per_type else False
+    per_type = {"slot": opts.slot, "fill": opts.fill, **type_context_info(opts)}
     manifest.add(
-        backend=generator.backend, lang=lang, k=opts.k, per_type=per_type, **generator.info
+        backend=generator.backend,
+        lang=lang,
+        k=opts.k,
+        per_type=per_type if opts.per_type else False,
+        **generator.info,
     )
     probe = type_probe(records)
     manifest.add(type_divergence=stats, type_probe=probe)
@@ -78,10 +83,9 @@ def run(opts: MaskedOptions) -> None:
             records, stats, probe, backend=generator.backend, model=generator.model
         )
         out.text("report.md", report)
-    print(
+    opts.say(
         f"wrote {len(records):,} rows ({stats['sentences']:,} sentences x 16 types) and "
-        f"{len(failures):,} failures to {opts.out}",
-        file=sys.stderr,
+        f"{len(failures):,} failures to {opts.out}"
     )
     if not records:
         print(f"error: no usable answers; see {opts.out}/failures.jsonl", file=sys.stderr)

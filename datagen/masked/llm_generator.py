@@ -23,6 +23,7 @@ from datagen.masked.tasks import (
     PerTypeFrameTask,
     PerTypeWordTask,
 )
+from datagen.masked.type_context import context_pools, with_context
 from schemas.labels import MBTI
 from schemas.records import MASK
 
@@ -44,6 +45,8 @@ class LLMMaskedGenerator:
         config = opts.llm
         self.model, self.lang, self.config = config.model, lang, config
         self.articles, self.per_type = opts.articles, opts.per_type
+        self.context_sentences = n = opts.context_sentences
+        self._type_texts: dict[str, list[str]] | None = None
         self.info: dict[str, Any] = {}
         self.vocabulary: TypeVocabulary | None = None
         self.slots = None
@@ -51,7 +54,7 @@ class LLMMaskedGenerator:
             task = MaskedAllTypesTask(lang, k=opts.k, model=config.model)
             self.fills = llm_generator(task, config, progress=opts.progress)
         elif opts.fill == "frame":
-            task = PerTypeFrameTask(lang, k=opts.k, model=config.model)
+            task = PerTypeFrameTask(lang, k=opts.k, model=config.model, context=n > 0)
             top = TOP_LOGPROBS if opts.logprobs else None
             frame_config = replace(
                 config, logprobs=opts.logprobs, top_logprobs=top, max_validation_retries=0
@@ -60,10 +63,10 @@ class LLMMaskedGenerator:
         else:
             if opts.fill == "word":
                 top = TOP_LOGPROBS if opts.logprobs else None
-                fill = PerTypeWordTask(lang, k=opts.k, model=config.model)
+                fill = PerTypeWordTask(lang, k=opts.k, model=config.model, context=n > 0)
                 fill_config = replace(config, logprobs=opts.logprobs, top_logprobs=top)
             else:
-                fill = PerTypeFillTask(lang, k=opts.k, model=config.model)
+                fill = PerTypeFillTask(lang, k=opts.k, model=config.model, context=n > 0)
                 fill_config = replace(config, logprobs=opts.logprobs)
             self.fills = llm_generator(fill, fill_config, progress=opts.progress)
         if opts.per_type and opts.slot == "llm":
@@ -73,24 +76,26 @@ class LLMMaskedGenerator:
         if not self.per_type:
             return self.fills.estimate(rows)
         if self.slots is None:
-            return self.fills.estimate(_per_type_rows(offline_slots(rows, self.lang)[0]))
+            return self.fills.estimate(self._per_type_rows(offline_slots(rows, self.lang)[0]))
         guess = [{"id": r["id"], "masked": f"{MASK} {r['text']}"} for r in rows]
-        return f"{self.slots.estimate(rows)}\n{self.fills.estimate(_per_type_rows(guess))}"
+        return f"{self.slots.estimate(rows)}\n{self.fills.estimate(self._per_type_rows(guess))}"
 
     def run(self, rows: Sequence[dict]) -> RunResult:
         if self.articles is not None:
-            self.vocabulary = build_vocabulary(load_type_texts(self.articles, self.lang), self.lang)
+            self.vocabulary = build_vocabulary(self._texts(), self.lang)
+        if self.context_sentences:  # bad or missing articles stop the run before any request
+            context_pools(self._texts(), self.lang)
         results: list[RunResult] = []
         failures: list[dict] = []
         fill_rows: Sequence[dict] = rows
         if self.per_type and self.slots is None:
             masked, failures = offline_slots(rows, self.lang)
-            fill_rows = _per_type_rows(masked)
+            fill_rows = self._per_type_rows(masked)
         elif self.per_type:
             chosen = self.slots.run(rows)
             results.append(chosen)
             failures = _staged(chosen, self.slots.task.name)
-            fill_rows = _per_type_rows(
+            fill_rows = self._per_type_rows(
                 [{"id": r["base_id"], "masked": r["masked"]} for r in chosen.records]
             )
         fills = self.fills.run(fill_rows)
@@ -103,6 +108,19 @@ class LLMMaskedGenerator:
             print(r.usage.summary(), file=sys.stderr)
         self.info = self._info(results)
         return RunResult(fills.records, failures, fills.usage)
+
+    def _texts(self) -> dict[str, list[str]]:
+        """The sentences of ``--articles`` per type (read once)."""
+        if self._type_texts is None:
+            self._type_texts = load_type_texts(self.articles, self.lang)
+        return self._type_texts
+
+    def _per_type_rows(self, masked: list[dict]) -> list[dict]:
+        """A row per (masked sentence, type), with its type context when it is on."""
+        rows = _per_type_rows(masked)
+        if not self.context_sentences:
+            return rows
+        return with_context(rows, context_pools(self._texts(), self.lang), self.context_sentences)
 
     def _info(self, results: list[RunResult]) -> dict[str, Any]:
         tasks = [g.task for g in (self.slots, self.fills) if g is not None]

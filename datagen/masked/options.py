@@ -7,6 +7,7 @@ from pathlib import Path
 
 from datagen.llm import LLMConfig
 from datagen.prompts.languages import parse_lang
+from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.options import group, option
 
@@ -15,7 +16,7 @@ FILL_MODES = ("list", "word", "frame")
 
 
 @dataclass
-class MaskedOptions:
+class MaskedOptions(ConsoleOptions):
     base: Path = option(
         argument=True,
         help="Base sentences: a data set from `datagen base-sentences`, a table with a text "
@@ -30,8 +31,8 @@ class MaskedOptions:
     articles: Path | None = option(
         None,
         help="Type articles or type sentences (from `datagen ingest` / `datagen sentences`): "
-        "required by the offline backend; with an LLM they only feed the own-vocabulary check "
-        "in the manifest.",
+        "required by the offline backend; with an LLM they feed the own-vocabulary check in the "
+        "manifest and, with --per-type, the type context (--type-context).",
     )
     lang: str | None = option(
         None, help="Language of the fills: en or ko (default: the base set's `lang`)."
@@ -63,13 +64,27 @@ class MaskedOptions:
         "tokens).",
         choices=FILL_MODES,
     )
+    type_context: int = option(
+        3,
+        help="With --per-type and --articles: each (sentence, type) prompt describes the type by "
+        "this many sentences of its own articles (type names and function codes masked as "
+        "[TYPE], chosen per sentence and type with a fixed seed), instead of naming it (prompt "
+        "templates v2); 0 = off: the type named, as templates v1.",
+        ge=0,
+    )
     k: int = option(5, help="Candidate fills per type (at most).", ge=1)
     text_col: str = option("text", help="Text column of the base table.")
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
-    progress: bool = option(True, help="Show progress bars.")
     llm: LLMConfig = group(LLMConfig, panel="LLM")
 
+    @property
+    def context_sentences(self) -> int:
+        """Article sentences in each per-type prompt: ``--type-context`` with ``--per-type`` and
+        ``--articles``, else 0 (the type named)."""
+        return self.type_context if self.per_type and self.articles is not None else 0
+
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.lang = parse_lang(self.lang) if self.lang else None
         if self.fill == "frame" and self.llm.batch_api:
             raise InputError(

@@ -36,6 +36,7 @@ from datagen.masked.answers import (
 )
 from datagen.masked.frame import NOT_FRAMED, frame_grammar, framed_word, read_blank
 from datagen.masked.offline.fit import word_tags
+from datagen.masked.type_context import format_context
 from datagen.prompts.languages import language_name
 from datagen.prompts.template import TemplatedTask, load_template
 from datagen.prompts.type_names import POLE_NAMES, type_description
@@ -96,7 +97,28 @@ class MaskSlotTask(TemplatedTask):
         return [{"base_id": row["id"], "masked": check_masked(row["text"], response.masked)}]
 
 
-class PerTypeFillTask(TemplatedTask):
+class PerTypeTask(TemplatedTask):
+    """A request per (sentence, type): rows ``{id, base_id, masked, label}`` (and ``context``
+    with ``context=True``). The prompt names the type (template v1) or, with ``context``
+    (``--type-context``), describes it by the row's ``context`` sentences from its articles
+    (template v2, no type name; v1 and its ``prompt_sha`` stay as they were)."""
+
+    def __init__(self, lang: str, *, context: bool = False) -> None:
+        super().__init__(lang)
+        self.context = context
+        if context:
+            self.template = load_template(*self.template_source, "v2")
+            self.prompt_templates = (self.template.text,)
+
+    def type_slots(self, row: dict[str, Any]) -> dict[str, str]:
+        """The template slots of ``row``: its masked sentence, the language and its type."""
+        slots = {"masked": row["masked"], "language": language_name(self.lang)}
+        if self.context:
+            return {**slots, "context": format_context(row["context"])}
+        return {**slots, "type": row["label"], "type_description": type_description(row["label"])}
+
+
+class PerTypeFillTask(PerTypeTask):
     """``--per-type`` step 2: rows ``{id, base_id, masked, label}``; one ``masked`` row each."""
 
     name = "masked_per_type"
@@ -104,8 +126,8 @@ class PerTypeFillTask(TemplatedTask):
     response_model = PerTypeResponse
     est_completion_tokens = 3 * 12 + 10
 
-    def __init__(self, lang: str, *, k: int, model: str) -> None:
-        super().__init__(lang)
+    def __init__(self, lang: str, *, k: int, model: str, context: bool = False) -> None:
+        super().__init__(lang, context=context)
         self.k, self.model = k, model
         self.prompt_templates = (
             load_template("datagen.masked", "mask_slot").text,
@@ -113,13 +135,7 @@ class PerTypeFillTask(TemplatedTask):
         )
 
     def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
-        return self.template.render(
-            type=row["label"],
-            type_description=type_description(row["label"]),
-            masked=row["masked"],
-            k=self.k,
-            language=language_name(self.lang),
-        )
+        return self.template.render(**self.type_slots(row), k=self.k)
 
     def parse(self, row, response, logprobs):
         stated = [(c.word, c.prob) for c in response.candidates]
@@ -140,25 +156,20 @@ class PerTypeFillTask(TemplatedTask):
 MIN_PROB = 0.01
 
 
-class OneWordTask(TemplatedTask):
+class OneWordTask(PerTypeTask):
     """A request per (sentence, type) whose answer holds one word for the blank: rows ``{id,
     base_id, masked, label}``, one ``masked`` row each (:meth:`cell`). With logprobs the
     candidates are the alternatives at the blank that pass :func:`blank_fills` (``--fill word``:
     the tokens the server lists for the word's first token; ``--fill frame``: whole words), the
     ``k`` most probable; without, the answer alone (``sampled`` counts such cells)."""
 
-    def __init__(self, lang: str, *, k: int, model: str) -> None:
-        super().__init__(lang)
+    def __init__(self, lang: str, *, k: int, model: str, context: bool = False) -> None:
+        super().__init__(lang, context=context)
         self.k, self.model = k, model
         self.sampled = 0
 
     def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
-        return self.template.render(
-            type=row["label"],
-            type_description=type_description(row["label"]),
-            masked=row["masked"],
-            language=language_name(self.lang),
-        )
+        return self.template.render(**self.type_slots(row))
 
     def cell(self, row: dict, word: str, alternatives: dict[str, float] | None) -> list[dict]:
         """The row of the cell whose answer is ``word``; :class:`ValueError` when no fill is
@@ -186,8 +197,8 @@ class PerTypeWordTask(OneWordTask):
     template_source = ("datagen.masked", "masked_word")
     est_completion_tokens = 12
 
-    def __init__(self, lang: str, *, k: int, model: str) -> None:
-        super().__init__(lang, k=k, model=model)
+    def __init__(self, lang: str, *, k: int, model: str, context: bool = False) -> None:
+        super().__init__(lang, k=k, model=model, context=context)
         self.response_model = word_response(lang)
 
     def parse(self, row, response, logprobs):
@@ -217,14 +228,25 @@ class PerTypeFrameTask(OneWordTask):
     json_answer = False
     est_completion_tokens = 24
 
-    def __init__(self, lang: str, *, k: int, model: str, masked: str = "", start: str = "") -> None:
-        super().__init__(lang, k=k, model=model)
+    def __init__(
+        self,
+        lang: str,
+        *,
+        k: int,
+        model: str,
+        context: bool = False,
+        masked: str = "",
+        start: str = "",
+    ) -> None:
+        super().__init__(lang, k=k, model=model, context=context)
         self.masked, self.start = masked, start
 
     def for_sentence(self, masked: str, start: str = "") -> PerTypeFrameTask:
         """The task for the rows of one masked sentence (its grammar spells that sentence, and
         ``start`` at the blank when given)."""
-        return PerTypeFrameTask(self.lang, k=self.k, model=self.model, masked=masked, start=start)
+        return PerTypeFrameTask(
+            self.lang, k=self.k, model=self.model, context=self.context, masked=masked, start=start
+        )
 
     def request_fields(self) -> dict[str, Any]:
         return {"grammar": frame_grammar(self.masked, self.lang, self.start)}

@@ -42,7 +42,8 @@ def fills(label: str) -> list[dict]:
 
 
 def masked_responder(request: dict) -> str:
-    """Answers base-sentence, all-types, mask-slot and per-type prompts."""
+    """Answers base-sentence, all-types, mask-slot and per-type prompts (those that describe the
+    type by article sentences with the fills of ISTJ)."""
     user = first_user(request)
     if user.startswith("Write "):
         batch = int(re.search(r"batch \(number (\d+)\)", user).group(1))
@@ -52,6 +53,8 @@ def masked_responder(request: dict) -> str:
     if "A person of the MBTI type" in user:
         label = re.search(r"MBTI type (\w{4})", user).group(1)
         return json.dumps({"candidates": fills(label)})
+    if "This person says this sentence:" in user:  # --type-context: the type is not named
+        return json.dumps({"candidates": fills("ISTJ")})
     sentence = _SENTENCE.search(user).group(1)
     if "For each of the 16 types" in user:
         answer = {"masked": mask_last_word(sentence), "fills": {t: fills(t) for t in MBTI.labels}}

@@ -97,7 +97,7 @@ def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
     total = math.exp(-0.5) + math.exp(-1.5)
     assert istj["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
     assert {r["target"] for r in ds if r["label"][0] == "E"} == {"loudly"}
-    assert manifest["per_type"] == {"slot": "offline", "fill": "frame"}
+    assert manifest["per_type"] == {"slot": "offline", "fill": "frame", "type_context": 0}
     assert "masked_frame.v1.txt" in manifest["prompt_templates"]
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
     assert manifest["usage"]["masked_frame"]["requests"] == 16 + 8 * 4

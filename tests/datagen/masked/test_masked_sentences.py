@@ -314,7 +314,7 @@ def test_word_mode_slot_offline_candidates_from_top_logprobs(tmp_path, datagen_i
     assert words == ["quietly", "happily", "always"]  # no piece, punctuation or sentence word
     total = math.exp(-0.5) + math.exp(-1.5) + math.exp(-2.5)
     assert row["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
-    assert manifest["per_type"] == {"slot": "offline", "fill": "word"}
+    assert manifest["per_type"] == {"slot": "offline", "fill": "word", "type_context": 0}
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
     assert "no logprobs" not in proc.stderr
     report = (out / "report.md").read_text()
