@@ -1,5 +1,5 @@
 """``augment silver``: balance labels with silver posts (classification mode), or STS scores
-with silver pairs (``--pairs``, the same as ``augment pairs``)."""
+with silver pairs (``--pairs``: ``augment pairs`` with its default pair options)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,26 @@ from dataclasses import dataclass
 
 from augment.classification.config import BalanceConfig
 from augment.common.options import SilverBase
-from augment.pairs.options import PairConfig, PairOptions
+from augment.pairs.options import PairConfig
 from schemas.errors import InputError
-from schemas.options import group, option
+from schemas.options import option
 
 
 @dataclass(kw_only=True)
 class SilverConfig(BalanceConfig):
     """``augment silver``'s options: classification mode, or pair mode with ``--pairs``."""
 
-    pairs: bool = option(False, flag="--pairs", help="AugSBERT pair mode (STS gold pairs).")
-    pair: PairOptions = group(PairOptions, panel="Pair mode")
+    pairs: bool = option(
+        False,
+        flag="--pairs",
+        help="AugSBERT pair mode (STS gold pairs) with its default options: `augment pairs` "
+        "takes them all.",
+    )
 
     def pair_config(self) -> PairConfig:
-        """The options of ``augment pairs`` that these hold."""
+        """``augment pairs``'s options: these shared ones, pair mode's defaults."""
         shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(SilverBase)}
-        return PairConfig(**shared, pair=self.pair)
+        return PairConfig(**shared)
 
 
 def command(cfg: SilverConfig) -> None:

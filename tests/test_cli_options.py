@@ -15,10 +15,11 @@ from tests.support.cli import assert_clean_error, run_cli
 
 def _commands():
     """(program, command name, options dataclass) of every command of the three CLIs."""
+    from augment.cli import app as augment
     from datagen.cli import app as datagen
     from train.cli import app as train
 
-    for program, app in (("datagen", datagen), ("train", train)):
+    for program, app in (("datagen", datagen), ("augment", augment), ("train", train)):
         for info in app.registered_commands:
             yield program, info.name, info.callback.options_class
 
@@ -56,8 +57,8 @@ def _outside(f, tp) -> list[float]:
 
 def test_the_walk_sees_every_command():
     names = {(program, name) for program, name, _ in COMMANDS}
-    assert {("datagen", "base-sentences"), ("train", "phase3"), ("train", "serve")} <= names
-    assert len(names) >= 13
+    assert {("datagen", "base-sentences"), ("augment", "pairs"), ("train", "serve")} <= names
+    assert len(names) >= 15
 
 
 def test_every_numeric_option_declares_a_range_or_says_it_is_unbounded():
@@ -107,16 +108,16 @@ def test_range_is_checked_for_config_values_and_names_the_file(tmp_path):
         (("datagen", "base-sentences", "--min-words", "-1"), "--min-words"),
         (("datagen", "scrape", "http://127.0.0.1:9/", "--max-pages", "0"), "--max-pages"),
         (("train", "phase3", "posts.jsonl", "--epochs", "-1"), "--epochs"),
+        (("augment", "silver", "gold.jsonl", "--pool", "pool.jsonl", "--folds", "-1"), "--folds"),
+        (("augment", "pairs", "gold.jsonl", "--bins", "0"), "--bins"),
         (("train", "all", "--posts", "posts.jsonl", "--warmup-ratio", "1.5"), "--warmup-ratio"),
         (("train", "predict", "run", "a text", "--batch-size", "0"), "--batch-size"),
     ],
     ids=lambda value: value[1] if isinstance(value, tuple) else value,
 )
 def test_out_of_range_flag_fails_before_any_work(tmp_path, args, needle):
-    out = tmp_path / "out"
-    proc = run_cli(*args, "--out", out, cwd=tmp_path) if args[1] != "predict" else None
-    if proc is None:
-        proc = run_cli(*args, cwd=tmp_path)
+    out = () if args[1] == "predict" else ("--out", tmp_path / "out")
+    proc = run_cli(*args, *out, cwd=tmp_path)
     assert_clean_error(proc, needle, "must be")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 

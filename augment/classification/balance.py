@@ -144,7 +144,7 @@ def search(
     pool_keys = [exact_key(t) for t in texts.pool]
     cands = find_candidates(
         gold_emb, inputs.labels, set(gold_keys), pool_emb, pool_keys, inputs.needy,
-        top_k=cfg.neighbours(), near_dup=cfg.near_dup, index=cfg.index, seed=cfg.seed,
+        top_k=cfg.neighbours(), near_dup=cfg.near_duplicate, index=cfg.index, seed=cfg.seed,
     )  # fmt: skip
     texts.dropped.update(cands.dropped)
     if inputs.needy and not len(cands.pool_ids):
@@ -246,7 +246,7 @@ def check_downstream(
     """``--eval``: the student on gold vs gold + the chosen silver, scored on ``test``
     (texts, labels)."""
     silver_rows = cands.pool_ids[sel.positions]
-    test_texts = mask_all(test[0], cfg.mask)[0]
+    test_texts = mask_all(test[0], cfg.mask_types)[0]
     seeds = range(cfg.seed, cfg.seed + cfg.eval_seeds)
     if cfg.eval_student == "train":
         return train_student_check(

@@ -60,7 +60,7 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
             teacher=result.teacher_name,
             embedder=result.embedder_name,
             top_k=cfg.neighbours(),
-            near_dup=cfg.near_dup,
+            near_dup=cfg.near_duplicate,
             pooled_authors=result.pooled_authors,
             masked={k: vars(v) for k, v in result.masked.items()},
             per_class=per_class,
@@ -91,7 +91,7 @@ def command(cfg: BalanceConfig) -> None:
     with publish(cfg.out, overwrite=cfg.overwrite, push_to_hub=cfg.push_to_hub) as output:
         result = write_balanced(cfg, output)
     added = len(result.selection.labels)
-    typer.echo(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {cfg.out}")
+    cfg.say(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {cfg.out}")
     if result.downstream is not None:
         ev = result.downstream.summary()
         typer.echo(

@@ -31,7 +31,9 @@ class BalanceConfig(SilverBase):
     author_col: str = option(
         "author", help="Author column of gold and pool: grouped folds, author pooling."
     )
-    label_set: str = option("mbti", help="'mbti' or 'any' (whatever labels gold has).")
+    label_set: str = option(
+        "mbti", help="mbti, or any (whatever labels gold has).", choices=("mbti", "any")
+    )
     target: str = option(
         "max", help="'max' (largest class), a per-class count N, or growth like 3x."
     )
@@ -40,6 +42,7 @@ class BalanceConfig(SilverBase):
         None,
         help="A class grows to at most this many times its gold count (default 1.5, or the "
         "--target growth when larger; 0: no cap): silver precision falls as a class takes more.",
+        ge=0,
     )
     equal_quota: bool = option(
         True, help="Every class gets the same share of its need (the scarcest class's share)."
@@ -54,52 +57,56 @@ class BalanceConfig(SilverBase):
         help="--teacher llm: JSONL {text, label[, confidence]} written by `datagen label`.",
     )
     threshold: float | None = option(
-        None, help="Keep a candidate only if the teacher's top probability >= this."
+        None, help="Keep a candidate only if the teacher's top probability >= this.", gt=0, le=1
     )
     min_precision: float | None = option(
-        None, help="Per class, the lowest cut-off whose held-out precision reaches this."
+        None,
+        help="Per class, the lowest cut-off whose held-out precision reaches this.",
+        gt=0,
+        lt=1,
     )
     author_pooling: bool = option(
         True, help="Average the teacher over each pool author's posts (needs --author-col)."
     )
-    near_dup: float = option(0.95, help="Cosine at/above which texts are near-duplicates.")
-    folds: int = option(5, help="Folds of the held-out precision estimate (0: skip).")
+    near_duplicate: float = option(
+        0.95,
+        help="Cosine at/above which texts are near-duplicates.",
+        gt=0,
+        le=1,
+        aliases=("--near-dup",),
+    )
+    folds: int = option(
+        5, help="Folds of the held-out precision estimate (0: skip; else at least 2).", ge=0
+    )
     index: str = option("exact", help=INDEX_HELP)
-    mask: bool = option(True, help="Mask MBTI type mentions in gold and pool texts.")
+    mask_types: bool = option(
+        True, help="Mask MBTI type mentions in gold and pool texts.", aliases=("--mask",)
+    )
     cache: bool = option(True, help="Reuse pool/gold embeddings between runs (user cache).")
     eval_student: str = option(
         "embed",
         help="--eval student: 'embed' (logistic regression on frozen embeddings) or 'train' "
         "(the embedder fine-tuned by train's trainer; slow on CPU).",
+        choices=tuple(STUDENTS),
     )
     eval_max_steps: int | None = option(
         None,
         help="--eval-student train: optimiser steps of each run, as train's --max-steps "
         "(default: train's 3 epochs, at least 200 steps).",
+        ge=1,
     )
 
     def __post_init__(self) -> None:
-        if self.threshold is not None and not 0.0 < self.threshold <= 1.0:
-            raise InputError(f"--threshold must be in (0, 1], got {self.threshold:g}")
-        if self.min_precision is not None and not 0.0 < self.min_precision < 1.0:
-            raise InputError(f"--min-precision must be in (0, 1), got {self.min_precision:g}")
+        if self.folds == 1:
+            raise InputError("must be 0 (skip) or at least 2, got 1", field="--folds")
         if self.min_precision is not None and self.folds < 2:
             raise InputError("--min-precision needs --folds >= 2 (the held-out estimate)")
-        if self.eval_student not in STUDENTS:
-            raise InputError(
-                f"--eval-student must be one of {', '.join(STUDENTS)}, got {self.eval_student!r}"
-            )
-        if self.max_growth is not None and self.max_growth != 0 and self.max_growth < 1:
+        if self.max_growth is not None and 0 < self.max_growth < 1:
             raise InputError(f"--max-growth must be >= 1 (or 0: no cap), got {self.max_growth:g}")
-        if self.eval_max_steps is not None:
-            if self.eval_student != "train":
-                raise InputError("--eval-max-steps needs --eval-student train")
-            if self.eval_max_steps < 1:
-                raise InputError(f"--eval-max-steps must be >= 1, got {self.eval_max_steps}")
+        if self.eval_max_steps is not None and self.eval_student != "train":
+            raise InputError("--eval-max-steps needs --eval-student train")
         self.index = check_index(self.index)
         super().__post_init__()
-        if self.label_set not in ("mbti", "any"):
-            raise InputError(f"--label-set must be 'mbti' or 'any', got {self.label_set!r}")
 
 
 #: tweets, 40 gold per class, mean:tfidf+logreg teacher, 3 draws: silver precision 0.503 and

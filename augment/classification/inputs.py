@@ -86,10 +86,10 @@ def read_inputs(cfg: BalanceConfig) -> Inputs:
 def mask_texts(cfg: BalanceConfig, inputs: Inputs) -> Texts:
     """Gold's texts and the pool's non-blank ones, type mentions masked (``--mask``); a pool
     with no non-blank text is an :class:`InputError`."""
-    gold_texts, gold_mask, _ = mask_all(list(inputs.gold["text"]), cfg.mask)
+    gold_texts, gold_mask, _ = mask_all(list(inputs.gold["text"]), cfg.mask_types)
     raw_pool = [t if isinstance(t, str) else "" for t in inputs.pool["text"]]
     usable = [i for i, t in enumerate(raw_pool) if t.strip()]
-    pool_texts, pool_mask, pool_masked = mask_all([raw_pool[i] for i in usable], cfg.mask)
+    pool_texts, pool_mask, pool_masked = mask_all([raw_pool[i] for i in usable], cfg.mask_types)
     dropped = Counter(
         {"blank pool text": len(raw_pool) - len(usable)} if len(usable) < len(raw_pool) else {}
     )

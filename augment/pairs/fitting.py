@@ -39,6 +39,8 @@ def fit_args(cfg: PairConfig, *, epochs: int, min_steps: int, lr: float, seed: i
         weight_decay=0.0,
         logging_steps=50,
         progress=cfg.progress,
+        quiet=cfg.quiet,
+        verbose=cfg.verbose,
     )
 
 

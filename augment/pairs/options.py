@@ -24,16 +24,24 @@ class PairOptions:
     options_panel = "Pair mode"
 
     scale: str = option("0,5", help="Pair mode: score scale 'LOW,HIGH'.")
-    balance: str = option("uniform", help="Pair mode: 'uniform' or 'gold' histogram.")
-    bins: int = option(5, help="Pair mode: score bins for balancing.")
-    n_silver: int | None = option(
-        None, help="Pair mode: silver pairs to add (default: as many as gold)."
+    balance: str = option(
+        "uniform",
+        help="Pair mode: the silver score histogram, uniform or gold's.",
+        choices=BALANCES,
     )
-    epochs: int = option(1, help="Pair mode: --eval bi-encoder epochs.")
-    ce_epochs: int = option(4, help="Pair mode: cross-encoder epochs over gold (both orders).")
-    ce_min_steps: int = option(400, help="Pair mode: cross-encoder optimiser steps, at least.")
+    bins: int = option(5, help="Pair mode: score bins for balancing.", ge=1)
+    n_silver: int | None = option(
+        None, help="Pair mode: silver pairs to add (default: as many as gold).", ge=1
+    )
+    epochs: int = option(1, help="Pair mode: --eval bi-encoder epochs.", ge=1)
+    ce_epochs: int = option(
+        4, help="Pair mode: cross-encoder epochs over gold (both orders).", ge=1
+    )
+    ce_min_steps: int = option(
+        400, help="Pair mode: cross-encoder optimiser steps, at least.", ge=0
+    )
     bi_min_steps: int = option(
-        200, help="Pair mode: the bi-encoder teacher's optimiser steps, at least (5e-5)."
+        200, help="Pair mode: the bi-encoder teacher's optimiser steps, at least (5e-5).", ge=0
     )
     pair_teacher: str = option(
         "bi",
@@ -55,13 +63,7 @@ class PairOptions:
         return names
 
     def check(self) -> tuple[float, float]:
-        """Refuse a bad ``--balance``, ``--bins``, ``--sampling`` or ``--scale``; the scale."""
-        if self.balance not in BALANCES:
-            raise InputError(
-                f"--balance must be one of {', '.join(BALANCES)}, got {self.balance!r}"
-            )
-        if self.bins < 1:
-            raise InputError(f"--bins must be >= 1, got {self.bins}")
+        """Refuse a bad ``--sampling`` or ``--scale``; the scale."""
         scale = parse_scale(self.scale)
         self.samplers()
         return scale

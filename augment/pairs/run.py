@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import typer
 
 from augment.pairs.fitting import cross_args
 from augment.pairs.histogram import choose_balanced, explain_short_bins
@@ -174,4 +173,4 @@ def command(cfg: PairConfig) -> None:
     """Add silver STS pairs scored by a teacher trained on gold (AugSBERT)."""
     with publish(cfg.out, overwrite=cfg.overwrite, push_to_hub=cfg.push_to_hub) as output:
         summary = run_pairs(cfg, output)
-    typer.echo(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {cfg.out}")
+    cfg.say(f"{summary['gold']} gold + {summary['silver']} silver pairs -> {cfg.out}")

@@ -86,11 +86,11 @@ def _unknown(tmp_path):
         ("unknown_label", ["row 2", "label", "ISXJ"]),
         ("empty_pool", ["empty"]),
         ("pool_no_text", ["text"]),
-        ("threshold_zero", ["--threshold", "(0, 1]"]),
+        ("threshold_zero", ["--threshold", "must be > 0 and <= 1, got 0"]),
         ("threshold_big", ["--threshold"]),
         ("teacher_not_classifier", ["not a sequence-classification model"]),
-        ("min_precision_zero", ["--min-precision", "(0, 1)"]),
-        ("min_precision_one", ["--min-precision", "(0, 1)"]),
+        ("min_precision_zero", ["--min-precision", "must be > 0 and < 1, got 0"]),
+        ("min_precision_one", ["--min-precision", "must be > 0 and < 1, got 1"]),
         ("llm_without_labels", ["--teacher llm", "--llm-labels"]),
         ("eval_unknown_label", ["test.jsonl", "row 2", "'music'", "not among the gold labels"]),
         ("pool_all_duplicates", ["no pool text left after de-duplication"]),
@@ -200,7 +200,7 @@ def test_eval_student_train_fine_tunes_on_gold_and_on_gold_plus_silver(
         + [{"text": t, "label": "sport"} for t in sport[14:18]],
     )
     out = tmp_path / "out"
-    args = ["--label-set", "any", "--folds", "0", "--near-dup", "0.99999", "--no-progress",
+    args = ["--label-set", "any", "--folds", "0", "--near-duplicate", "0.99999", "--no-progress",
             "--embedder", tiny_embedder, "--eval", test, "--eval-student", "train",
             "--eval-max-steps", "10"]  # fmt: skip
     proc = cli("augment", "silver", gold, "--pool", pool, "--out", out, *args)

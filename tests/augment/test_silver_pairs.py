@@ -10,7 +10,7 @@ from tests.support.cli import assert_clean_error
 
 def test_pairs_mode_adds_scored_silver_pairs(cli, gold_pairs, tmp_path):
     out = tmp_path / "pairs"
-    proc = cli("augment", "silver", gold_pairs, "--pairs", "--out", out,
+    proc = cli("augment", "pairs", gold_pairs, "--out", out,
                "--top-k", "3", "--n-silver", "20", "--bins", "4",
                "--ce-min-steps", "8", "--ce-epochs", "1", "--pair-teacher", "cross",
                "--no-progress")  # fmt: skip
@@ -104,14 +104,14 @@ def test_scores_outside_scale_are_rejected(cli, tmp_path):
             {"id": "b", "sentence1": "p q", "sentence2": "q r", "score": 7.5}]  # fmt: skip
     gold = write_jsonl(tmp_path / "bad.jsonl", rows)
     out = tmp_path / "out"
-    proc = cli("augment", "silver", gold, "--pairs", "--out", out, "--scale", "0,5")
+    proc = cli("augment", "silver", gold, "--pairs", "--out", out)  # pair mode's 0,5 scale
     assert_clean_error(proc, "row 2", "score", "outside")
     assert not out.exists()
 
 
 def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
-    """``augment pairs`` takes the pair options (not the classification ones) and checks
-    them the same way as ``augment silver --pairs``."""
+    """``augment pairs`` takes the pair options (not the classification ones); ``augment
+    silver`` takes none of them."""
     rows = [{"id": "a", "sentence1": "x y", "sentence2": "y x", "score": 4.0}]
     gold = write_jsonl(tmp_path / "gold.jsonl", rows)
     out = tmp_path / "out"
@@ -122,6 +122,10 @@ def test_augment_pairs_is_pair_mode_as_its_own_command(cli, tmp_path):
     assert_clean_error(proc, "--pair-teacher", "bi, cross, mean or a cross-encoder", "'gpt'")
     assert not out.exists()
     assert "--pool" not in cli("augment", "pairs", "--help").stdout
+    silver_help = cli("augment", "silver", "--help", env={"COLUMNS": "200"}).stdout
+    assert "--pairs" in silver_help
+    for pair_option in ("Pair mode", "--bins", "--scale", "--pair-teacher"):
+        assert pair_option not in silver_help, pair_option
 
 
 def test_bm25_neighbours_share_words():

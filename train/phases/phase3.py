@@ -202,9 +202,9 @@ def command(cfg: Phase3Config) -> None:
         hub.check_push(cfg.push_to_hub)  # before the training, not after it
     result = run_phase3(cfg)
     typer.echo(format_task_metrics(cfg.task_options.task, result.metrics))
-    typer.echo(f"-> {result.model_dir}")
+    cfg.args.say(f"-> {result.model_dir}")
     if cfg.push_to_hub and is_main_process():
-        typer.echo(f"-> {hub.push_to_hub(result.model_dir, cfg.push_to_hub)}")
+        cfg.args.say(f"-> {hub.push_to_hub(result.model_dir, cfg.push_to_hub)}")
 
 
 def format_task_metrics(task: str, metrics: dict[str, Any]) -> str:

@@ -25,7 +25,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import typer
 from tqdm.auto import tqdm
 
 from schemas.errors import InputError
@@ -265,4 +264,4 @@ def command(cfg: StudyConfig) -> None:
     configure(cfg.args)
     result_dir, runs = run_study(cfg)
     print_comparison(runs, cfg.task_options.task)
-    typer.echo(f"report: {result_dir / 'report.md'}")
+    cfg.args.say(f"report: {result_dir / 'report.md'}")
