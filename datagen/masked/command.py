@@ -80,7 +80,12 @@ def run(opts: MaskedOptions) -> None:
             out.dataset(to_dataset(records, "masked"))
         out.jsonl("failures.jsonl", failures)
         report = quality_report(
-            records, stats, probe, backend=generator.backend, model=generator.model
+            records,
+            stats,
+            probe,
+            backend=generator.backend,
+            model=generator.model,
+            type_context=per_type["type_context"] if opts.per_type else 0,
         )
         out.text("report.md", report)
     opts.say(

@@ -17,14 +17,27 @@ SHOWN_FILLS = 3
 
 
 def quality_report(
-    records: Sequence[dict], stats: dict, probe: dict, *, backend: str, model: str
+    records: Sequence[dict],
+    stats: dict,
+    probe: dict,
+    *,
+    backend: str,
+    model: str,
+    type_context: int = 0,
 ) -> str:
-    """The Markdown quality report of a ``masked`` data set (``probe``: :mod:`.probe`'s)."""
+    """The Markdown quality report of a ``masked`` data set (``probe``: :mod:`.probe`'s;
+    ``type_context``: the article sentences that described the type in each prompt, 0: none)."""
+    context = (
+        f" Each (sentence, type) prompt described the type by {type_context} sentences of its "
+        "own articles, without naming it (`--type-context`)."
+        if type_context
+        else ""
+    )
     lines = [
         "# Masked data set: quality report",
         "",
         f"Backend `{backend}`, model `{model or '-'}`; {len(records):,} rows, "
-        f"{stats.get('sentences', 0):,} sentences with all 16 types.",
+        f"{stats.get('sentences', 0):,} sentences with all 16 types.{context}",
         "",
         "| figure | value |",
         "| --- | --- |",

@@ -132,6 +132,8 @@ def test_each_type_is_described_by_its_own_article_sentences_and_never_named(
     template = {"list": "masked_per_type", "word": "masked_word", "frame": "masked_frame"}[mode]
     assert f"{template}.v2.txt" in manifest["prompt_templates"]
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]} != {V1_SHA[mode]}
+    report = (tmp_path / "masked" / "report.md").read_text()
+    assert "by 3 sentences of its own articles" in report
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -154,6 +156,7 @@ def test_type_context_0_is_the_prompt_as_before(
             manifest = json.loads((tmp_path / name / "manifest.json").read_text())
             assert manifest["prompt_sha"] == V1_SHA[mode]
             assert manifest["per_type"]["type_context"] == 0
+            assert "own articles" not in (tmp_path / name / "report.md").read_text()
     assert len(sent["off"]) == 16 and sent["off"] == sent["plain"]
     assert any("A person of the MBTI type ISTJ" in m for m in sent["off"])  # named, as in v1
 
