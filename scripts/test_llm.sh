@@ -31,4 +31,5 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 export MBTIKIT_LLM_BASE_URL="http://127.0.0.1:$PORT/v1" MBTIKIT_LLM_MODEL=smollm2
-$PY -m pytest -q -m llm tests/integration "$@"
+# -rP: the passed tests' output too (the frame test prints SmolLM2's type probe and fills)
+$PY -m pytest -q -rP -m llm tests/integration "$@"

@@ -1,6 +1,7 @@
 """`make test-llm`: `datagen masked-sentences` against llama.cpp's OpenAI-compatible server
 serving SmolLM2-135M-Instruct (started by scripts/test_llm.sh): all types in one JSON answer
-(plumbing: the model fails it), and ``--fill frame`` (must fill >= 90 % of the cells)."""
+(plumbing: the model fails it), and ``--fill frame`` with the sample articles as type context
+(must fill >= 90 % of the cells; prints the type probe: whether the fills follow the type)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ SENTENCES = [
     "When my team argues, I try to keep everyone calm.",
     "On holiday I like to wander around without a map.",
 ]
-FRAME_SENTENCES = 4  # x 16 types: ~3 s a request on an idle CI core
+# x 16 types, each cell one request and a few continuations (--k 3 bounds them): ~3 s a request
+# on an idle CI core. Three sentences are the fewest the type probe's grouped folds need (>= 2).
+FRAME_SENTENCES = 3
+FRAME_K = 3
 
 
 @pytest.fixture
@@ -71,9 +75,15 @@ def test_masked_sentences_with_a_real_llm(server_url, tmp_path, cli):
 
 
 @pytest.mark.timeout(1800)
-def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli):
+def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, sample_dir, tmp_path, cli):
     """The mode for small models on llama.cpp: the slot from the offline chooser, the answer the
-    sentence itself under a GBNF grammar with the blank free, candidates from top_logprobs."""
+    sentence itself under a GBNF grammar with the blank free, candidates from top_logprobs; each
+    type described by 3 sentences of its sample articles (``--type-context``, the default with
+    ``--articles``). Prints the type probe (not asserted: what SmolLM2 makes of the context)."""
+    articles = tmp_path / "articles"
+    proc = cli("datagen", "ingest", sample_dir / "articles", "--label-from", "path",
+               "--out", articles, "-q", timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
     sentences = SENTENCES[:FRAME_SENTENCES]
     base = tmp_path / "base.txt"
     base.write_text("\n".join(sentences) + "\n", encoding="utf-8")
@@ -82,8 +92,9 @@ def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli
     proc = cli(
         "datagen", "masked-sentences", base, "--out", out, "--base-url", server_url,
         "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"), "--per-type",
-        "--slot", "offline", "--fill", "frame", "--temperature", "0", "--concurrency", "2",
-        "--timeout", "300", "--max-retries", "2", "--no-cache", "--no-progress",
+        "--slot", "offline", "--fill", "frame", "--articles", articles, "--k", FRAME_K,
+        "--temperature", "0", "--concurrency", "2", "--timeout", "300", "--max-retries", "2",
+        "--no-cache", "--no-progress",
         timeout=1500,
     )  # fmt: skip
     seconds = time.monotonic() - started
@@ -103,7 +114,18 @@ def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli
         for c in row["candidates"]:
             assert c["word"].isalpha() and c["word"].lower() not in row["text"].lower().split()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert "masked_frame.v1.txt" in manifest["prompt_templates"]
+    assert "masked_frame.v2.txt" in manifest["prompt_templates"]
+    assert manifest["per_type"]["type_context"] == 3
+    probe = manifest["type_probe"]
+    print(json.dumps({"type_probe": {
+        "mean_axis_accuracy": probe["mean_axis_accuracy"],
+        "axis_accuracy": probe["axis_accuracy"],
+        "type_accuracy": probe["type_accuracy"],
+        "chance": probe["chance"],
+        "distinct_top_fills_per_sentence": probe["distinct_top_fills_per_sentence"],
+        "valid_cells_share": round(len(rows) / cells, 4),
+        "sentences": probe["n_sentences"],
+    }}))  # fmt: skip
     targets: dict[str, set[str]] = {}
     for row in rows:
         targets.setdefault(row["text"], set()).add(row["target"])
@@ -111,9 +133,11 @@ def test_frame_mode_fills_at_least_90_percent_of_cells(server_url, tmp_path, cli
     distinct = {text: len(words) for text, words in targets.items()}
     print(json.dumps({"valid_cells": len(rows), "cells": cells, "distinct_targets": distinct,
                       "seconds_per_cell": seconds_per_cell}))  # fmt: skip
-    for row in rows[::16]:  # the first type of each sentence
-        fills = ", ".join(f"{c['word']} {c['prob']:.2f}" for c in row["candidates"])
-        print(f"{row['label']} | {row['text']} | {fills}")
+    first = rows[0]["text"] if rows else None
+    for row in rows:  # every type of the first sentence, the first type of the others
+        if row["text"] == first or row["label"] == MBTI.labels[0]:
+            fills = ", ".join(f"{c['word']} {c['prob']:.2f}" for c in row["candidates"])
+            print(f"{row['label']} | {row['text']} | {fills}")
 
 
 @pytest.mark.timeout(900)
