@@ -65,12 +65,19 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> A
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+DRAIN_BYTES = 4 * 1024 * 1024
+"""How much of a refused body is read and dropped before the 413 (so that a client sending it
+whole still reads the answer); beyond it the connection may be cut."""
+DRAIN_IDLE = 0.5
+"""Seconds without a body byte after which a refused body's 413 is sent at once."""
+
+
 class BodyLimit:
     """ASGI middleware: a request body over ``max_body_bytes`` is answered 413 as soon as that
-    is known, and the rest is never read. A ``Content-Length`` over the cap is refused before
-    any body byte; a body without one (``Transfer-Encoding: chunked``) is counted chunk by
-    chunk as it arrives and refused when it passes the cap, so at most the cap plus one chunk
-    is held. A body within the cap is handed on to the app whole."""
+    is known, and never held. A ``Content-Length`` over the cap is refused before any body byte
+    is kept; a body without one (``Transfer-Encoding: chunked``) is counted chunk by chunk as
+    it arrives and refused when it passes the cap, so at most the cap plus one chunk is held.
+    A body within the cap is handed on to the app whole."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -80,13 +87,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # the rest of the body is not read into memory: after the response the server drops
-        # what still arrives (closing at once would make a client that sends its whole body
-        # before reading see a reset instead of the 413)
         too_large = error(413, f"the request body is over {self.max_body_bytes} bytes")
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await too_large(scope, receive, send)
+            await self.refuse(too_large, scope, receive, send, more_body=True)
             return
         chunks: list[bytes] = []
         size = 0
@@ -97,7 +101,8 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await too_large(scope, receive, send)
+                more = message.get("more_body", False)
+                await self.refuse(too_large, scope, receive, send, more_body=more)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -112,6 +117,28 @@ class BodyLimit:
             return message
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    async def refuse(
+        answer: Any, scope: Scope, receive: Receive, send: Send, *, more_body: bool
+    ) -> None:
+        """Answer 413 after reading and dropping what of the body comes at once (nothing is
+        kept; at most :data:`DRAIN_BYTES`, until it pauses for :data:`DRAIN_IDLE` seconds): a
+        client that sends its whole body before reading (and asks to close the connection, as
+        urllib does) gets the 413, not a reset; one that waits for the answer gets it then."""
+        import asyncio
+
+        drained = 0
+        while more_body and drained <= DRAIN_BYTES:
+            try:
+                message = await asyncio.wait_for(receive(), DRAIN_IDLE)
+            except TimeoutError:
+                break
+            if message["type"] != "http.request":
+                return
+            drained += len(message.get("body", b""))
+            more_body = message.get("more_body", False)
+        await answer(scope, receive, send)
 
 
 class BearerKey:

@@ -35,7 +35,9 @@ class PairOptions:
     )
     epochs: int = option(1, help="Pair mode: --eval bi-encoder epochs.", ge=1)
     ce_epochs: int = option(
-        4, help="Pair mode: cross-encoder epochs over gold (both orders).", ge=1
+        4,
+        help="Pair mode: cross-encoder epochs over gold (both orders; 0: --ce-min-steps alone).",
+        ge=0,
     )
     ce_min_steps: int = option(
         400, help="Pair mode: cross-encoder optimiser steps, at least.", ge=0

@@ -19,6 +19,7 @@ only the full-data models of plain fine-tuning and the recipe are kept.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from dataclasses import dataclass, replace
 from functools import partial
@@ -28,10 +29,10 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from schemas.errors import InputError
-from schemas.io import publish
+from schemas.io import publish, staging_dir, write_json
 from schemas.manifest import Manifest, sha256_path
 from train.engine.data import Loaded
-from train.engine.distributed import shows_progress
+from train.engine.distributed import barrier, is_main_process, main_process_writes, shows_progress
 from train.study.config import StudyConfig
 from train.study.results import RECIPE, RECIPE_ARMS, TASK_ARMS, Run
 from train.tasks.base import Task
@@ -127,8 +128,14 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     fractions = sorted(cfg.fraction_list, reverse=True)
     encoder = FrozenEncoder(cfg.model, batch_size=cfg.args.eval_batch_size or 32)
     runs: list[Run] = []
-    with publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume) as output:
-        stage = output.dir
+    # under a launcher rank 0 alone stages, reports and publishes; the others train with it
+    with main_process_writes(cfg.args) as main, contextlib.ExitStack() as stack:
+        if main:
+            stack.enter_context(
+                publish(cfg.out, overwrite=cfg.args.overwrite, resume=cfg.args.resume)
+            )
+        barrier(cfg.args)  # the staging directory is there
+        stage = staging_dir(cfg.out)
         total = cfg.seeds * (len(fractions) * len(data.arms) + 2 * cfg.has_phases)
         bar_off = not shows_progress(cfg.args)
         with tqdm(total=total, desc="train all", unit="run", disable=bar_off) as bar:
@@ -155,8 +162,9 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                             _arm, cfg, arm, seed, fraction, subset, inits.get(arm), encoder
                         )
                         runs.append(cached(stage, base / arm, bar, make, cfg.args))
-        write_report(runs, stage, data.task, describe(cfg, data, runs))
-        output.json("manifest.json", manifest.finish(counts={"runs": len(runs)}))
+        if main:
+            write_report(runs, stage, data.task, describe(cfg, data, runs))
+            write_json(stage / "manifest.json", manifest.finish(counts={"runs": len(runs)}))
     return cfg.out, runs
 
 
@@ -263,5 +271,7 @@ def command(cfg: StudyConfig) -> None:
 
     configure(cfg.args)
     result_dir, runs = run_study(cfg)
+    if not is_main_process():
+        return
     print_comparison(runs, cfg.task_options.task)
     cfg.args.say(f"report: {result_dir / 'report.md'}")

@@ -72,7 +72,8 @@ def test_llm_labels_pool_few_shot_and_a_rerun_costs_nothing(tmp_path, cli, datag
     inputs = {p: p.read_bytes() for p in (pool, gold)}
     with FakeOpenAI(sentiment, logprobs_fn=llama_cpp_logprobs(alternatives)) as server:
         args = ["label", pool, "--labels", ",".join(LABELS), "--examples", gold,
-                "--out", out, "--base-url", server.base_url, "--cache-file", tmp_path / "llm.sqlite",
+                "--out", out, "--base-url", server.base_url,
+                "--cache-file", tmp_path / "llm.sqlite",
                 "--max-validation-retries", "1", "--no-progress"]  # fmt: skip
         first = cli("datagen", *args)  # the console script, in a subprocess
         sent = len(server.requests)

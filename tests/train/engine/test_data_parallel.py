@@ -110,7 +110,7 @@ def test_phase3_two_ranks_train_what_one_process_trains(inputs: Path, tmp_path: 
     one = launch(*common, "--out", tmp_path / "one", "--batch-size", "6", ranks=1)
     stdout_two, _ = finished(two), finished(one)
 
-    assert stdout_two.count("mean_axis_accuracy") == 1  # rank 0 alone reports
+    assert stdout_two.count("test (") == 1  # rank 0 alone reports
     assert leftovers(tmp_path) == []
     assert json.loads((tmp_path / "two" / "manifest.json").read_text())["command"] == (
         "train phase3"
@@ -152,11 +152,11 @@ def test_train_all_under_two_ranks_publishes_once(inputs: Path, tmp_path: Path) 
             ranks=2,
         )
     )
-    assert stdout.count("report:") == 1
+    assert stdout.count("Test metrics per text") == 1  # rank 0 alone reports
     assert leftovers(tmp_path) == []
     assert (out / "report.md").exists()
     records = sorted(p.name for p in (out / "seed0").rglob("*.run.json"))
-    assert len(records) == 5, records  # phase 1, phase 2, mlm, plain, tfidf
+    assert len(records) == 8, records  # phases 1 and 2, then the six arms
     assert (out / "seed0" / "fraction1" / "mlm" / "model.safetensors").exists()
 
 

@@ -249,7 +249,7 @@ def test_train_all_for_a_task_writes_report_plots_and_metrics(
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["task"] == task
     arms = {(r["arm"], r["fraction"]) for r in metrics["runs"]}
-    assert {"plain", "tfidf", "majority"} == {arm for arm, _ in arms}
+    assert {"plain", "tfidf", "frozen", "majority"} == {arm for arm, _ in arms}
     headline = {"single": "macro_f1", "multi": "auc_macro", "regression": "spearman"}[task]
     table = metrics["summary"]["1"]["per_post"][headline]
     assert table["plain"]["n"] == table["tfidf"]["n"] >= 1

@@ -1,7 +1,7 @@
 """``docs/cli.md``: every command of datagen, augment and train with its arguments and options
 (type, default, range or choices, help), written from the option dataclasses themselves.
 
-``python -m schemas.cli_reference`` rewrites the file; ``--check`` exits 1 when it is stale
+``python scripts/cli_reference.py`` rewrites the file; ``--check`` exits 1 when it is stale
 (a test does the same).
 """
 
@@ -14,9 +14,11 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from schemas.cache import cache_root
-from schemas.console import PANEL as CONSOLE_PANEL
-from schemas.options import _strip_optional, display_name, option_fields
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from schemas.cache import cache_root  # noqa: E402
+from schemas.console import PANEL as CONSOLE_PANEL  # noqa: E402
+from schemas.options import _strip_optional, display_name, option_fields  # noqa: E402
 
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 PROGRAMS = ("datagen", "augment", "train")
@@ -36,7 +38,7 @@ def reference() -> str:
     lines = [
         "# Command-line reference",
         "",
-        "Generated from the option dataclasses by `python -m schemas.cli_reference`; do not "
+        "Generated from the option dataclasses by `python scripts/cli_reference.py`; do not "
         "edit by hand. Every command also takes `--config FILE` (JSON or YAML with the same "
         "names, flags override it) and `--version`. `<cache>` is `$MBTIKIT_CACHE`, else "
         "`$XDG_CACHE_HOME/mbtikit`, else `~/.cache/mbtikit`.",
@@ -134,7 +136,7 @@ def main(argv: list[str]) -> int:
     text = reference()
     if "--check" in argv:
         if REFERENCE.read_text(encoding="utf-8") != text:
-            print(f"{REFERENCE} is stale: run python -m schemas.cli_reference", file=sys.stderr)
+            print(f"{REFERENCE} is stale: run python scripts/cli_reference.py", file=sys.stderr)
             return 1
         return 0
     REFERENCE.write_text(text, encoding="utf-8")
