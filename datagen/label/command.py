@@ -6,7 +6,8 @@ fed back, then become failures (``<out>.failures.jsonl``), never rows. The outpu
 is a JSONL of ``{id, text, label, confidence}`` rows, the file
 :class:`augment.classification.teachers.LlmLabelsTeacher` reads, with ``<out>.manifest.json``
 beside it; each file is written to a temporary name and renamed into place (the labels
-last). Without a key or ``--base-url`` the offline backend (:mod:`datagen.label.offline`, a heuristic) labels them.
+last). Without a key or ``--base-url`` the offline backend (:mod:`datagen.label.offline`, a
+heuristic) labels them.
 """
 
 from __future__ import annotations
