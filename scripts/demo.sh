@@ -43,7 +43,7 @@ What the sample can show: every command runs end to end on text the project wrot
 and, per author, the fine-tuned arms and TF-IDF sit above the majority baseline on some axes.
 What it cannot show: which arm is better. 595 synthetic posts by 120 authors, two seeds and
 one epoch give intervals tens of points wide. For that, run the full study (make demo FULL=1)
-or the real-data benches in bench/ on ../shared/data (README, "Results on real data").
+or the real-data benches in bench/ on ../shared/data (docs/benchmarks.md).
 NOTE
 echo
 echo "Outputs in $OUT/ (report: $OUT/study/report.md)"

@@ -289,6 +289,21 @@ def write_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping[str,
     return report
 
 
+def console_name(metric: str) -> str:
+    """A metric's name, short enough for the console table (``E/I.accuracy`` -> ``E/I acc``)."""
+    for long, short in (
+        ("mean_axis_", "axes "),
+        (".accuracy", " acc"),
+        ("_accuracy", " acc"),
+        ("accuracy", "acc"),
+        ("macro_f1", "macro-F1"),
+        ("hamming_loss", "Hamming"),
+        (" (lower is better)", " (↓)"),
+    ):
+        metric = metric.replace(long, short)
+    return metric
+
+
 def print_comparison(runs: Sequence[Run], task_name: str) -> None:
     """The comparison table on stdout (rich), with the one-line conclusion."""
     from rich.console import Console
@@ -298,7 +313,7 @@ def print_comparison(runs: Sequence[Run], task_name: str) -> None:
 
     task = task_class(task_name)()
     full = max(fractions(runs), default=1.0)
-    console = Console(width=max(120, Console().width))
+    console = Console(width=max(150, Console().width))
     for per_author in (False, True):
         header, rows = comparison(
             runs, task, full, per_author=per_author, first_difference_only=True
@@ -310,6 +325,6 @@ def print_comparison(runs: Sequence[Run], task_name: str) -> None:
         for name in header:
             table.add_column(name, justify="left" if name == "metric" else "right")
         for row in rows:
-            table.add_row(*row)
+            table.add_row(console_name(row[0]), *row[1:])
         console.print(table)
     console.print(conclusion(runs, task, full))
