@@ -10,43 +10,68 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.support.cli import BIN, cli_env
 
 
+@dataclass
+class Server:
+    """A running server subprocess: its base URL and what it printed so far."""
+
+    url: str
+    proc: subprocess.Popen
+    stdout: list[str] = field(default_factory=list)
+    stderr: list[str] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+
 @contextlib.contextmanager
-def running(*args: str | Path, timeout: float = 300) -> Iterator[str]:
-    """Start ``args`` (a console script and its arguments, with ``--port 0``), yield its base
-    URL once it prints it, and stop it afterwards."""
+def serving(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> Iterator[Server]:
+    """Start ``args`` (a console script and its arguments, with ``--port 0``), yield the
+    :class:`Server` once it prints its address (both streams read as they come), and stop
+    it afterwards."""
     cmd = [str(BIN / str(args[0])), *map(str, args[1:])]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(env)
     )
-    lines: list[str] = []
+    server = Server("", proc)
     found = threading.Event()
 
-    def read() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
+    def read(stream: Any, lines: list[str]) -> None:
+        for line in stream:
             lines.append(line)
-            if "http://" in line:
+            if match := re.search(r"http://[\d.:]+", line):
+                server.url = match.group(0).replace("0.0.0.0", "127.0.0.1")
                 found.set()
 
-    threading.Thread(target=read, daemon=True).start()
+    threading.Thread(target=read, args=(proc.stdout, server.stdout), daemon=True).start()
+    threading.Thread(target=read, args=(proc.stderr, server.stderr), daemon=True).start()
     try:
         if not found.wait(timeout):
             proc.kill()
-            raise RuntimeError(f"{cmd} printed no address: {lines} {proc.stderr.read()}")
-        url = re.search(r"http://[\d.:]+", "".join(lines)).group(0)  # type: ignore[union-attr]
-        yield url
+            raise RuntimeError(f"{cmd} printed no address: {server.stdout} {server.stderr}")
+        yield server
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextlib.contextmanager
+def running(*args: str | Path, timeout: float = 300) -> Iterator[str]:
+    """:func:`serving`, yielding only the base URL."""
+    with serving(*args, timeout=timeout) as server:
+        yield server.url
 
 
 def request(

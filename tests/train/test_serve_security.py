@@ -9,20 +9,18 @@ import contextlib
 import json
 import re
 import socket
-import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import psutil
 import pytest
 
 from schemas.http import is_loopback
 from tests.support.browser import Browser
-from tests.support.cli import BIN, assert_clean_error, cli_env
+from tests.support.cli import assert_clean_error
+from tests.support.server import Server, serving
 
 KEY = "s3cret-Key-for-tests"
 # --max-texts 2 --max-chars 10: the body cap is 2 * (10 * 6 + 16) + 1024 bytes
@@ -30,47 +28,9 @@ LIMIT = 1176
 PAIR = {"sentence1": "hi there", "sentence2": "hello"}
 
 
-@dataclass
-class Server:
-    url: str
-    proc: subprocess.Popen
-    stdout: list[str] = field(default_factory=list)
-    stderr: list[str] = field(default_factory=list)
-
-    @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1])
-
-
-@contextlib.contextmanager
-def serve(model: str, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
-    """``train serve model --port 0 args``; yields once it prints its address."""
-    cmd = [str(BIN / "train"), "serve", model, "--port", "0", *args]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env(env)
-    )
-    server = Server("", proc)
-    found = threading.Event()
-
-    def read(stream, lines: list[str]) -> None:
-        for line in stream:
-            lines.append(line)
-            if match := re.search(r"http://[\d.:]+", line):
-                server.url = match.group(0).replace("0.0.0.0", "127.0.0.1")
-                found.set()
-
-    threading.Thread(target=read, args=(proc.stdout, server.stdout), daemon=True).start()
-    threading.Thread(target=read, args=(proc.stderr, server.stderr), daemon=True).start()
-    try:
-        if not found.wait(300):
-            raise RuntimeError(f"no address: {server.stdout} {server.stderr}")
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def serve(model: str, *args: str, env: dict[str, str] | None = None):
+    """``train serve model --port 0 args``; yields the server once it prints its address."""
+    return serving("train", "serve", model, "--port", "0", *args, env=env)
 
 
 def call(url: str, body: object = None, key: str | None = None) -> tuple[int, bytes, dict]:
