@@ -35,11 +35,14 @@ class FinetuneResult:
 
 def model_inputs(
     task: Any, ds: datasets.Dataset, tokenizer: Any, max_length: int, *, file: str
-) -> datasets.Dataset:
-    """Tokenised inputs (pairs for a pair task) with ``labels`` and ``sample_weight``."""
+) -> tuple[datasets.Dataset, int]:
+    """Tokenised inputs (pairs for a pair task) with ``labels`` and ``sample_weight``, and how
+    many texts the task changed before the model sees them (MBTI: type mentions masked)."""
     from train.engine.data import tokenize
 
-    columns = {"text": task.texts(ds)}
+    texts = task.texts(ds)
+    changed = sum(a != b for a, b in zip(ds["text"], texts, strict=True))
+    columns = {"text": texts}
     if task.needs_pair:
         columns["text_pair"] = list(ds["text_pair"])
     if "label" in ds.column_names:
@@ -48,7 +51,7 @@ def model_inputs(
     if "sample_weight" in ds.column_names:
         out = out.add_column("sample_weight", list(ds["sample_weight"]))
     pair = "text_pair" if task.needs_pair else None
-    return tokenize(out, tokenizer, max_length, pair_column=pair)
+    return tokenize(out, tokenizer, max_length, pair_column=pair), changed
 
 
 def predict_in_order(trainer: Any, ds: datasets.Dataset) -> np.ndarray:
@@ -64,13 +67,6 @@ def predict_in_order(trainer: Any, ds: datasets.Dataset) -> np.ndarray:
         return trainer.predict(ds).predictions
     finally:
         trainer.args.train_sampling_strategy = strategy
-
-
-def count_changed(task: Any, ds: datasets.Dataset) -> int:
-    """How many texts the task changes before the model sees them (MBTI: type mentions)."""
-    if len(ds) == 0:
-        return 0
-    return sum(a != b for a, b in zip(ds["text"], task.texts(ds), strict=True))
 
 
 def fit_task(
@@ -90,17 +86,18 @@ def fit_task(
 
     task = data.task
 
-    def inputs(ds: datasets.Dataset, split: str) -> datasets.Dataset:
+    def inputs(ds: datasets.Dataset, split: str) -> tuple[datasets.Dataset, int]:
         if "is_silver" in ds.column_names:
             weights = [silver_weight if s else 1.0 for s in ds["is_silver"]]
             ds = ds.add_column("sample_weight", weights)
         return model_inputs(task, ds, tokenizer, args.max_length, file=f"{data.source} ({split})")
 
-    train_t, dev_t, test_t = (
+    (train_t, train_changed), (dev_t, dev_changed) = (
         inputs(data.train, "train"),
         inputs(data.dev, "dev"),
-        inputs(data.test, "test"),
     )
+    # phase 1 evaluates on its dev split: the same rows are not prepared twice
+    test_t, test_changed = (dev_t, 0) if data.test is data.dev else inputs(data.test, "test")
 
     def compute_metrics(pred: Any) -> dict[str, float]:
         value = task.metrics(pred.label_ids, task.scores(pred.predictions))[task.dev_metric]
@@ -126,10 +123,11 @@ def fit_task(
         return task.scores(predict_in_order(trainer, ds))
 
     dev_targets = np.asarray(dev_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
-    task = task.tune(dev_targets, scores_of(dev_t))
+    dev_scores = scores_of(dev_t)
+    task = task.tune(dev_targets, dev_scores)
     train_targets = np.asarray(train_t["labels"], dtype=np.float32)
     test_targets = np.asarray(test_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
-    test_scores = scores_of(test_t)
+    test_scores = dev_scores if test_t is dev_t else scores_of(test_t)
     metrics = task.metrics(test_targets, test_scores, train_targets) if len(test_t) else {}
     silver = data.train["is_silver"] if "is_silver" in data.train.column_names else []
     metrics.update(
@@ -138,9 +136,6 @@ def fit_task(
         n_dev=len(dev_t),
         n_test=len(test_t),
         n_silver=int(sum(silver)),
-        n_masked=sum(
-            count_changed(task, ds)
-            for ds in {id(ds): ds for ds in (data.train, data.dev, data.test)}.values()
-        ),
+        n_masked=train_changed + dev_changed + test_changed,
     )
     return FinetuneResult(task, trainer, tokenizer, metrics, test_targets, test_scores)
