@@ -13,7 +13,6 @@ training pairs are a ``datasets.Dataset`` with ``sentence1``, ``sentence2`` and 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,9 @@ import datasets
 
 from schemas.models import resolve_model
 from train.engine.args import TrainArgs
-from train.engine.distributed import uses_cuda, world_size
+from train.engine.distributed import uses_cuda
 from train.engine.logs import no_progress_bars, no_widget_examples, quiet_loading, trainer_callbacks
-from train.engine.trainer import checkpoint_dir, planned_steps
+from train.engine.trainer import checkpoint_dir, epoch_steps, planned_steps
 
 
 def load_bi_encoder(
@@ -55,10 +54,7 @@ def optimiser_steps(args: TrainArgs, n_train: int) -> int:
     else ``args.epochs`` passes, lengthened to ``args.min_steps`` (see
     :func:`~train.engine.trainer.planned_steps`)."""
     planned = planned_steps(args, n_train)
-    if planned > 0:
-        return planned
-    per_step = args.batch_size * args.grad_accum * world_size()
-    return math.ceil(args.epochs * math.ceil(n_train / per_step))
+    return planned if planned > 0 else epoch_steps(args, n_train)
 
 
 def fit_bi_encoder(model: Any, pairs: datasets.Dataset, args: TrainArgs, out: str | Path) -> Any:

@@ -108,9 +108,13 @@ def planned_steps(args: TrainArgs, n_train: int | None) -> int:
     (train by epochs)."""
     if args.max_steps > 0 or not args.min_steps or not n_train:
         return args.max_steps
+    return args.min_steps if epoch_steps(args, n_train) < args.min_steps else -1
+
+
+def epoch_steps(args: TrainArgs, n_train: int) -> int:
+    """The optimiser steps of ``--epochs`` passes over ``n_train`` rows (all processes)."""
     per_step = args.batch_size * args.grad_accum * world_size()
-    by_epochs = math.ceil(args.epochs * math.ceil(n_train / per_step))
-    return args.min_steps if by_epochs < args.min_steps else -1
+    return math.ceil(args.epochs * math.ceil(n_train / per_step))
 
 
 def training_arguments(
