@@ -193,31 +193,30 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
         greater_is_better=False,
         label_names=["target_ids", "target_probs"],
     )
+    dev = trainer.evaluate() if dev_ds is not None else {}
     metrics = {
         "n_train": len(train_ds),
         "n_dev": len(dev_rows),
         "mlm_head": head,
         "mlm_mix": cfg.mlm_mix,
         "soft_targets": stats.as_dict(),
-        "dev": trainer.evaluate() if dev_ds is not None else {},
-        **(type_use(trainer, dev_ds, len(labels.label_set)) if dev_ds is not None else {}),
+        "dev": dev,
+        **(type_use(trainer, dev_ds, dev["eval_loss"], len(labels.label_set)) if dev else {}),
     }
     return finish_phase(cfg.out, trainer, init.tokenizer, metrics, manifest, args)
 
 
-def type_use(trainer: Any, dev: datasets.Dataset, n_labels: int) -> dict[str, float]:
+def type_use(trainer: Any, dev: datasets.Dataset, own: float, n_labels: int) -> dict[str, float]:
     """Whether the model uses the label it is conditioned on, on held-out base sentences: the
-    dev loss with each row's own label, and with another label (shifted by half the label
-    set: for MBTI the same type with the other E/I pole);
-    ``label_gain`` = the second minus the first (> 0: the label moves the fills the way the
-    data say)."""
+    dev loss with each row's own label (``own``), and with another label (shifted by half the
+    label set: for MBTI the same type with the other E/I pole); ``label_gain`` = the second
+    minus the first (> 0: the label moves the fills the way the data say)."""
     other = dev.map(
         lambda row: {"type_id": (row["type_id"] + n_labels // 2) % n_labels},
         keep_in_memory=True,
         desc="other labels",
     )
     # under the eval prefix: the callbacks (early stopping) expect it; training is over
-    own = trainer.evaluate(dev)["eval_loss"]
     shifted = trainer.evaluate(other)["eval_loss"]
     return {
         "dev_loss_own_label": own,
