@@ -103,19 +103,25 @@ def _stsb(work: Path, draw: int) -> tuple[list[str], dict[str, str]]:
 
 
 def _mbtibench_check(out: Path, draw: int) -> dict:
-    """Gold vs gold + silver students on MbtiBench per author (mean over the four axes)."""
+    """Gold vs gold + silver students on MbtiBench per author (mean over the four axes), for
+    each student of ``augment silver --eval``: per-axis logistic regressions (balanced class
+    weights) on the frozen embeddings at C = 1 and at ``WEAK_C``, and on word 1-2-gram TF-IDF
+    (``frozen``, ``frozen_c4``, ``tfidf``)."""
     from datasets import load_from_disk
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 
     sys.path.insert(0, str(Path(__file__).parent))
     from kaggle_to_mbtibench import load_mbtibench, sample_posts
 
+    from augment.classification.downstream import LINEAR_STUDENTS
     from augment.search.embeddings import embed_cached
     from schemas.type_mentions import mask_type_mentions
 
     ds = load_from_disk(str(out))
-    emb = embed_cached(list(ds["text"]), None)
+    train_texts = list(ds["text"])
+    emb = embed_cached(train_texts, None)
     bits = np.array([[lab[a] in "INFP" for a in range(4)] for lab in ds["label"]], dtype=int)
     silver = np.array(ds["is_silver"])
     bench = sample_posts(load_mbtibench(DATA / "mbtibench/mbtibench.jsonl"), 12, 5, 0)
@@ -125,7 +131,9 @@ def _mbtibench_check(out: Path, draw: int) -> dict:
     users = np.unique(authors)
     truth = {r["author"]: [r["label"][a] in "INFP" for a in range(4)] for r in bench}
     y_user = np.array([truth[u] for u in users], dtype=int)
-    arms: dict[str, list[list[float]]] = {"gold": [], "gold+silver": []}
+    students: dict[str, dict[str, list[list[float]]]] = {
+        name: {"gold": [], "gold+silver": []} for name in LINEAR_STUDENTS
+    }
     for seed in range(draw, draw + 3):
         rng = np.random.default_rng(seed)
         g = np.nonzero(~silver)[0]
@@ -133,24 +141,71 @@ def _mbtibench_check(out: Path, draw: int) -> dict:
         s = np.nonzero(silver)[0]
         s = s[rng.integers(0, len(s), len(s))]
         for arm, rows in (("gold", g), ("gold+silver", np.r_[g, s])):
-            f1s, accs = [], []
-            for a in range(4):
-                model = LogisticRegression(max_iter=3000, class_weight="balanced")
-                p = model.fit(emb[rows], bits[rows, a]).predict_proba(test)[:, 1]
-                pred = np.array([p[authors == u].mean() >= 0.5 for u in users], dtype=int)
-                f1s.append(100 * f1_score(y_user[:, a], pred, average="macro"))
-                accs.append(100 * float((pred == y_user[:, a]).mean()))
-            arms[arm].append([float(np.mean(f1s)), float(np.mean(accs)), *f1s])
-    a, b = np.array(arms["gold"]), np.array(arms["gold+silver"])
+            tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+            x_tfidf = tfidf.fit_transform([train_texts[i] for i in rows])
+            features = {
+                "frozen": (emb[rows], test),
+                "tfidf": (x_tfidf, tfidf.transform(texts)),
+            }
+            for name, (kind, c, _) in LINEAR_STUDENTS.items():
+                x, x_test = features[kind]
+                f1s, accs = [], []
+                for a in range(4):
+                    model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+                    p = model.fit(x, bits[rows, a]).predict_proba(x_test)[:, 1]
+                    pred = np.array([p[authors == u].mean() >= 0.5 for u in users], dtype=int)
+                    f1s.append(100 * f1_score(y_user[:, a], pred, average="macro"))
+                    accs.append(100 * float((pred == y_user[:, a]).mean()))
+                students[name][arm].append([float(np.mean(f1s)), float(np.mean(accs)), *f1s])
+    summary = {}
+    for name, arms in students.items():
+        a, b = np.array(arms["gold"]), np.array(arms["gold+silver"])
+        summary[name] = {
+            "macro_f1_gold": a[:, 0].tolist(),
+            "macro_f1_gold_silver": b[:, 0].tolist(),
+            "diff_macro_f1": float((b[:, 0] - a[:, 0]).mean()),
+            "accuracy_gold": a[:, 1].tolist(),
+            "accuracy_gold_silver": b[:, 1].tolist(),
+            "axis_f1_gold": a[:, 2:].mean(axis=0).round(2).tolist(),
+            "axis_f1_gold_silver": b[:, 2:].mean(axis=0).round(2).tolist(),
+        }
+    return {"users": len(users), "students": summary}
+
+
+def student_gains(results: list[dict]) -> dict[str, dict]:
+    """Per student, over the draws: the mean macro-F1 of each arm, each draw's mean gain, and
+    the mean and sd (draw to draw) of those gains; ``{}`` when no draw has a downstream check.
+    Reads ``eval.students`` (tweets) or ``mbtibench.students`` (MBTI)."""
+    per: dict[str, dict[str, list[float]]] = {}
+    for result in results:
+        if result.get("eval"):
+            students = {
+                n: (e["mean_a"], e["mean_b"], e["mean_diff"])
+                for n, e in result["eval"]["students"].items()
+            }
+        elif result.get("mbtibench"):
+            students = {
+                n: (np.mean(e["macro_f1_gold"]), np.mean(e["macro_f1_gold_silver"]),
+                    e["diff_macro_f1"])
+                for n, e in result["mbtibench"]["students"].items()
+            }  # fmt: skip
+        else:
+            continue
+        for name, (a, b, d) in students.items():
+            row = per.setdefault(name, {"gold": [], "gold_silver": [], "diff": []})
+            row["gold"].append(float(a))
+            row["gold_silver"].append(float(b))
+            row["diff"].append(float(d))
     return {
-        "users": len(users),
-        "macro_f1_gold": a[:, 0].tolist(),
-        "macro_f1_gold_silver": b[:, 0].tolist(),
-        "diff_macro_f1": float((b[:, 0] - a[:, 0]).mean()),
-        "accuracy_gold": a[:, 1].tolist(),
-        "accuracy_gold_silver": b[:, 1].tolist(),
-        "axis_f1_gold": a[:, 2:].mean(axis=0).round(2).tolist(),
-        "axis_f1_gold_silver": b[:, 2:].mean(axis=0).round(2).tolist(),
+        name: {
+            "draws": len(row["diff"]),
+            "gold": float(np.mean(row["gold"])),
+            "gold_silver": float(np.mean(row["gold_silver"])),
+            "diff_per_draw": [round(d, 2) for d in row["diff"]],
+            "mean_diff": float(np.mean(row["diff"])),
+            "sd_diff": float(np.std(row["diff"], ddof=1)) if len(row["diff"]) > 1 else None,
+        }
+        for name, row in per.items()
     }
 
 
@@ -162,6 +217,7 @@ def main() -> None:
     ap.add_argument("--silver-args", default="", help="more augment silver options (one string)")
     args = ap.parse_args()
     prepare = {"tweets": _tweets, "mbti": _mbti, "stsb": _stsb}[args.data]
+    results = []
     for draw in (int(d) for d in args.draws.split(",")):
         work = args.out / f"{args.data}{draw}"
         work.mkdir(parents=True, exist_ok=True)
@@ -187,6 +243,25 @@ def main() -> None:
                 ]
                 result["mbtibench"] = _mbtibench_check(work / "out", draw)
         print(json.dumps(result), flush=True)
+        results.append(result)
+    gains = student_gains(results)
+    if gains:
+        print(json.dumps({"summary": gains, "precision": _mean(results, "precision"),
+                          "silver": _mean(results, "counts", "silver")}), flush=True)  # fmt: skip
+        for name, g in gains.items():
+            sd = "" if g["sd_diff"] is None else f" (sd {g['sd_diff']:.2f} over draws)"
+            print(f"{name:<10} {g['gold']:.2f} -> {g['gold_silver']:.2f}: "
+                  f"{g['mean_diff']:+.2f}{sd}, per draw {g['diff_per_draw']}")  # fmt: skip
+
+
+def _mean(results: list[dict], *keys: str) -> float | None:
+    values = []
+    for result in results:
+        for key in keys:
+            result = result.get(key) if isinstance(result, dict) else None
+        if result is not None:
+            values.append(result)
+    return float(np.mean(values)) if values else None
 
 
 if __name__ == "__main__":

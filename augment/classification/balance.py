@@ -15,7 +15,11 @@ import datasets
 import numpy as np
 
 from augment.classification.config import BalanceConfig
-from augment.classification.downstream import embed_student_check, train_student_check
+from augment.classification.downstream import (
+    KnownEmbeddings,
+    linear_student_check,
+    train_student_check,
+)
 from augment.classification.inputs import (
     Inputs,
     MaskCounts,
@@ -66,7 +70,8 @@ class BalanceResult:
     selection: Selection
     precision: PrecisionEstimate | None
     dropped: Counter
-    downstream: PairedResult | None = None
+    #: ``--eval``: each student's gold vs gold + silver comparison, by name
+    downstream: dict[str, PairedResult] | None = None
     pooled_authors: int = 0
     masked: dict[str, MaskCounts] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)
@@ -242,23 +247,27 @@ def check_downstream(
     gold_emb: np.ndarray,
     pool_emb: np.ndarray,
     encode: Encoder,
-) -> PairedResult:
-    """``--eval``: the student on gold vs gold + the chosen silver, scored on ``test``
-    (texts, labels)."""
+) -> dict[str, PairedResult]:
+    """``--eval``: each student on gold vs gold + the chosen silver, scored on ``test``
+    (texts, labels): the linear students, and with ``--eval-student train`` the fine-tuned
+    embedder (``train``)."""
     silver_rows = cands.pool_ids[sel.positions]
+    silver = ([texts.pool[i] for i in silver_rows], sel.labels)
     test_texts = mask_all(test[0], cfg.mask_types)[0]
     seeds = range(cfg.seed, cfg.seed + cfg.eval_seeds)
+    known = KnownEmbeddings(
+        [*texts.gold, *silver[0], *test_texts],
+        np.concatenate([gold_emb, pool_emb[silver_rows], encode(test_texts)]),
+    )
+    out = linear_student_check(
+        (texts.gold, inputs.labels), silver, (test_texts, test[1]), inputs.present, seeds, known
+    )
     if cfg.eval_student == "train":
-        return train_student_check(
-            (texts.gold, inputs.labels), ([texts.pool[i] for i in silver_rows], sel.labels),
-            (test_texts, test[1]), inputs.present, seeds,
+        out["train"] = train_student_check(
+            (texts.gold, inputs.labels), silver, (test_texts, test[1]), inputs.present, seeds,
             embedder=cfg.embedder, progress=cfg.progress, max_steps=cfg.eval_max_steps,
         )  # fmt: skip
-    return embed_student_check(
-        gold_emb, inputs.class_ids(inputs.labels), pool_emb[silver_rows],
-        inputs.class_ids(sel.labels), encode(test_texts), inputs.class_ids(test[1]),
-        seeds=seeds,
-    )  # fmt: skip
+    return out
 
 
 def silver_rows(

@@ -10,7 +10,25 @@ import typer
 
 from augment.classification.balance import BalanceResult, balance
 from augment.classification.config import BalanceConfig
+from augment.classification.downstream import student_description
+from augment.common.paired import PairedResult
 from schemas.io import Output, publish
+
+
+def eval_summary(cfg: BalanceConfig, students: dict[str, PairedResult]) -> dict:
+    """The manifest's ``eval``: the test file, ``--eval-student``, and per student its paired
+    comparison (:meth:`PairedResult.summary`) and what it is; ``min_diff``: the smallest mean
+    gain of any student (silver helps whichever student only if it is > 0)."""
+    return {
+        "test": str(cfg.eval_file),
+        "student": cfg.eval_student,
+        **({"max_steps": cfg.eval_max_steps} if cfg.eval_student == "train" else {}),
+        "students": {
+            name: {"description": student_description(name), **paired.summary()}
+            for name, paired in students.items()
+        },
+        "min_diff": min(float(p.diff.mean()) for p in students.values()),
+    }
 
 
 def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
@@ -72,14 +90,7 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
                 "selected": est.at_threshold.selected,
                 "yield": est.at_threshold.yield_,
             },
-            eval=None
-            if result.downstream is None
-            else {
-                "test": str(cfg.eval_file),
-                "student": cfg.eval_student,
-                **({"max_steps": cfg.eval_max_steps} if cfg.eval_student == "train" else {}),
-                **result.downstream.summary(),
-            },
+            eval=None if result.downstream is None else eval_summary(cfg, result.downstream),
         ),
     )
     return result
@@ -93,8 +104,11 @@ def command(cfg: BalanceConfig) -> None:
     added = len(result.selection.labels)
     cfg.say(f"{sum(result.counts_before.values())} gold + {added} silver rows -> {cfg.out}")
     if result.downstream is not None:
-        ev = result.downstream.summary()
-        typer.echo(
-            f"student macro-F1 gold {ev['mean_a']:.2f} -> gold+silver {ev['mean_b']:.2f} "
-            f"(diff {ev['mean_diff']:+.2f}, 95% CI {ev['ci95'][0]:+.2f}..{ev['ci95'][1]:+.2f})"
-        )
+        width = max(map(len, result.downstream))
+        for name, paired in result.downstream.items():
+            ev = paired.summary()
+            typer.echo(
+                f"student {name:<{width}} macro-F1 gold {ev['mean_a']:.2f} -> gold+silver "
+                f"{ev['mean_b']:.2f} (diff {ev['mean_diff']:+.2f}, 95% CI "
+                f"{ev['ci95'][0]:+.2f}..{ev['ci95'][1]:+.2f})"
+            )

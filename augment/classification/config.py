@@ -84,10 +84,11 @@ class BalanceConfig(SilverBase):
     )
     cache: bool = option(True, help="Reuse pool/gold embeddings between runs (user cache).")
     eval_student: str = option(
-        "embed",
-        help="--eval student: 'embed' (logistic regression on frozen embeddings) or 'train' "
-        "(the embedder fine-tuned by train's trainer; slow on CPU).",
-        choices=tuple(STUDENTS),
+        "linear",
+        help="--eval students: 'linear' (logistic regressions on the frozen embeddings at two "
+        "strengths and on TF-IDF) or 'train' (those and the embedder fine-tuned by train's "
+        "trainer; slow on CPU); 'embed' is linear's old name.",
+        choices=(*STUDENTS, "embed"),
     )
     eval_max_steps: int | None = option(
         None,
@@ -105,6 +106,8 @@ class BalanceConfig(SilverBase):
             raise InputError(f"--max-growth must be >= 1 (or 0: no cap), got {self.max_growth:g}")
         if self.eval_max_steps is not None and self.eval_student != "train":
             raise InputError("--eval-max-steps needs --eval-student train")
+        if self.eval_student == "embed":
+            self.eval_student = "linear"
         self.index = check_index(self.index)
         super().__post_init__()
 

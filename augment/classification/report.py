@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from augment.classification.downstream import STUDENTS
+from augment.classification.downstream import STUDENTS, student_description
 from augment.common.figures import pyplot
-from augment.common.paired import paired_table
+from augment.common.paired import PairedResult, paired_table
 
 if TYPE_CHECKING:
     from augment.classification.balance import BalanceResult
@@ -80,6 +80,37 @@ def _target_cell(result: BalanceResult, lab: str) -> str:
         if asked == result.targets[lab]
         else f"{asked} → {result.targets[lab]}"
     )
+
+
+def downstream_section(students: dict[str, PairedResult], cfg: BalanceConfig) -> list[str]:
+    """The report's downstream check: one row per student (mean of each arm, the per-seed
+    gains, their mean with a 95 % t interval), what each student is, then per-seed tables."""
+    lines = [
+        f"## Downstream check on `{cfg.eval_file}` (students `{cfg.eval_student}`, macro-F1 x 100)",
+        "",
+        STUDENTS[cfg.eval_student],
+        "",
+        "| student | gold only | gold + silver | difference per seed | mean difference (95% CI) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, paired in students.items():
+        ev = paired.summary()
+        lines.append(
+            f"| {name} | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | "
+            f"{' '.join(f'{d:+.2f}' for d in paired.diff)} | **{ev['mean_diff']:+.2f}** "
+            f"({ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
+        )
+    worst = min(students, key=lambda n: students[n].diff.mean())
+    lines += [
+        "",
+        f"Smallest gain: `{worst}` ({students[worst].diff.mean():+.2f}); silver helps whichever "
+        "student only if every student gains.",
+        "",
+        *(f"- `{name}`: {student_description(name)}" for name in students),
+    ]
+    for name, paired in students.items():
+        lines += ["", f"### `{name}`", "", *paired_table(paired.summary())]
+    return lines
 
 
 def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -> None:
@@ -173,14 +204,5 @@ def write_balance_report(result: BalanceResult, out: Path, cfg: BalanceConfig) -
             for p in est.curve
         ]
     if result.downstream is not None:
-        ev = result.downstream.summary()
-        lines += [
-            "",
-            f"## Downstream check on `{cfg.eval_file}` (student `{cfg.eval_student}`, "
-            f"macro-F1 x 100)",
-            "",
-            STUDENTS[cfg.eval_student],
-            "",
-            *paired_table(ev),
-        ]
+        lines += ["", *downstream_section(result.downstream, cfg)]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")

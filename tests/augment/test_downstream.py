@@ -28,3 +28,47 @@ def test_train_student_arms_share_the_seed_split():
         assert list(dev["label"]).count("food") == 4 and list(dev["label"]).count("sport") == 2
         devs.append(d)
     assert devs[0] != devs[1]
+
+
+def _topic_posts(rng, words: dict[str, list[str]], per_label: int, lo: int, hi: int):
+    """``per_label`` texts a label, each 4 words of ``words[label][lo:hi]``."""
+    texts, labels = [], []
+    for lab, vocab in words.items():
+        for _ in range(per_label):
+            texts.append(" ".join(rng.choice(vocab[lo:hi], 4)))
+            labels.append(lab)
+    return texts, labels
+
+
+def test_every_linear_student_gains_from_right_silver_and_loses_from_wrong():
+    """Gold uses a few words of each topic, silver and test the rest: right silver teaches
+    every student (frozen embeddings at both strengths, TF-IDF) what gold cannot; the same
+    silver with its labels swapped must hurt each of them."""
+    import numpy as np
+
+    from augment.classification.downstream import (
+        LINEAR_STUDENTS,
+        KnownEmbeddings,
+        linear_student_check,
+    )
+
+    rng = np.random.default_rng(0)
+    words = {lab: [f"{lab}{i}" for i in range(12)] for lab in ("a", "b", "c")}
+    gold = _topic_posts(rng, words, 4, 0, 3)
+    silver = _topic_posts(rng, words, 10, 3, 12)
+    test = _topic_posts(rng, words, 10, 3, 12)
+    vec = {w: rng.normal(size=16) for vocab in words.values() for w in vocab}
+    texts = sorted({*gold[0], *silver[0], *test[0]})
+    emb = np.stack([np.sum([vec[w] for w in t.split()], axis=0) for t in texts])
+    known = KnownEmbeddings(texts, emb / np.linalg.norm(emb, axis=1, keepdims=True))
+    swap = {"a": "b", "b": "c", "c": "a"}
+    wrong = (silver[0], [swap[lab] for lab in silver[1]])
+    seeds = [0, 1, 2]
+    right = linear_student_check(gold, silver, test, ["a", "b", "c"], seeds, known)
+    bad = linear_student_check(gold, wrong, test, ["a", "b", "c"], seeds, known)
+    assert set(right) == set(bad) == set(LINEAR_STUDENTS)
+    for name in LINEAR_STUDENTS:
+        assert right[name].n_train_a == [12] * 3 and right[name].n_train_b == [42] * 3
+        assert right[name].diff.mean() > 20, (name, right[name])
+        assert bad[name].diff.mean() < -10, (name, bad[name])
+        assert right[name].a == bad[name].a  # arm a: the same gold samples

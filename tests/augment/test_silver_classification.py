@@ -4,6 +4,7 @@ import math
 import datasets
 import pytest
 
+from augment.classification.downstream import WEAK_C
 from augment.classification.selection import parse_targets
 from schemas.labels import MBTI
 from schemas.type_mentions import find_type_mentions
@@ -173,11 +174,23 @@ def test_min_precision_and_downstream_check(cli, gold_posts, pool_posts, tmp_pat
                 if x == lab
             )
     ev = manifest["eval"]
-    assert ev["seeds"] == [0, 1, 2] and len(ev["a"]) == len(ev["b"]) == 3
-    assert ev["ci95"][0] <= ev["mean_diff"] <= ev["ci95"][1]
-    assert all(0 <= f <= 100 for f in ev["a"] + ev["b"])
+    assert ev["student"] == "linear"
+    students = ev["students"]
+    assert set(students) == {"frozen", f"frozen_c{WEAK_C:g}", "tfidf"}
+    n_gold, n_silver = manifest["counts"]["gold"], manifest["counts"]["silver"]
+    for name, st in students.items():
+        assert st["seeds"] == [0, 1, 2] and len(st["a"]) == len(st["b"]) == 3, name
+        assert st["ci95"][0] <= st["mean_diff"] <= st["ci95"][1]
+        assert all(0 <= f <= 100 for f in st["a"] + st["b"])
+        assert st["n_train_a"] == [n_gold] * 3 and st["n_train_b"] == [n_gold + n_silver] * 3
+        assert st["description"]
+    assert ev["min_diff"] == min(st["mean_diff"] for st in students.values())
     report = (out / "report.md").read_text()
     assert "Downstream check" in report and "est. precision" in report
+    for name, st in students.items():  # every student's row in the report and on the console
+        assert f"| {name} | {st['mean_a']:.2f} | {st['mean_b']:.2f} |" in report
+        assert f"### `{name}`" in report
+        assert f"student {name}" in proc.stdout + proc.stderr
 
 
 def test_eval_student_train_fine_tunes_on_gold_and_on_gold_plus_silver(
@@ -210,13 +223,16 @@ def test_eval_student_train_fine_tunes_on_gold_and_on_gold_plus_silver(
     manifest = json.loads((out / "manifest.json").read_text())
     n_silver = manifest["counts"]["silver"]
     assert n_silver > 0
-    ev = manifest["eval"]
-    assert ev["student"] == "train" and ev["max_steps"] == 10 and ev["seeds"] == [0, 1, 2]
+    assert manifest["eval"]["student"] == "train" and manifest["eval"]["max_steps"] == 10
+    students = manifest["eval"]["students"]
+    assert set(students) == {"frozen", f"frozen_c{WEAK_C:g}", "tfidf", "train"}
+    ev = students["train"]
+    assert ev["seeds"] == [0, 1, 2]
     assert all(math.isfinite(f) and 0 <= f <= 100 for f in ev["a"] + ev["b"])
     assert len(ev["a"]) == len(ev["b"]) == 3
     assert ev["n_train_a"] == [20, 20, 20]  # 80 % of gold (16 food, 4 sport); 5 in dev
     assert ev["n_train_b"] == [20 + n_silver] * 3
-    assert "student `train`" in (out / "report.md").read_text()
+    assert "| train |" in (out / "report.md").read_text()
 
 
 def test_eval_max_steps_needs_the_train_student(tmp_path):

@@ -48,8 +48,9 @@ def majority_baseline(data: TaskData) -> BaselineResult:
     return BaselineResult(task.metrics(test, scores), task, scores)
 
 
-def tfidf_baseline(data: TaskData, *, seed: int = 0) -> BaselineResult:
-    """Fit TF-IDF + the task's linear model on train; tune on dev; score test."""
+def tfidf_baseline(data: TaskData, *, seed: int = 0, c: float = 1.0) -> BaselineResult:
+    """Fit TF-IDF + the task's linear model on train; tune on dev; score test. ``c``: the
+    logistic regressions' inverse regularisation strength (scikit-learn's ``C``)."""
     task = data.task
     splits = _splits(data)
     if task.needs_pair:
@@ -65,7 +66,7 @@ def tfidf_baseline(data: TaskData, *, seed: int = 0) -> BaselineResult:
             for n in ("dev", "test")
         }
     )
-    return _linear(data, _classify(task, x, _targets(data)["train"], seed))
+    return _linear(data, _classify(task, x, _targets(data)["train"], seed, c))
 
 
 @dataclass
@@ -108,9 +109,12 @@ class FrozenEncoder:
         return self._encoder
 
 
-def frozen_baseline(data: TaskData, encoder: FrozenEncoder, *, seed: int = 0) -> BaselineResult:
+def frozen_baseline(
+    data: TaskData, encoder: FrozenEncoder, *, seed: int = 0, c: float = 1.0
+) -> BaselineResult:
     """The task's linear model on ``encoder``'s frozen embeddings; tuned on dev, scored on
-    test (what fine-tuning must beat to be worth its cost)."""
+    test (what fine-tuning must beat to be worth its cost). ``encoder``: anything with
+    :meth:`FrozenEncoder.embed`; ``c``: as in :func:`tfidf_baseline`."""
     task = data.task
     splits = _splits(data)
     y_train = _targets(data)["train"]
@@ -129,7 +133,7 @@ def frozen_baseline(data: TaskData, encoder: FrozenEncoder, *, seed: int = 0) ->
         }
         return _linear(data, scores)
     x = {name: encoder.embed(task.texts(ds)) for name, ds in splits.items()}
-    return _linear(data, _classify(task, x, y_train, seed))
+    return _linear(data, _classify(task, x, y_train, seed, c))
 
 
 def _splits(data: TaskData) -> dict[str, datasets.Dataset]:
@@ -143,11 +147,13 @@ def _targets(data: TaskData) -> dict[str, np.ndarray]:
     }
 
 
-def _classify(task: Task, x: dict, y_train: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+def _classify(
+    task: Task, x: dict, y_train: np.ndarray, seed: int, c: float = 1.0
+) -> dict[str, np.ndarray]:
     """Dev and test scores of the task's linear classifier on the features ``x``."""
     if isinstance(task, SigmoidTask):
-        return _per_output_logreg(x, y_train, task.class_weights, seed)
-    return _softmax_logreg(x, y_train, seed)
+        return _per_output_logreg(x, y_train, task.class_weights, seed, c)
+    return _softmax_logreg(x, y_train, seed, c)
 
 
 def _linear(data: TaskData, scores: dict[str, np.ndarray]) -> BaselineResult:
@@ -158,8 +164,8 @@ def _linear(data: TaskData, scores: dict[str, np.ndarray]) -> BaselineResult:
     return BaselineResult(task.metrics(y["test"], scores["test"], y["train"]), task, scores["test"])
 
 
-def _softmax_logreg(x: dict, y_train: np.ndarray, seed: int) -> dict[str, np.ndarray]:
-    clf = LogisticRegression(max_iter=1000, random_state=seed)
+def _softmax_logreg(x: dict, y_train: np.ndarray, seed: int, c: float) -> dict[str, np.ndarray]:
+    clf = LogisticRegression(C=c, max_iter=1000, random_state=seed)
     clf.fit(x["train"], y_train.argmax(axis=1))
     out = {}
     for name in ("dev", "test"):
@@ -171,7 +177,7 @@ def _softmax_logreg(x: dict, y_train: np.ndarray, seed: int) -> dict[str, np.nda
 
 
 def _per_output_logreg(
-    x: dict, y_train: np.ndarray, balanced: bool, seed: int
+    x: dict, y_train: np.ndarray, balanced: bool, seed: int, c: float
 ) -> dict[str, np.ndarray]:
     out = {name: np.zeros((x[name].shape[0], y_train.shape[1])) for name in ("dev", "test")}
     for j in range(y_train.shape[1]):
@@ -181,7 +187,7 @@ def _per_output_logreg(
                 out[name][:, j] = float(column[0])
             continue
         clf = LogisticRegression(
-            max_iter=1000, class_weight="balanced" if balanced else None, random_state=seed
+            C=c, max_iter=1000, class_weight="balanced" if balanced else None, random_state=seed
         )
         clf.fit(x["train"], column)
         for name in out:
