@@ -75,7 +75,7 @@ class ChatClient:
         # --concurrency auto: chat requests are timed and move the window (the Batch API's
         # few file and batch calls only take a slot)
         self.window = (
-            Window(config.max_concurrency)
+            Window(config.max_concurrency, timeout=config.timeout)
             if config.auto_concurrency and not config.batch_api
             else None
         )

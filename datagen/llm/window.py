@@ -4,7 +4,16 @@ Servers that never answer 429 (vLLM, llama.cpp, TGI) just get slower when overlo
 window is found the way TCP finds its congestion window (AIMD):
 
 - slow start: the window starts at :data:`INITIAL` and grows by one per answer that came back
-  without a latency rise (doubling every round trip), until the first cut;
+  without a latency rise (doubling every round trip), until the first cut; a round that ends
+  without a rise also lets the window jump to what the timeout allows: ``round x timeout /
+  (2 x its slowest answer)``, at most :data:`JUMP` times the round, once the grown window is
+  seen full at the server (so a rate limit that holds requests back stops it, as it stops the
+  doubling). A server that slows down in proportion to the requests it holds then answers the
+  next round within half the timeout, so the probe costs no timeouts, while a server with room
+  is reached after one round trip instead of ``log2(C / 4)`` (the ramp from 4 to 64 cost 0.1
+  of the ideal throughput on a 1,500-request run). An overload error in slow start goes back
+  to the largest round that came back whole (a server that refuses past its capacity costs
+  one burst of refusals);
 - a *round* is one window's worth of answers; at its end the round's mean latency is compared
   with the lowest round mean of the last :data:`HISTORY` rounds (the latency of an unloaded
   server, as far as this run has seen one). Above :data:`RISE` times that, the window is cut
@@ -41,6 +50,7 @@ BELOW_KNEE = 0.9  # a latency cut lands this far below the estimated knee (so th
 #                   latency is seen again, and learnt when the run started above the knee)
 LEAST_CUT = 0.25  # a latency cut keeps at least this share
 HISTORY = 64  # rounds over which the fastest round mean is the reference latency
+JUMP = 16  # a slow-start round's jump multiplies the window by at most this (4 -> 64)
 
 
 class Window:
@@ -52,8 +62,9 @@ class Window:
     ``False`` overloaded, ``None`` says nothing about load).
     """
 
-    def __init__(self, maximum: int, initial: int = INITIAL) -> None:
+    def __init__(self, maximum: int, initial: int = INITIAL, timeout: float | None = None) -> None:
         self.maximum = maximum
+        self.timeout = timeout  # a request's timeout: bounds slow start's jumps (None: none)
         self.size = max(1, min(initial, maximum))
         self.largest = self.size
         self.cuts = 0
@@ -63,6 +74,8 @@ class Window:
         self._epoch = 0  # bumped by every cut
         self._draining = 0  # requests sent before the last cut still at the server
         self._slow_start = True
+        self._jump_to = 0  # slow start's next size, taken when the window is next full
+        self._proven = 1  # the largest window whose round came back whole (slow start)
         self._cut_at = 0  # the size the last cut started from
         self._rounds: deque[float] = deque(maxlen=HISTORY)
         self._reference = math.inf
@@ -104,6 +117,9 @@ class Window:
         self.in_flight += 1
         if self.in_flight >= self.size:
             self._full = True
+            if self._jump_to > self.size:  # the grown window is full: take the jump
+                self._grow(self._jump_to - self.size)
+            self._jump_to = 0
         return time.monotonic(), self._epoch, self._draining == 0
 
     def finish(self, ticket: tuple[float, int, bool], ok: bool | None) -> None:
@@ -117,11 +133,13 @@ class Window:
         if not clean or ok is None:
             return
         if not ok:
-            self._cut(DECREASE)
+            proven = self._proven / self.size if self._slow_start else DECREASE
+            self._cut(min(DECREASE, proven))
             return
         latency = time.monotonic() - started
         self._sum += latency
         self._count += 1
+        self._slowest = max(self._slowest, latency)
         if self._slow_start and self._full and latency <= RISE * self._reference:
             self._grow()
         if self._count >= self._round_size:
@@ -136,11 +154,17 @@ class Window:
             return
         if self._full and not self._slow_start:
             self._grow(max(1, min((self._cut_at - self.size) // 2, self.size // 8)))
+        elif self._full:
+            self._proven = max(self._proven, self._round_size)
+            if self.timeout and self._slowest > 0:
+                budget = min(JUMP, self.timeout / (2 * self._slowest))
+                self._jump_to = math.floor(self._round_size * budget)
         self._new_round()
 
     def _new_round(self) -> None:
         self._sum = 0.0
         self._count = 0
+        self._slowest = 0.0
         self._round_size = self.size
         self._full = self.in_flight >= self.size
 
@@ -155,6 +179,7 @@ class Window:
         self.size = max(1, round(self.size * keep))
         self.cuts += 1
         self._slow_start = False
+        self._jump_to = 0
         self._epoch += 1
         self._draining = self.in_flight
         self._new_round()

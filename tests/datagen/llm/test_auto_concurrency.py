@@ -62,7 +62,9 @@ def test_overload_errors_shrink_the_window(make_config):
     assert len(result.records) == 300 and not result.failures
     assert usage.retries > 0 and usage.window_cuts >= 1
     assert usage.window_final <= 12, usage
-    assert usage.window_max < 64
+    # slow start's jump (4 -> 64) meets one burst of refusals, then the window stays near 6
+    # (measured: 79-89 retries; 28-41 when slow start only doubled)
+    assert usage.retries <= 150, usage
 
 
 def test_window_grows_to_max_concurrency_on_a_server_with_room(make_config):
@@ -118,3 +120,64 @@ def test_usage_sums_keep_the_window():
     assert (first + Usage(requests=1)).window_final == 8
     assert (Usage() + Usage()).window_final is None
     assert "concurrency auto: 5 at the end (at most 20, cut 3x)" in total.summary()
+
+
+def test_slow_start_doubles_each_round_then_grows_additively(monkeypatch):
+    # a fake clock: every request of a round takes `latency` seconds; slow start doubles the
+    # window each round trip while the latency holds, the first rise cuts it just below the knee
+    # the latency points at and ends slow start, and later full rounds grow it by a step
+    import datagen.llm.window as window_module
+
+    now = [0.0]
+    monkeypatch.setattr(window_module.time, "monotonic", lambda: now[0])
+    window = window_module.Window(maximum=256)
+
+    def round_trip(latency: float) -> int:
+        tickets = [window.start() for _ in range(window.size)]  # a full window
+        now[0] += latency
+        for ticket in tickets:
+            window.finish(ticket, True)
+        return window.size
+
+    sizes = [window.size] + [round_trip(1.0) for _ in range(4)]
+    assert sizes == [INITIAL * 2**i for i in range(5)]  # 4, 8, 16, 32, 64
+    assert window.cuts == 0
+    cut = round_trip(2.0)  # twice the latency at 64: a knee near 32, cut a little below it
+    assert window.cuts == 1 and cut == round(64 * 1.0 / 2.0 * window_module.BELOW_KNEE)
+    after = [round_trip(1.0) for _ in range(3)]
+    assert all(0 < b - a <= max(1, a // 8) for a, b in zip([cut, *after], after, strict=False))
+    assert window.largest == 64
+
+
+@pytest.mark.parametrize("capacity", [1, 4, 16, 64, 1000])
+def test_slow_start_jumps_within_half_the_timeout(monkeypatch, capacity):
+    # with a timeout, a round that held its latency lets the window jump to what the timeout
+    # allows: on a server whose latency grows in proportion to the requests past its capacity
+    # (the latency server's model, any K) no round comes near the timeout, and a server with
+    # room is reached after one round trip
+    import datagen.llm.window as window_module
+
+    now = [0.0]
+    monkeypatch.setattr(window_module.time, "monotonic", lambda: now[0])
+    timeout = 40.0
+    window = window_module.Window(maximum=256, timeout=timeout)
+
+    def round_trip() -> float:
+        tickets = []
+        while window.in_flight < window.size:  # a backlog: every free slot sends
+            tickets.append(window.start())
+        latency = max(1.0, window.in_flight / capacity)  # 1 s unloaded
+        held.append(window.in_flight)
+        now[0] += latency
+        for ticket in tickets:
+            window.finish(ticket, True)
+        return latency
+
+    held: list[int] = []
+    latencies = [round_trip() for _ in range(12)]
+    assert max(latencies) <= timeout / 2, (latencies, held)
+    if capacity >= 1000:
+        assert held[:2] == [4, 64] and max(held) == 256  # 4 -> 64 after one round trip
+        assert window.cuts == 0 and latencies == [1.0] * 12
+    elif capacity >= INITIAL:  # (below INITIAL the run starts above the knee)
+        assert window.cuts >= 1 and window.size <= 2 * capacity, window.size
