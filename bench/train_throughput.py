@@ -15,9 +15,10 @@ Same data, batch size and number of steps; the first ``--warmup`` steps are not 
 contenders run interleaved (ours, best, maxlen, ours, ...) ``--repeats`` times and the table
 gives the median samples/s of each (and the spread); ratios are of the medians.
 
-Data (``--data``): any table with ``text`` and ``label`` columns that the toolkit reads
-(default ``data/sample/posts.jsonl``), or a Kaggle MBTI CSV (type, posts joined by ``|||``;
-each post a row, URL-only posts dropped).
+Data (``--data``): any table with ``text`` and ``label`` (or ``labels``) columns that the toolkit
+reads (default ``data/sample/posts.jsonl``; labels other than MBTI types, e.g. Corona tweets'
+sentiment or GoEmotions' emotion lists, become four fixed bits each: throughput only), or a
+Kaggle MBTI CSV (type, posts joined by ``|||``; each post a row, URL-only posts dropped).
 
 ``--gpu``: an ELECTRA-base-sized encoder built from a config (random weights, no download;
 the bundled MiniLM tokenizer, whose vocabulary has ELECTRA's size), bf16, and the model FLOPs
@@ -38,6 +39,7 @@ import re
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -72,9 +74,12 @@ def load_posts(path: Path, limit: int) -> list[dict[str, Any]]:
             first = next(csv.reader(f), [""])
         if first[0].strip().upper() in (*MBTI.labels, "TYPE"):
             return _kaggle_posts(path)[:limit]
-    ds = read_table(path, required=("text", "label"))
+    ds = read_table(path, required=("text",))
+    column = next((c for c in ("label", "labels") if c in ds.column_names), None)
+    if column is None:
+        raise SystemExit(f"{path}: no label or labels column")
     return [
-        {"text": r["text"], "labels": _bits(r["label"])}
+        {"text": r["text"], "labels": _bits(r[column])}
         for r in ds.select(range(min(limit, len(ds))))
     ]
 
@@ -95,10 +100,16 @@ def _kaggle_posts(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _bits(label: str) -> list[float]:
+def _bits(label: str | list[str]) -> list[float]:
+    """An MBTI type's four axis bits; any other label (Corona tweets' sentiment, GoEmotions'
+    list of emotions) four bits of its text's CRC: every contender trains the same four-output
+    head, and only the texts' lengths move the throughput."""
     from schemas.labels import MBTI
 
-    return [float(b) for b in MBTI.to_bits(label)]
+    if isinstance(label, str) and label.strip().upper() in MBTI.labels:
+        return [float(b) for b in MBTI.to_bits(label)]
+    code = zlib.crc32(json.dumps(label).encode())
+    return [float(code >> i & 1) for i in range(4)]
 
 
 @dataclass
