@@ -31,6 +31,7 @@ FIGURES = {
     "loss_curves": "loss_curves.png",
 }
 BASELINES = ("frozen", "tfidf", "majority")
+FINE_TUNED = ("plain", *RECIPE_ARMS)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -134,6 +135,89 @@ def _verdict(runs: Sequence[Run], key: str, fraction: float, a: str, b: str) -> 
     )
 
 
+def _mean(runs: Sequence[Run], arm: str, fraction: float, key: str) -> float:
+    return summarize([_value(r, key, False) for r in select(runs, arm, fraction)]).mean
+
+
+def _best(
+    runs: Sequence[Run], task: Task, candidates: Sequence[str], fraction: float
+) -> str | None:
+    """The candidate arm with the best mean dev metric at ``fraction`` (None if none ran)."""
+    key, sign = task.dev_metric, -1.0 if task.dev_metric in task.lower_is_better else 1.0
+    scored = [(sign * _mean(runs, a, fraction, key), a) for a in candidates if a in arms(runs)]
+    scored = [(v, a) for v, a in scored if math.isfinite(v)]
+    return max(scored)[1] if scored else None
+
+
+def recommendation(runs: Sequence[Run], task: Task) -> dict[str, Any]:
+    """Which arm to use, on the task's dev metric at all training rows, and — when a baseline
+    beats every fine-tuned arm — how the gap moves along the measured learning curve
+    (``--fractions``): the gap per training size and, where it narrows, the training size at
+    which the curve's log-linear trend would close it (an extrapolation of measured points)."""
+    full, key = max(fractions(runs), default=1.0), task.dev_metric
+    best = _best(runs, task, arms(runs), full)
+    tuned = _best(runs, task, [a for a in arms(runs) if a in FINE_TUNED], full)
+    out: dict[str, Any] = {"metric": key, "best": best, "best_fine_tuned": tuned, "gaps": []}
+    if best is None or tuned is None or best == tuned:
+        return out
+    sign = -1.0 if key in task.lower_is_better else 1.0
+    for f in fractions(runs):
+        ran = select(runs, tuned, f)
+        gap = sign * (_mean(runs, best, f, key) - _mean(runs, tuned, f, key))
+        if ran and math.isfinite(gap):
+            out["gaps"].append({"fraction": f, "n_train": ran[0].n_train, "gap": gap})
+    out["rows_to_close"] = _rows_to_close(out["gaps"])
+    return out
+
+
+def _rows_to_close(gaps: Sequence[Mapping[str, Any]]) -> float | None:
+    """Training rows at which the gap's least-squares line over log(rows) reaches 0, when the
+    gap narrows with more rows (None otherwise)."""
+    points = [(math.log(g["n_train"]), g["gap"]) for g in gaps if g["n_train"] > 0]
+    if len({x for x, _ in points}) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x, _ in points)
+    if slope >= 0:
+        return None
+    return math.exp(mx - my / slope)
+
+
+def recommendation_text(runs: Sequence[Run], task: Task) -> str:
+    """The recommendation as sentences for the report and the console."""
+    rec = recommendation(runs, task)
+    best, tuned, key = rec["best"], rec["best_fine_tuned"], rec["metric"]
+    if best is None:
+        return ""
+    full = max(fractions(runs), default=1.0)
+    level = _mean(runs, best, full, key) * 100
+    if tuned is None or best == tuned:
+        return f"Use {ARM_TITLES[best]}: the best arm on {key} ({level:.2f}) at all training rows."
+    text = (
+        f"Use {ARM_TITLES[best]} first: on {key} it is ahead of the best fine-tuned arm, "
+        f"{ARM_TITLES[tuned]} ({level:.2f} vs {_mean(runs, tuned, full, key) * 100:.2f} at all "
+        "training rows, this budget)."
+    )
+    gaps = rec["gaps"]
+    if len(gaps) < 2:
+        return text + (
+            " Only one training size ran: rerun with --fractions (e.g. 0.25,0.5,1) to measure "
+            "whether more labelled rows would change this."
+        )
+    curve = ", ".join(f"{g['gap'] * 100:+.2f} at {g['n_train']} rows" for g in gaps)
+    if rec["rows_to_close"] is None:
+        return text + (
+            f" The gap along the learning curve ({curve}) does not narrow with more rows: more "
+            "labelled data at this budget is not measured to change it (longer training, "
+            "--epochs/--min-steps, or a larger --model are the untested levers)."
+        )
+    return text + (
+        f" The gap narrows along the learning curve ({curve}); its log-linear trend closes at "
+        f"about {rec['rows_to_close']:,.0f} training rows (an extrapolation of these points)."
+    )
+
+
 def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]]]:
     key = task.dev_metric
     header = ["fraction", "train rows", *(ARM_TITLES[a] for a in arms(runs))]
@@ -205,6 +289,8 @@ def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
     compared = " vs ".join(ARM_TITLES[a] for a in reversed(arms(runs)))
     parts = [
         f"# train all --task {task.name}: {compared}",
+        "",
+        recommendation_text(runs, task),
         "",
         conclusion(runs, task, full),
         "",
@@ -280,6 +366,7 @@ def write_report(runs: Sequence[Run], out: Path, task: Task, setup: Mapping[str,
             "task": task.name,
             "setup": dict(setup),
             "summary": summary(runs, task),
+            "recommendation": recommendation(runs, task),
             "runs": [r.to_dict() for r in runs],
             "figures": FIGURES,
         },
@@ -327,4 +414,5 @@ def print_comparison(runs: Sequence[Run], task_name: str) -> None:
         for row in rows:
             table.add_row(console_name(row[0]), *row[1:])
         console.print(table)
+    console.print(recommendation_text(runs, task))
     console.print(conclusion(runs, task, full))

@@ -10,9 +10,17 @@ from pathlib import Path
 import pytest
 
 from schemas.labels import AXIS_NAMES
-from train.study.report import FIGURES, comparison, conclusion, print_comparison, write_report
+from train.study.report import (
+    FIGURES,
+    comparison,
+    conclusion,
+    print_comparison,
+    recommendation,
+    recommendation_text,
+    write_report,
+)
 from train.study.results import Run
-from train.tasks import MbtiTask
+from train.tasks import MbtiTask, SingleLabelTask
 
 
 def _metrics(rng: random.Random, level: float) -> dict:
@@ -95,6 +103,48 @@ def test_write_report_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert cell["n"] == 3 and cell["ci_low"] < cell["mean"] < cell["ci_high"]
     assert len(metrics["runs"]) == 3 * (2 + 2 * 5)
     assert "test_probs" not in metrics["runs"][0]
+    assert metrics["recommendation"]["best"] == "mlm" and "Use MLM (3 phases):" in text
     print_comparison(runs, "mbti")
     out = capsys.readouterr().out
     assert "E/I" in out and "MLM" in out and "per author" in out
+
+
+def _curve(levels: dict[str, dict[float, float]], n_seeds: int = 3) -> list[Run]:
+    """Single-label runs whose macro-F1 is ``levels[arm][fraction]`` (± a little per seed)."""
+    rng = random.Random(1)
+    return [
+        Run(seed, f, arm, {"macro_f1": level + rng.uniform(-0.005, 0.005)}, int(1000 * f))
+        for seed in range(n_seeds)
+        for arm, curve in levels.items()
+        for f, level in curve.items()
+    ]
+
+
+def test_recommendation_names_a_baseline_that_wins_and_the_measured_gap() -> None:
+    runs = _curve(
+        {
+            "majority": {0.1: 0.1, 0.5: 0.1, 1.0: 0.1},
+            "tfidf": {0.1: 0.3, 0.5: 0.4, 1.0: 0.45},
+            "frozen": {0.1: 0.5, 0.5: 0.55, 1.0: 0.56},
+            "plain": {0.1: 0.3, 0.5: 0.48, 1.0: 0.53},
+        }
+    )
+    rec = recommendation(runs, SingleLabelTask())
+    assert rec["best"] == "frozen" and rec["best_fine_tuned"] == "plain"
+    assert [g["n_train"] for g in rec["gaps"]] == [100, 500, 1000]
+    assert rec["gaps"][0]["gap"] == pytest.approx(0.2, abs=0.02)
+    # gap 0.2 at 100 rows, ~0.03 at 1,000: the log-linear trend closes a little above 1,000
+    assert 1000 < rec["rows_to_close"] < 3000
+    text = recommendation_text(runs, SingleLabelTask())
+    assert text.startswith("Use frozen encoder + LR first") and "narrows" in text
+
+
+def test_recommendation_when_fine_tuning_wins_or_the_gap_does_not_narrow() -> None:
+    wins = _curve({"tfidf": {1.0: 0.4}, "frozen": {1.0: 0.5}, "plain": {1.0: 0.6}})
+    assert recommendation_text(wins, SingleLabelTask()).startswith("Use plain fine-tuning:")
+    widening = _curve({"frozen": {0.5: 0.5, 1.0: 0.6}, "plain": {0.5: 0.45, 1.0: 0.5}})
+    rec = recommendation(widening, SingleLabelTask())
+    assert rec["rows_to_close"] is None
+    assert "does not narrow" in recommendation_text(widening, SingleLabelTask())
+    one_size = _curve({"frozen": {1.0: 0.6}, "plain": {1.0: 0.5}})
+    assert "--fractions" in recommendation_text(one_size, SingleLabelTask())
