@@ -110,3 +110,27 @@ def test_latency_server_drops_requests_whose_client_hung_up():
         quitters, stayers = asyncio.run(both())
     assert quitters == ["timeout"] * 6
     assert all(0.25 <= seconds < 0.6 for seconds in stayers), stayers
+
+
+def test_silver_real_summarises_every_student_over_the_draws():
+    """bench/silver_real.py's summary reads the manifest's ``eval.students`` (tweets) and its
+    own MbtiBench check: per student the arms' means, each draw's gain, their mean and sd."""
+    from bench.silver_real import student_gains
+
+    def draw(gains: dict[str, tuple[float, float]]) -> dict:
+        return {"eval": {"students": {
+            n: {"mean_a": a, "mean_b": b, "mean_diff": b - a} for n, (a, b) in gains.items()
+        }}}  # fmt: skip
+
+    out = student_gains([draw({"frozen": (28.0, 30.0), "tfidf": (20.0, 19.0)}),
+                         draw({"frozen": (29.0, 30.0), "tfidf": (21.0, 23.0)})])  # fmt: skip
+    assert set(out) == {"frozen", "tfidf"}
+    assert out["frozen"]["diff_per_draw"] == [2.0, 1.0] and out["frozen"]["mean_diff"] == 1.5
+    assert out["tfidf"]["gold"] == 20.5 and out["tfidf"]["gold_silver"] == 21.0
+    assert abs(out["tfidf"]["sd_diff"] - 2.1213) < 1e-3  # gains -1 and +2
+    mbti = {"mbtibench": {"students": {"frozen": {
+        "macro_f1_gold": [50.0, 52.0], "macro_f1_gold_silver": [51.0, 53.0], "diff_macro_f1": 1.0
+    }}}}  # fmt: skip
+    one = student_gains([mbti])["frozen"]
+    assert one["draws"] == 1 and one["mean_diff"] == 1.0 and one["sd_diff"] is None
+    assert student_gains([{"draw": 0, "eval": None}]) == {}
