@@ -100,7 +100,9 @@ def fit_task(
     test_t, test_changed = (dev_t, 0) if data.test is data.dev else inputs(data.test, "test")
 
     def compute_metrics(pred: Any) -> dict[str, float]:
-        value = task.metrics(pred.label_ids, task.scores(pred.predictions))[task.dev_metric]
+        """The dev metric at the cut-offs the task would tune on these dev scores."""
+        targets, scores = pred.label_ids, task.scores(pred.predictions)
+        value = task.tune(targets, scores).metrics(targets, scores)[task.dev_metric]
         return {task.dev_metric: float(value) if value is not None else 0.0}
 
     trainer = fit(

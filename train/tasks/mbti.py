@@ -175,7 +175,7 @@ class MbtiTask(SigmoidTask):
         self, targets: np.ndarray, scores: np.ndarray, train_targets: np.ndarray | None = None
     ) -> dict[str, Any]:
         out = axis_metrics(targets, scores, self.active_cutoffs)
-        out["thresholds_mode"] = self.thresholds
+        out["thresholds_mode"] = self.threshold_mode
         if train_targets is not None:
             majority = majority_baseline(train_targets, targets)
             for axis in AXIS_NAMES:

@@ -26,6 +26,10 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
     name: ClassVar[str] = "multi"
     prediction_key: ClassVar[str] = "labels"
     dev_metric: ClassVar[str] = "macro_f1"
+    auto_thresholds: ClassVar[str] = "global"
+    """With ``pos_weight`` (negatives / positives, up to hundreds for rare labels) a 0.5 cut-off
+    is each label's base rate: GoEmotions' 28 labels were predicted 4.5x as often as they occur
+    (Hamming 19 %). One cut-off tuned on dev for micro-F1 keeps the count near the truth."""
     report_metrics: ClassVar[tuple[str, ...]] = (
         "auc_macro",
         "hamming_loss",
@@ -103,7 +107,7 @@ class MultiLabelTask(NamedLabels, SigmoidTask):
             "hamming_loss": float(np.mean(pred != y)),
             **_f1s(y, pred),
             **{f"{k}_static": v for k, v in _f1s(y, static).items()},
-            "thresholds_mode": self.thresholds,
+            "thresholds_mode": self.threshold_mode,
             "per_label": {
                 lab: {
                     "f1": float(per_label[j]),

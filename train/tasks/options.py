@@ -57,8 +57,10 @@ class TaskOptions(LabelOptions):
     """What is learnt from the label column, and how it is judged."""
 
     thresholds: str = option(
-        "static",
-        help="mbti/multi: cut-off 0.5, or one per output tuned on dev (best F1).",
+        "auto",
+        help="mbti/multi cut-offs: static (0.5), dynamic (one per output, tuned on dev for its "
+        "F1), global (one for all outputs, tuned on dev for micro-F1); auto: global for multi, "
+        "static for mbti.",
         choices=THRESHOLD_MODES,
     )
     class_weights: bool = option(

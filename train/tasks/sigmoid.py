@@ -1,5 +1,6 @@
 """What the sigmoid tasks (``multi`` and ``mbti``) share: one binary output per label or
-axis, ``pos_weight`` class weights, and static (0.5) or dev-tuned ("dynamic") cut-offs."""
+axis, ``pos_weight`` class weights, and static (0.5) or dev-tuned cut-offs: one per output
+("dynamic") or one for all outputs ("global")."""
 
 from __future__ import annotations
 
@@ -12,20 +13,24 @@ import torch
 
 from schemas.errors import InputError
 from train.tasks.base import Task, bce_rows, pos_weight_of
-from train.tasks.metrics import predict_bits, tune_thresholds
+from train.tasks.metrics import predict_bits, tune_global_threshold, tune_thresholds
 
-THRESHOLD_MODES = ("static", "dynamic")
+THRESHOLD_MODES = ("auto", "static", "dynamic", "global")
 
 
 @dataclasses.dataclass(frozen=True)
 class SigmoidTask(Task):
-    """``thresholds``: ``static`` or ``dynamic``; ``cutoffs``: one per output once tuned;
-    ``class_weights``: fit sets ``pos_weight`` = negatives / positives per output."""
+    """``thresholds``: ``static`` (0.5), ``dynamic`` (one per output, tuned on dev for its
+    F1), ``global`` (one for all outputs, tuned on dev for micro-F1) or ``auto`` (the task's
+    ``auto_thresholds``); ``cutoffs``: one per output once tuned; ``class_weights``: fit sets
+    ``pos_weight`` = negatives / positives per output."""
 
     problem_type: ClassVar[str] = "multi_label_classification"
     tune_average: ClassVar[str] = "binary"
     """The F1 that a dynamic cut-off maximises on dev."""
-    thresholds: Literal["static", "dynamic"] = "static"
+    auto_thresholds: ClassVar[str] = "static"
+    """What ``auto`` means for the task."""
+    thresholds: Literal["auto", "static", "dynamic", "global"] = "auto"
     cutoffs: tuple[float, ...] = ()
     class_weights: bool = True
     pos_weight: tuple[float, ...] | None = None
@@ -33,8 +38,14 @@ class SigmoidTask(Task):
     def __post_init__(self) -> None:
         if self.thresholds not in THRESHOLD_MODES:
             raise InputError(
-                f"unknown thresholds {self.thresholds!r} (static or dynamic)", field="--thresholds"
+                f"unknown thresholds {self.thresholds!r} ({', '.join(THRESHOLD_MODES)})",
+                field="--thresholds",
             )
+
+    @property
+    def threshold_mode(self) -> str:
+        """``thresholds`` with ``auto`` resolved."""
+        return self.auto_thresholds if self.thresholds == "auto" else self.thresholds
 
     def with_class_weights(self, ds: datasets.Dataset, *, file: str) -> SigmoidTask:
         """The task with ``pos_weight`` from ``ds``'s targets (when class weights are on)."""
@@ -50,11 +61,15 @@ class SigmoidTask(Task):
         return bce_rows(logits, targets, self.pos_weight)
 
     def tune(self, targets: np.ndarray, scores: np.ndarray) -> SigmoidTask:
-        if self.thresholds == "static":
+        mode = self.threshold_mode
+        if mode == "static":
             return self
         if len(targets) == 0:
-            raise InputError("dynamic thresholds need dev rows (the dev split is empty)")
-        cuts = tune_thresholds(targets, scores, average=self.tune_average)
+            raise InputError(f"{mode} thresholds need dev rows (the dev split is empty)")
+        if mode == "global":
+            cuts = [tune_global_threshold(targets, scores)] * self.n_outputs
+        else:
+            cuts = tune_thresholds(targets, scores, average=self.tune_average)
         return dataclasses.replace(self, cutoffs=tuple(cuts))
 
     def describe(self, scores: np.ndarray) -> dict[str, Any]:

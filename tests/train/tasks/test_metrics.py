@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import f1_score
 
 from train.tasks.mbti import axis_metrics, majority_baseline
-from train.tasks.metrics import tune_thresholds
+from train.tasks.metrics import predict_bits, tune_global_threshold, tune_thresholds
 
 LABELS = np.array([[0, 0, 1, 1], [1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 0]])
 PROBS = np.array(
@@ -71,3 +72,31 @@ def test_majority_baseline_uses_the_training_majority():
     assert m["T/F"]["macro_f1"] == 0.5
     assert m["J/P"]["accuracy"] == 0.0
     assert m["mean_axis_accuracy"] == pytest.approx((0.5 + 0.5 + 1.0 + 0.0) / 4)
+
+
+@pytest.mark.parametrize("average", ["macro", "binary"])
+def test_tune_thresholds_reaches_the_best_f1_of_every_cut_off(average: str) -> None:
+    """The vectorised search against sklearn's F1 at every candidate cut-off."""
+    rng = np.random.default_rng(1)
+    labels = (rng.random((300, 3)) < [0.1, 0.3, 0.5]).astype(int)
+    probs = np.round(np.clip(0.3 * labels + rng.random((300, 3)) * 0.7, 0, 1), 2)  # ties
+    for j, cut in enumerate(tune_thresholds(labels, probs, average=average)):
+        p = np.unique(probs[:, j])
+        cands = np.concatenate([[0.5], (p[:-1] + p[1:]) / 2])
+        f1 = [f1_score(labels[:, j], probs[:, j] >= t, average=average) for t in cands]
+        assert f1_score(labels[:, j], probs[:, j] >= cut, average=average) == pytest.approx(max(f1))
+
+
+def test_one_global_threshold_keeps_the_predicted_count_near_the_true_count() -> None:
+    """Scores inflated as pos_weight inflates rare labels' outputs: per-label cut-offs at
+    0.5 over-predict; one cut-off tuned for micro-F1 does not."""
+    rng = np.random.default_rng(2)
+    labels = (rng.random((2000, 10)) < 0.05).astype(int)
+    probs = 1 / (1 + np.exp(-(3.0 * labels + rng.normal(0, 1, labels.shape))))
+    cut = tune_global_threshold(labels, probs)
+    assert 0.5 < cut < 0.95
+    over = predict_bits(probs, [0.5] * 10).sum() / labels.sum()
+    tuned = predict_bits(probs, [cut] * 10).sum() / labels.sum()
+    assert over > 3 and 0.6 < tuned < 1.5
+    micro = [f1_score(labels.ravel(), probs.ravel() >= t) for t in (cut, 0.5, cut + 0.05)]
+    assert micro[0] >= max(micro[1:])

@@ -132,7 +132,22 @@ def test_multi_dynamic_cutoffs_maximise_each_labels_f1_and_static_stays_half():
     m = tuned.metrics(targets, scores)
     assert m["micro_f1"] == m["macro_f1"] == 1.0 and m["hamming_loss"] == 0.0
     assert m["macro_f1_static"] < 1.0 and m["auc_macro"] == 1.0
-    assert MultiLabelTask(labels=("a", "b")).tune(targets, scores).cutoffs == ()
+    assert (
+        MultiLabelTask(labels=("a", "b"), thresholds="static").tune(targets, scores).cutoffs == ()
+    )
+
+
+def test_multi_cut_off_is_one_for_all_labels_by_default_and_mbti_stays_static():
+    targets = np.array([[1, 0], [1, 0], [0, 1], [0, 1]], dtype=float)
+    scores = np.array([[0.9, 0.8], [0.85, 0.7], [0.6, 0.9], [0.7, 0.95]])
+    task = MultiLabelTask(labels=("a", "b"))
+    assert task.threshold_mode == "global"
+    tuned = task.tune(targets, scores)
+    assert tuned.cutoffs[0] == tuned.cutoffs[1] and 0.8 < tuned.cutoffs[0] <= 0.85
+    assert tuned.metrics(targets, scores)["micro_f1"] == 1.0
+    assert tuned.metrics(targets, scores)["thresholds_mode"] == "global"
+    assert MbtiTask().threshold_mode == "static"
+    assert MbtiTask().tune(np.zeros((2, 4)), np.zeros((2, 4))).cutoffs == ()
 
 
 def test_multi_metric_names_predictions_and_majority():
