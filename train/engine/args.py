@@ -16,7 +16,8 @@ class TrainArgs(ConsoleOptions):
     ``bf16``/``tf32`` ``None`` means automatic (on for CUDA, off on CPU). ``max_steps`` > 0
     overrides ``epochs`` (tests use a few steps); otherwise ``min_steps`` lengthens short runs.
     ``head_lr``: the new head learns faster than the pretrained encoder (on Corona tweets, at
-    the encoder's 5e-5 the 4-layer head learnt nothing for ~100 steps).
+    the encoder's 5e-5 the 4-layer head learnt nothing for ~100 steps); so do phase 2's label
+    embedding and new MLM head.
     ``early_stopping_patience`` counts evaluations (one per epoch) without improvement of the
     dev metric; ``None`` (or 0 on the command line) disables it.
     """
@@ -28,7 +29,10 @@ class TrainArgs(ConsoleOptions):
     batch_size: int = option(16, help="Batch size per device.", ge=1)
     lr: float = option(5e-5, help="Peak learning rate (linear warm-up and decay).", gt=0)
     head_lr: float | None = option(
-        1e-3, help="Peak learning rate of the new classification head (0: --lr).", ge=0
+        1e-3,
+        help="Peak learning rate of what is trained from scratch: a new classification head, "
+        "phase 2's label embedding and new MLM head (0: --lr).",
+        ge=0,
     )
     min_steps: int = option(
         200,

@@ -30,9 +30,18 @@ def checkpoint_dir(out: str | Path) -> Path:
     return out.parent / f".{out.name}.checkpoints"
 
 
+def fresh_parameters(model: Any) -> set[int]:
+    """Ids of the parameters trained from scratch: the model's ``fresh_parameters()`` where it
+    has one (phase 2: the label embedding and a new MLM head), else those under ``head.``."""
+    if hasattr(model, "fresh_parameters"):
+        return {id(p) for p in model.fresh_parameters()}
+    return {id(p) for name, p in model.named_parameters() if name.startswith("head.")}
+
+
 class PhaseTrainer(Trainer):
-    """The Trainer with one more parameter group: the new classification head (parameters
-    under ``head.``) learns at ``head_lr``, the pretrained encoder at ``--lr``.
+    """The Trainer with one more parameter group: what is trained from scratch (the new
+    classification head, phase 2's label embedding: :func:`fresh_parameters`) learns at
+    ``head_lr``, the pretrained encoder at ``--lr``.
 
     At the encoder's 5e-5 the study's 4-layer head from scratch learnt nothing for the first
     ~100 steps on Corona tweets (loss flat at ln 5); at 1e-3 (the default) plain fine-tuning
@@ -49,7 +58,7 @@ class PhaseTrainer(Trainer):
         if not fresh or self.head_lr == self.args.learning_rate:
             return optimizer
         model = self.model if model is None else model
-        head = {id(p) for name, p in model.named_parameters() if name.startswith("head.")}
+        head = fresh_parameters(model)
         for group in list(optimizer.param_groups):
             mine = [p for p in group["params"] if id(p) in head]
             if mine:

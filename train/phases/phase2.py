@@ -17,6 +17,9 @@ from train.engine.data import Loaded
 from train.engine.result import PhaseResult
 from train.tasks.options import LabelOptions
 
+# train.models.type_mlm.TYPE_INPUTS, written here too so that parsing the command line does not
+# import transformers (a test checks the two agree)
+TYPE_INPUTS = ("tokens", "mask")
 HEAD_PRETRAINED = "pretrained"
 HEAD_NEW = "new (decoder tied to the input embeddings)"
 
@@ -38,6 +41,12 @@ class Phase2Config:
     init: str = option(help="Phase-1 output dir (or an encoder name/path).")
     out: Path = option(help="Output model directory.")
     mlm_mix: float = option(0.0, help="Weight of ordinary 15 % random-masking MLM (0: off).", ge=0)
+    type_input: str = option(
+        "tokens",
+        help="Where the label embedding is added: every input token's embedding (tokens) or "
+        "the hidden state at [MASK], before the MLM head (mask).",
+        choices=TYPE_INPUTS,
+    )
     dev_fraction: float = option(
         0.1, cli=False, help="Share of base sentences held out for dev.", ge=0, lt=1
     )
@@ -116,6 +125,7 @@ def build_model(config: Any, init: Any) -> tuple[Any, str]:
     ):
         model.mlm.load_state_dict(base.state_dict(), strict=False)
         head = HEAD_PRETRAINED
+        model.head_is_new = False
     transfer_encoder(model, init.encoder)
     LOG.info(f"phase 2: MLM head {head}")
     return model, head
@@ -174,6 +184,7 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
         encoder=encoder_config_dict(init.encoder),
         labels=list(labels.label_set),
         mlm_mix=cfg.mlm_mix,
+        type_input=cfg.type_input,
         head_dropout=args.head_dropout,
         lineage=[*init.lineage, lineage_entry(2, init, prov, mlm_mix=cfg.mlm_mix)],
     )
@@ -194,6 +205,7 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
         label_names=["target_ids", "target_probs"],
     )
     dev = trainer.evaluate() if dev_ds is not None else {}
+    eval_collator = TypeMlmCollator(init.tokenizer, pad_to_multiple_of=pad_multiple(args))
     metrics = {
         "n_train": len(train_ds),
         "n_dev": len(dev_rows),
@@ -201,28 +213,75 @@ def run_phase2(cfg: Phase2Config) -> PhaseResult:
         "mlm_mix": cfg.mlm_mix,
         "soft_targets": stats.as_dict(),
         "dev": dev,
-        **(type_use(trainer, dev_ds, dev["eval_loss"], len(labels.label_set)) if dev else {}),
+        **(
+            type_use(trainer.model, eval_collator, dev_rows, len(labels.label_set), args)
+            if dev
+            else {}
+        ),
     }
     return finish_phase(cfg.out, trainer, init.tokenizer, metrics, manifest, args)
 
 
-def type_use(trainer: Any, dev: datasets.Dataset, own: float, n_labels: int) -> dict[str, float]:
-    """Whether the model uses the label it is conditioned on, on held-out base sentences: the
-    dev loss with each row's own label (``own``), and with another label (shifted by half the
-    label set: for MBTI the same type with the other E/I pole); ``label_gain`` = the second
-    minus the first (> 0: the label moves the fills the way the data say)."""
-    other = dev.map(
-        lambda row: {"type_id": (row["type_id"] + n_labels // 2) % n_labels},
-        keep_in_memory=True,
-        desc="other labels",
-    )
-    # under the eval prefix: the callbacks (early stopping) expect it; training is over
-    shifted = trainer.evaluate(other)["eval_loss"]
+def label_losses(
+    model: Any, collator: Any, rows: list[dict[str, Any]], n_labels: int, batch_size: int
+) -> Any:
+    """Each row's soft-target loss under every label (``[rows, labels]``), the model in eval
+    mode: what the fills of a held-out sentence cost if its label were each of the others."""
+    import torch
+
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    out = torch.zeros(len(rows), n_labels)
+    with torch.no_grad():
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            batch = {k: v.to(device) for k, v in collator(chunk).items()}
+            ids, probs = batch.pop("target_ids"), batch.pop("target_probs")
+            for label in range(n_labels):
+                batch["type_ids"] = torch.full_like(batch["type_ids"], label)
+                logits = model(**batch).logits.float()
+                logp = torch.log_softmax(logits, dim=-1).gather(1, ids)
+                out[start : start + len(chunk), label] = -(probs * logp).sum(1).cpu()
+    model.train(was_training)
+    return out
+
+
+def type_use(
+    model: Any, collator: Any, rows: list[dict[str, Any]], n_labels: int, args: TrainArgs
+) -> dict[str, float]:
+    """Whether the model uses the label it is conditioned on, on held-out base sentences.
+
+    ``label_gain``: the mean loss of each row's fills under another label (shifted by half the
+    label set: for MBTI the same type with the other E/I pole) minus under its own (> 0: the
+    label moves the fills the way the data say; exactly 0 for a model that ignores it).
+    ``label_accuracy``: the share of rows whose own label gives their fills the lowest loss of
+    all labels ("which type is this fill distribution from?"; chance ``1/labels``)."""
+    import torch
+
+    losses = label_losses(model, collator, rows, n_labels, args.eval_batch_size or 64)
+    own_ids = torch.tensor([r["type_id"] for r in rows])
+    idx = torch.arange(len(rows))
+    own = losses[idx, own_ids]
+    other = losses[idx, (own_ids + n_labels // 2) % n_labels]
+    own_loss, other_loss = float(own.mean()), float(other.mean())
     return {
-        "dev_loss_own_label": own,
-        "dev_loss_other_label": shifted,
-        "label_gain": shifted - own,
+        "dev_loss_own_label": own_loss,
+        "dev_loss_other_label": other_loss,
+        "label_gain": other_loss - own_loss,
+        "label_accuracy": float(own_is_lowest(losses, own_ids).mean()),
+        "label_chance": 1.0 / n_labels,
     }
+
+
+def own_is_lowest(losses: Any, own_ids: Any) -> Any:
+    """Per row: 1 where the own label's loss is the lowest, ``1/k`` where it ties with ``k - 1``
+    others at the lowest, else 0 (a model that ignores the label scores chance, not the
+    share of rows whose label happens to come first)."""
+    own = losses[range(len(own_ids)), own_ids]
+    lowest = losses.min(1).values
+    ties = (losses == lowest[:, None]).sum(1).float()
+    return (own == lowest).float() / ties
 
 
 def command(cfg: Phase2Config) -> None:
@@ -235,6 +294,8 @@ def command(cfg: Phase2Config) -> None:
         f"mapped candidate mass {st['mapped_share']:.1%} (single-piece "
         f"{st['single_piece_share']:.1%}); MLM head {result.metrics['mlm_head']}; "
         f"dev loss {result.metrics['dev'].get('eval_loss', float('nan')):.4f} "
-        f"(another label: +{result.metrics.get('label_gain', float('nan')):.4f}) "
+        f"(another label: +{result.metrics.get('label_gain', float('nan')):.4f}; own label "
+        f"the likeliest for {result.metrics.get('label_accuracy', float('nan')):.1%} of the "
+        f"held-out rows, chance {result.metrics.get('label_chance', float('nan')):.1%}) "
         f"-> {result.model_dir}"
     )

@@ -30,6 +30,27 @@ def test_the_new_head_learns_at_its_own_rate(phase1_dir, tmp_path, given):
     assert trainer.create_optimizer() is optimizer  # a second call changes nothing
 
 
+def test_phase_2s_label_embedding_and_new_head_learn_at_the_head_rate(phase2_dir, tmp_path):
+    """What phase 2 trains from scratch (the label embedding, the new MLM head's transform and
+    bias) at --head-lr; the encoder and the decoder tied to its word embeddings at --lr."""
+    from train.models import TypeConditionedMlm
+
+    args = tiny_args(lr=1e-4, head_lr=3e-3)
+    model = TypeConditionedMlm.from_pretrained(phase2_dir.model_dir)
+    trainer = PhaseTrainer(
+        model=model,
+        args=training_arguments(args, tmp_path / "out", metric=None),
+        head_lr=args.head_rate(),
+    )
+    rate = {id(p): g["lr"] for g in trainer.create_optimizer().param_groups for p in g["params"]}
+    fresh = {name for name, p in model.named_parameters() if rate[id(p)] == 3e-3}
+    assert "type_embedding.weight" in fresh
+    assert "mlm.cls.predictions.transform.dense.weight" in fresh
+    assert "mlm.cls.predictions.bias" in fresh
+    assert not any(name.startswith("mlm.bert.") for name in fresh)  # the tied decoder too
+    assert len(rate) == len(list(model.parameters()))
+
+
 def test_report_to_is_a_list_for_both_trainers():
     assert tiny_args(report_to="none").reporters() == ["none"]
     assert tiny_args(report_to="tensorboard, wandb,").reporters() == ["tensorboard", "wandb"]

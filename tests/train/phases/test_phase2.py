@@ -6,11 +6,13 @@ import json
 
 import pytest
 
+from schemas.labels import MBTI
 from tests.support.cli import assert_clean_error
-from tests.train.conftest import tiny_args, toy_masked, write_jsonl
+from tests.train.conftest import POLE_WORDS, tiny_args, toy_masked, write_jsonl
+from train.engine.args import TrainArgs
 from train.models import TypeConditionedMlm
 from train.models.soft_targets import CandidateMapper, SoftTargetStats, soft_target
-from train.phases.phase2 import HEAD_NEW, Phase2Config, run_phase2
+from train.phases.phase2 import HEAD_NEW, Phase2Config, own_is_lowest, run_phase2
 
 
 class _Tok:
@@ -53,26 +55,57 @@ def test_phase2_from_phase1_records_lineage_and_mass(phase2_dir, phase1_dir):
     assert saved["soft_targets"]["mapped_share"] == st["mapped_share"]
 
 
-def test_phase2_learns_to_use_the_label_on_held_out_sentences(phase1_dir, tmp_path):
-    """The toy fills follow the E/I letter: once trained, the held-out sentences' fills are
-    likelier under their own label than under the other E/I pole (the type embedding starts
-    at zero, so the gain starts at exactly 0)."""
-    bases = [f"sentence number {i} is about [MASK] today." for i in range(10)]
-    rows = [
-        {**row, "id": f"{row['id']}-{i}", "base_id": f"s{i}", "text": text}
-        for i, text in enumerate(bases)
-        for row in toy_masked()[:16]
-    ]
+def typed_masked(n_sentences: int) -> list[dict]:
+    """Fills that follow all four letters of the type: one word per pole (``POLE_WORDS``), a
+    quarter of the mass each, on sentences that say nothing about the type."""
+    rows = []
+    for i in range(n_sentences):
+        for t in MBTI.labels:
+            words = [POLE_WORDS[letter][0] for letter in t]
+            rows.append(
+                {
+                    "id": f"m{i}-{t}",
+                    "base_id": f"s{i}",
+                    "text": f"sentence number {i} is about [MASK] today.",
+                    "label": t,
+                    "target": words[0],
+                    "candidates": [{"word": w, "prob": 0.25} for w in words],
+                    "backend": "offline",
+                    "model": "toy",
+                    "prompt_sha": "0" * 8,
+                }
+            )
+    return rows
+
+
+def test_phase2_with_the_defaults_learns_the_label_on_held_out_sentences(phase1_dir, tmp_path):
+    """With the default rates (encoder 5e-5, label embedding and new head at --head-lr) and the
+    label added to every token, 40 steps make the held-out sentences' fills clearly likelier
+    under their own type than under the other E/I pole, and their type identifiable. Before
+    (label added at [MASK] only, everything at 5e-5) the gain after 40 steps was 0.00004 nats
+    (the own type was still the likeliest for 81 % of the rows: the direction was learnt, the
+    size was not)."""
+    defaults = TrainArgs()
     result = run_phase2(
         Phase2Config(
-            data=write_jsonl(tmp_path / "masked.jsonl", rows),
+            data=write_jsonl(tmp_path / "masked.jsonl", typed_masked(12)),
             init=phase1_dir.model_dir,
             out=tmp_path / "out",
-            dev_fraction=0.2,
-            args=tiny_args(max_steps=80, lr=1e-2),
+            dev_fraction=0.25,
+            args=tiny_args(max_steps=40, lr=defaults.lr, head_lr=defaults.head_lr),
         )
     )
-    assert result.metrics["label_gain"] > 0.1, result.metrics
+    m = result.metrics
+    assert m["label_gain"] > 0.01, m  # 0.027 (old: 0.00004)
+    assert m["label_accuracy"] > 3 * m["label_chance"], m
+
+
+def test_label_accuracy_shares_ties():
+    import torch
+
+    losses = torch.tensor([[1.0, 2.0, 3.0], [2.0, 1.0, 3.0], [1.0, 1.0, 1.0], [1.0, 1.0, 5.0]])
+    score = own_is_lowest(losses, torch.tensor([0, 0, 2, 1]))
+    assert score.tolist() == pytest.approx([1.0, 0.0, 1 / 3, 0.5])
 
 
 def test_phase2_with_mlm_mix_on_the_bundled_minilm(minilm_path, toy_dir, tmp_path):
@@ -130,3 +163,10 @@ def test_phase2_refuses_a_phase3_or_foreign_init(phase3_dir, toy_dir, tmp_path):
             )
         )
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_the_type_input_choices_are_the_models():
+    from train.models.type_mlm import TYPE_INPUTS
+    from train.phases import phase2
+
+    assert phase2.TYPE_INPUTS == TYPE_INPUTS
