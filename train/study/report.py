@@ -238,14 +238,22 @@ def low_data(runs: Sequence[Run], task: Task) -> tuple[list[str], list[list[Any]
 def pretraining(runs: Sequence[Run]) -> tuple[list[str], list[list[Any]]]:
     """Phases 1 and 2 per seed: rows, dev figure (phase 1: its task's dev metric; phase 2:
     its loss) and whether phase 2 uses the label."""
-    header = ["phase", "seed", "train rows", "seconds", "dev", "phase 2 label_gain"]
+    header = [
+        "phase",
+        "seed",
+        "train rows",
+        "seconds",
+        "dev",
+        "phase 2 label_gain",
+        "phase 2 label accuracy",
+    ]
     rows = []
     for run in sorted(
         (r for r in runs if r.arm in PRETRAINING_ARMS), key=lambda r: (r.arm, r.seed)
     ):
         m = run.metrics
         dev = metric_value(m, m["dev_metric"]) if "dev_metric" in m else m.get("dev_loss_own_label")
-        gain = m.get("label_gain")
+        gain, accuracy = m.get("label_gain"), m.get("label_accuracy")
         rows.append(
             [
                 ARM_TITLES[run.arm],
@@ -254,6 +262,7 @@ def pretraining(runs: Sequence[Run]) -> tuple[list[str], list[list[Any]]]:
                 f"{run.seconds:.0f}",
                 "–" if dev is None else f"{dev:.4f}",
                 "–" if gain is None else f"{gain:+.4f}",
+                "–" if accuracy is None else f"{accuracy:.1%} (chance {m['label_chance']:.1%})",
             ]
         )
     return header, rows
@@ -321,7 +330,9 @@ def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
             markdown_table(*pretraining(runs)),
             "",
             "Phase 2's label_gain is its held-out sentences' loss under another label minus "
-            "under their own: above 0, the model uses the label it is conditioned on.",
+            "under their own: above 0, the model uses the label it is conditioned on; its "
+            "label accuracy, the share of held-out rows whose fills are likeliest under their "
+            "own label of all labels.",
             "",
         ]
     parts += [

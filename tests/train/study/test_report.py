@@ -46,7 +46,12 @@ def _study(n_seeds: int, fractions=(1.0,), mlm_gain: float = 0.05) -> list[Run]:
     history = [{"step": s, "loss": 1.0 / s} for s in range(1, 4)] + [{"step": 3, "eval_loss": 0.5}]
     for seed in range(n_seeds):
         phase1 = {"mean_axis_accuracy": 0.6, "dev_metric": "mean_axis_accuracy"}
-        phase2 = {"dev_loss_own_label": 3.2, "label_gain": 0.05}
+        phase2 = {
+            "dev_loss_own_label": 3.2,
+            "label_gain": 0.05,
+            "label_accuracy": 0.25,
+            "label_chance": 1 / 16,
+        }
         runs.append(Run(seed, 1.0, "phase1", phase1, 100, 1.0, None, history))
         runs.append(Run(seed, 1.0, "phase2", phase2, 50, 1.0, None, history))
         for f in fractions:
@@ -92,7 +97,10 @@ def test_write_report_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     text = report.read_text()
     assert "## Low-data curve" in text and "| E/I.accuracy" in text and "81.64" in text
     assert "## Per-author test metrics" in text
-    assert "| phase 2 (label-conditioned MLM) | 0 | 50 | 1 | 3.2000 | +0.0500 |" in text
+    assert (
+        "| phase 2 (label-conditioned MLM) | 0 | 50 | 1 | 3.2000 | +0.0500 | 25.0% (chance 6.2%) |"
+        in text
+    )
     for name in FIGURES.values():
         png = tmp_path / name
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
