@@ -134,6 +134,7 @@ def encoder(cfg: BalanceConfig) -> Encoder:
             batch_size=cfg.batch_size,
             cache=cfg.cache,
             show_progress=cfg.progress,
+            precision=cfg.encoding.encode_precision,
         )
 
     return encode

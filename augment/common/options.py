@@ -9,7 +9,8 @@ from typing import ClassVar
 
 from schemas.console import ConsoleOptions
 from schemas.hub import PUSH_HELP
-from schemas.options import option
+from schemas.options import group, option
+from train.engine.encoding import EncodeOptions
 
 
 @dataclass(kw_only=True)
@@ -45,6 +46,7 @@ class SilverBase(ConsoleOptions):
         help="Labelled test file: the student on gold vs gold + silver (paired, over seeds).",
     )
     eval_seeds: int = option(3, help="--eval seeds (a paired t interval).", ge=3)
+    encoding: EncodeOptions = group(EncodeOptions, panel="Encoding")
 
     #: ``--top-k`` when not given (each mode sets its own)
     default_top_k: ClassVar[int] = 10

@@ -116,7 +116,9 @@ def evaluate(
     return {
         "test": str(cfg.eval_file),
         "n_test": len(test["score"]),
-        "untuned": spearman_of(load_embedder(cfg.embedder), test, cfg.batch_size),
+        "untuned": spearman_of(
+            load_embedder(cfg.embedder, None, cfg.encoding.encode_precision), test, cfg.batch_size
+        ),
         "teacher": teacher.spearman(test),
         **student_check(gold, combined, test, scale, cfg, work).summary(),
     }

@@ -35,7 +35,11 @@ def sample_pairs(gold: Pairs, cfg: PairConfig) -> tuple[list[tuple[str, str]], l
                 source.append(name)
 
     if "semantic" in samplers:
-        emb = embed(sentences, load_embedder(cfg.embedder), batch_size=cfg.batch_size)
+        emb = embed(
+            sentences,
+            load_embedder(cfg.embedder, None, cfg.encoding.encode_precision),
+            batch_size=cfg.batch_size,
+        )
         add(semantic_search(emb, emb, cfg.neighbours() + 1).ids, "semantic")
     if "bm25" in samplers:
         add(bm25_neighbours(sentences, cfg.neighbours()), "bm25")

@@ -26,7 +26,15 @@ def text_key(text: str) -> bytes:
 
 
 class EmbeddingCache:
-    """Text -> embedding rows of one model (``model_id``: its resolved name or path)."""
+    """Text -> embedding rows of one model (``model_id``: its resolved name or path, with the
+    precision it encodes in: :meth:`model_key`)."""
+
+    @staticmethod
+    def model_key(model: str, precision: str) -> str:
+        """The ``model_id`` of ``model`` encoding in ``precision`` (fp32, bf16, fp16, int8):
+        embeddings of one precision are never served for another (the rows cached before
+        precisions were told apart, bf16 or fp32 by the CPU, are not read)."""
+        return f"{model}\n{precision}"
 
     def __init__(self, model_id: str, root: Path | None = None) -> None:
         digest = hashlib.sha1(model_id.encode("utf-8")).hexdigest()[:16]

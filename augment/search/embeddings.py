@@ -5,35 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from schemas.models import resolve_model
 
 
-def cpu_has_native_bf16() -> bool:
-    """True when the CPU multiplies bf16 natively (AVX512_BF16 or AMX); elsewhere PyTorch
-    emulates it and bf16 encodes 2-6x slower than fp32 (measured on an AVX2-only EPYC)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 @lru_cache(maxsize=4)
-def load_embedder(name_or_path: str | None = None, device: str | None = None):
-    """Load a ``SentenceTransformer`` once per (model, device); bf16 weights on CUDA and on
-    CPUs with native bf16, fp32 elsewhere."""
-    import torch
+def load_embedder(
+    name_or_path: str | None = None, device: str | None = None, precision: str = "auto"
+):
+    """Load a bi-encoder once per (model, device, precision): ``precision`` as
+    ``--encode-precision`` takes it (:func:`train.engine.encoding.resolve_precision`; ``auto``:
+    bf16 on CUDA and on CPUs with native bf16, int8 through ONNX Runtime on other CPUs when it
+    is installed, else fp32); the resolved one is the model's ``encode_precision``."""
+    from train.engine.encoding import load_encoder
 
-    from train.engine.sentence_fit import load_bi_encoder
-
-    model = load_bi_encoder(name_or_path, device=device)
-    if model.device.type == "cuda" or (model.device.type == "cpu" and cpu_has_native_bf16()):
-        model = model.to(torch.bfloat16)
-    return model
+    return load_encoder.__wrapped__(name_or_path, device, precision)
 
 
 def token_length_order(texts: Sequence[str], model, chunk: int = 10_000) -> np.ndarray:
@@ -93,15 +81,18 @@ def embed_cached(
     batch_size: int = 32,
     cache: bool = True,
     show_progress: bool = False,
+    precision: str = "auto",
 ) -> np.ndarray:
-    """:func:`embed` with the model loaded by name; rows reused from the cache when ``cache``."""
+    """:func:`embed` with the model loaded by name in ``precision``; rows reused from the
+    cache (kept per model and resolved precision) when ``cache``."""
     from augment.search.embed_cache import EmbeddingCache
 
-    model = load_embedder(name_or_path)
+    model = load_embedder(name_or_path, None, precision)
 
     def encode(batch: Sequence[str]) -> np.ndarray:
         return embed(batch, model, batch_size=batch_size, show_progress=show_progress)
 
     if not cache or not texts:
         return encode(texts)
-    return EmbeddingCache(resolve_model(name_or_path)).embed(texts, encode)
+    cache_id = EmbeddingCache.model_key(resolve_model(name_or_path), model.encode_precision)
+    return EmbeddingCache(cache_id).embed(texts, encode)

@@ -28,3 +28,18 @@ def test_batches_by_token_count_keep_the_input_order(minilm_path):
     plain = model.encode(texts, normalize_embeddings=True)
     np.testing.assert_allclose(ours, plain, atol=1e-5)
     assert embed([], model).shape == (0, model.get_embedding_dimension())
+
+
+def test_the_embedding_cache_is_kept_per_precision(minilm_path, tmp_path, monkeypatch):
+    from augment.search.embed_cache import EmbeddingCache
+    from augment.search.embeddings import embed_cached
+
+    monkeypatch.setenv("MBTIKIT_CACHE", str(tmp_path))
+    keys = {p: EmbeddingCache.model_key(minilm_path, p) for p in ("fp32", "bf16", "int8")}
+    assert len(set(keys.values())) == 3 and minilm_path not in keys.values()
+    texts = ["one text", "another text"]
+    first = embed_cached(texts, minilm_path, precision="fp32")
+    assert EmbeddingCache(keys["fp32"]).dir.is_dir()
+    assert not EmbeddingCache(keys["bf16"]).dir.exists()
+    assert not EmbeddingCache(minilm_path).dir.exists()  # the key before precisions
+    np.testing.assert_array_equal(embed_cached(texts, minilm_path, precision="fp32"), first)

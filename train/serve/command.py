@@ -24,6 +24,7 @@ def run_serve(options: ServeOptions) -> None:
             embedder=options.embedder,
             device=options.device,
             batch_size=options.batch_size,
+            precision=options.encoding.encode_precision,
         )
         return create_app(models, options)
 

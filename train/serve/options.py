@@ -10,6 +10,7 @@ from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.http import ServerOptions
 from schemas.options import group, option
+from train.engine.encoding import EncodeOptions
 
 
 @dataclass
@@ -39,6 +40,7 @@ class ServeOptions(ConsoleOptions):
         panel="Server",
     )
     server: ServerOptions = group(ServerOptions, panel="Server")
+    encoding: EncodeOptions = group(EncodeOptions, panel="Encoding")
 
     def __post_init__(self) -> None:
         super().__post_init__()

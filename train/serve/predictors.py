@@ -99,15 +99,12 @@ class RegressionScorer:
 class BiEncoderSimilarity:
     """Cosine similarity of two sentences' embeddings under a sentence-transformers model."""
 
-    def __init__(self, model: str, device: str | None = None) -> None:
-        from sentence_transformers import SentenceTransformer
+    def __init__(self, model: str, device: str | None = None, precision: str = "auto") -> None:
+        from train.engine.encoding import load_encoder
 
-        from schemas.models import resolve_model
-
-        path = resolve_model(model)
         self.name = model
         try:
-            self.model = SentenceTransformer(path, device=device)
+            self.model = load_encoder.__wrapped__(model, device, precision)
         except (OSError, ValueError) as err:
             raise InputError(
                 f"not a loadable sentence-transformers model ({type(err).__name__})", file=model
@@ -158,18 +155,24 @@ def locate_model(run: str | Path) -> Path | None:
 
 
 def load_models(
-    run: str | Path, *, embedder: str | None = None, device: str | None = None, batch_size: int = 32
+    run: str | Path,
+    *,
+    embedder: str | None = None,
+    device: str | None = None,
+    batch_size: int = 32,
+    precision: str = "auto",
 ) -> Models:
     """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
-    ``embedder``, also similarity) or a sentence-transformers model (similarity only)."""
+    ``embedder``, also similarity, encoding in ``precision``) or a sentence-transformers model
+    (similarity only)."""
     from train.tasks.bi_encoder import is_bi_encoder
 
     model_dir = locate_model(run)
     if model_dir is None:
         if embedder is not None:
             raise InputError("--embedder is for a classifier run; RUN is already an embedder")
-        return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device))
-    similarity = BiEncoderSimilarity(embedder, device) if embedder else None
+        return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device, precision))
+    similarity = BiEncoderSimilarity(embedder, device, precision) if embedder else None
     if is_bi_encoder(model_dir) or task_name(model_dir) == "regression":
         return Models(None, similarity, RegressionScorer(model_dir, device, batch_size))
     return Models(TaskClassifier(model_dir, device, batch_size), similarity)

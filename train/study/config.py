@@ -9,6 +9,7 @@ from pathlib import Path
 from schemas.errors import InputError
 from schemas.options import group, option
 from train.engine.args import TrainArgs
+from train.engine.encoding import EncodeOptions
 from train.tasks.columns import DataOptions
 from train.tasks.options import TaskOptions
 
@@ -46,6 +47,7 @@ class StudyConfig:
     task_options: TaskOptions = group(TaskOptions, panel="Task")
     columns: DataOptions = group(DataOptions, panel="Data")
     args: TrainArgs = group(TrainArgs, panel="Training")
+    encoding: EncodeOptions = group(EncodeOptions, panel="Encoding")
 
     def __post_init__(self) -> None:
         if self.type_sentences is not None or self.masked is not None:

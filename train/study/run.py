@@ -126,7 +126,11 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     from train.tasks.baselines import FrozenEncoder
 
     fractions = sorted(cfg.fraction_list, reverse=True)
-    encoder = FrozenEncoder(cfg.model, batch_size=cfg.args.eval_batch_size or 32)
+    encoder = FrozenEncoder(
+        cfg.model,
+        batch_size=cfg.args.eval_batch_size or 32,
+        precision=cfg.encoding.encode_precision,
+    )
     runs: list[Run] = []
     # under a launcher rank 0 alone stages, reports and publishes; the others train with it
     with main_process_writes(cfg.args) as main, contextlib.ExitStack() as stack:

@@ -78,6 +78,7 @@ class FrozenEncoder:
     model: str | None
     batch_size: int = 32
     device: str | None = None
+    precision: str = "auto"  # as --encode-precision takes it
     _encoder: Any = field(default=None, init=False, repr=False)
     _seen: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
 
@@ -85,13 +86,19 @@ class FrozenEncoder:
         """``[n, dim]`` embeddings of ``texts``."""
         new = list(dict.fromkeys(t for t in texts if t not in self._seen))
         if new:
-            vectors = self._load().encode(
-                new,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-                convert_to_numpy=True,
+            vectors = (
+                self._load()
+                .encode(
+                    new,
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                )
+                .astype(np.float32)
             )
+            # bf16 and int8 encoders normalise in their own precision (norms 1 +- 1e-3)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             self._seen.update(zip(new, vectors, strict=True))
         if not texts:
             return np.zeros((0, self._load().get_embedding_dimension()))
@@ -99,13 +106,11 @@ class FrozenEncoder:
 
     def _load(self) -> Any:
         if self._encoder is None:
-            from sentence_transformers import SentenceTransformer
-
-            from schemas.models import resolve_model
+            from train.engine.encoding import load_encoder
             from train.engine.logs import quiet_loading
 
             with quiet_loading():
-                self._encoder = SentenceTransformer(resolve_model(self.model), device=self.device)
+                self._encoder = load_encoder.__wrapped__(self.model, self.device, self.precision)
         return self._encoder
 
 

@@ -1,0 +1,128 @@
+"""``--encode-precision``: ``auto`` resolves by device and CPU, int8 (ONNX Runtime) gives
+embeddings close to fp32's and builds its model once, and every command that embeds takes the
+option (and refuses a precision it does not know, before any work)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from schemas.errors import InputError
+from schemas.options import build
+from tests.support.cli import assert_clean_error, run_cli
+from train.engine import encoding, onnx_encoder
+from train.engine.encoding import EncodeOptions, load_encoder, resolve_precision
+
+TEXTS = [
+    "I love quiet evenings with a good book.",
+    "Parties drain me, honestly.",
+    "see https://example.com/a?b=c lol :)",
+    "ok",
+    "The weather finally got warmer and we went hiking all day long in the hills.",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def cache_root(onnx_cache, monkeypatch):
+    monkeypatch.setenv("MBTIKIT_CACHE", str(onnx_cache))
+    return onnx_cache
+
+
+@pytest.fixture
+def cpu(monkeypatch):
+    """A CPU without native bf16, with onnxruntime installed (as the flags make it)."""
+
+    def set_cpu(native_bf16: bool = False, ort: bool = True) -> None:
+        monkeypatch.setattr(encoding, "cpu_has_native_bf16", lambda: native_bf16)
+        monkeypatch.setattr(onnx_encoder, "onnxruntime_available", lambda: ort)
+
+    return set_cpu
+
+
+def test_auto_is_int8_on_a_cpu_without_native_bf16_when_onnxruntime_is_there(cpu):
+    cpu(native_bf16=False, ort=True)
+    assert resolve_precision("auto", "cpu") == "int8"
+    cpu(native_bf16=False, ort=False)
+    assert resolve_precision("auto", "cpu") == "fp32"
+    cpu(native_bf16=True, ort=True)
+    assert resolve_precision("auto", "cpu") == "bf16"
+    assert resolve_precision("fp32", "cpu") == "fp32"  # always available
+    assert resolve_precision("auto", "mps") == "fp32"
+
+
+@pytest.mark.parametrize(("bf16", "expected"), [(True, "bf16"), (False, "fp16")])
+def test_auto_is_bf16_or_fp16_on_cuda(monkeypatch, bf16, expected):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    assert resolve_precision("auto", "cuda") == expected
+
+
+def test_int8_off_a_cpu_or_without_onnxruntime_is_an_error_naming_the_option(cpu):
+    with pytest.raises(InputError, match="--encode-precision.*runs on a CPU"):
+        resolve_precision("int8", "cuda")
+    cpu(ort=False)
+    with pytest.raises(InputError, match="--encode-precision.*needs onnxruntime"):
+        resolve_precision("int8", "cpu")
+    with pytest.raises(InputError, match="must be one of"):
+        resolve_precision("int4", "cpu")
+
+
+def test_int8_embeddings_are_close_to_fp32_and_the_model_is_built_once(
+    minilm_path, cache_root, monkeypatch
+):
+    from augment.search.embeddings import embed
+
+    fp32 = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
+    int8 = load_encoder.__wrapped__(minilm_path, "cpu", "int8")
+    assert (fp32.encode_precision, int8.encode_precision) == ("fp32", "int8")
+    built = onnx_encoder.model_cache_file(minilm_path, "int8")
+    assert built.is_file() and built.is_relative_to(cache_root / "onnx")
+    a = embed(TEXTS, fp32, batch_size=2)
+    b = embed(TEXTS, int8, batch_size=2)
+    cosine = (a * b).sum(axis=1)
+    assert cosine.min() > 0.99, cosine
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    assert int8.encode(TEXTS[0], normalize_embeddings=True).shape == (384,)
+    assert int8.encode([]).shape == (0, 384)
+
+    def no_export(*_):
+        raise AssertionError("the cached model is built again")
+
+    monkeypatch.setattr(onnx_encoder, "export_int8", no_export)
+    again = load_encoder.__wrapped__(minilm_path, "cpu", "int8")
+    np.testing.assert_allclose(embed(TEXTS, again, batch_size=2), b, atol=1e-6)
+
+
+def _commands_that_embed():
+    from augment.classification.config import BalanceConfig
+    from augment.pairs.options import PairConfig
+    from train.serve.options import ServeOptions
+    from train.study.config import StudyConfig
+
+    return [
+        (BalanceConfig, {"gold": "g.jsonl", "out": "o", "pool": "p.jsonl"}),
+        (PairConfig, {"gold": "g.jsonl", "out": "o"}),
+        (ServeOptions, {"run": "r"}),
+        (StudyConfig, {"posts": "p.jsonl", "out": "o"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("cls", "values"), _commands_that_embed(), ids=lambda v: getattr(v, "__name__", "")
+)
+def test_every_command_that_embeds_takes_the_one_option(cls, values):
+    assert build(cls, values).encoding == EncodeOptions()  # auto by default
+    assert build(cls, {**values, "encode_precision": "int8"}).encoding.encode_precision == "int8"
+    with pytest.raises(InputError, match="must be one of auto, fp32, bf16, int8"):
+        build(cls, {**values, "encode_precision": "int4"})
+
+
+def test_an_unknown_precision_is_refused_on_the_command_line(tmp_path):
+    proc = run_cli("train", "serve", "run", "--encode-precision", "int4", cwd=tmp_path)
+    assert_clean_error(proc, "--encode-precision")
