@@ -21,7 +21,7 @@ from train.engine.distributed import is_main_process
 from train.engine.finetune import FinetuneResult
 from train.engine.result import PhaseResult
 from train.tasks.columns import DataOptions, TaskData
-from train.tasks.options import TaskOptions
+from train.tasks.options import TaskOptions, pair_model_for
 
 DEFAULT_MODEL = "bundled:all-MiniLM-L6-v2"
 
@@ -132,7 +132,7 @@ def run_phase3(cfg: Phase3Config) -> PhaseResult:
     data, hashes = _task_data(cfg)
     configure(cfg.args)
     manifest = Manifest("train phase3", seed=cfg.args.seed).add(inputs=hashes)
-    if cfg.task_options.pair_model == "bi":
+    if cfg.task_options.task == "regression" and pair_model_for(cfg.task_options, cfg.init) == "bi":
         return _run_bi_encoder(cfg, data, manifest)
     return _run_task(cfg, data, manifest)
 

@@ -135,3 +135,19 @@ def test_label_file_errors(tmp_path):
         InputError, match="twice.txt: row 3: field '--labels': label 'Joy' listed twice"
     ):
         build_task(TaskOptions(task="single", labels=twice))
+
+
+def test_pair_model_auto_is_bi_for_a_sentence_transformers_checkpoint(tmp_path) -> None:
+    from train.tasks.options import pair_model_for
+
+    plain = tmp_path / "bert"
+    plain.mkdir()
+    (plain / "config.json").write_text("{}")
+    sbert = tmp_path / "sbert"
+    sbert.mkdir()
+    (sbert / "modules.json").write_text("[]")
+    auto = TaskOptions(task="regression")
+    assert auto.pair_model == "auto"
+    assert pair_model_for(auto, None) == "bi"  # the bundled MiniLM
+    assert pair_model_for(auto, sbert) == "bi" and pair_model_for(auto, plain) == "cross"
+    assert pair_model_for(TaskOptions(task="regression", pair_model="cross"), sbert) == "cross"
