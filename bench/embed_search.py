@@ -1,25 +1,31 @@
 """Benchmark: our encode path vs plain SentenceTransformer.encode, search time vs pool size, and
 recall@10 / query speed of the approximate FAISS indexes against exact search.
 
-    python bench/embed_search.py encode [--n-texts 2000] [--texts posts.tsv] [--pools 10000,100000]
+    python bench/embed_search.py encode [--n-texts 2000] [--texts posts.tsv|posts.jsonl]
+        [--precisions fp32,bf16,int8] [--repeats 3] [--pools 10000,100000]
     python bench/embed_search.py recall [--n 80000] [--queries 2000] [--repeats 3]
     python bench/embed_search.py recall --embeddings E.npy [--texts train.tsv --max-texts 20000]
 
-``encode`` times our encoding (batches by token count) against ``SentenceTransformer.encode``
-(batches by character count), both batch 32, on ``--texts`` (a TSV's first column) or synthetic word
-strings, then times search on random unit vectors (384-d, like MiniLM): search cost depends only on
-sizes, not on content; 1M is timed only when FAISS is installed. ``recall`` compares ``--index``
-flat, hnsw and ivf with exact search on a synthetic clustered corpus (a Gaussian mixture, so
-neighbours mean something) and, with ``--embeddings``, on real embeddings: a seeded ``--queries``
-rows are the queries, the rest the corpus (``--texts``: the first column of a TSV, encoded once with
-the bundled MiniLM and cached in ``--embeddings``). Each index is built once; searches are repeated
-interleaved (the order rotates) and medians reported.
+``encode`` times our encoding (batches by token count) in each of ``--precisions`` against the
+anchor, plain fp32 ``SentenceTransformer.encode`` (batches by character count), all batch 32, on
+``--texts`` (a TSV's first column or a JSONL's ``text``) or synthetic word strings, in interleaved
+rounds (medians, the load average printed before and after), and checks each precision's quality
+against the anchor: the cosine of each text's two embeddings and the overlap of each text's top-10
+neighbours among the texts. It then times search on random unit vectors (384-d, like MiniLM): search
+cost depends only on sizes, not on content; 1M is timed only when FAISS is installed. ``recall``
+compares ``--index`` flat, hnsw and ivf with exact search on a synthetic clustered corpus (a
+Gaussian mixture, so neighbours mean something) and, with ``--embeddings``, on real embeddings: a
+seeded ``--queries`` rows are the queries, the rest the corpus (``--texts``: the first column of a
+TSV, encoded once with the bundled MiniLM and cached in ``--embeddings``). Each index is built once;
+searches are repeated interleaved (the order rotates) and medians reported.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -29,6 +35,7 @@ import numpy as np
 
 from augment.search.embeddings import embed, load_embedder
 from augment.search.semantic import build_faiss_index, semantic_search
+from train.engine.sentence_fit import load_bi_encoder
 
 K = 10
 APPROX = ("flat", "hnsw", "ivf")
@@ -65,17 +72,65 @@ def _best(fn, repeat: int = 3) -> float:
 
 
 def encode_bench(args: argparse.Namespace) -> None:
-    """Our encode vs plain encode, then search time per pool size."""
-    model = load_embedder()
+    """Each ``--precisions`` through our encode path (token-count batches) against the anchor,
+    plain fp32 ``SentenceTransformer.encode`` (character-count batches), both batch 32:
+    ``--repeats`` interleaved rounds (the order rotates), medians; then each precision's
+    quality against the anchor's embeddings (the cosine of each text's two embeddings, and the
+    overlap of each text's top-10 neighbours among the texts); then search time per pool."""
     texts = _read_texts(args.texts, args.n_texts) if args.texts else _texts(args.n_texts)
-    ours, plain = float("inf"), float("inf")
-    for _ in range(3):  # alternate, best of 3 each, so load changes hit both sides alike
-        ours = min(ours, _best(lambda: embed(texts, model), repeat=1))
-        plain = min(
-            plain, _best(lambda: model.encode(texts, batch_size=32, normalize_embeddings=True), 1)
+    plain = load_bi_encoder(None, device="cpu")  # fp32, as sentence-transformers loads it
+    models = {p: load_embedder(None, "cpu", p) for p in args.precisions.split(",")}
+
+    def run_plain() -> np.ndarray:
+        return plain.encode(texts, batch_size=32, normalize_embeddings=True)
+
+    runs: dict[str, Callable[[], np.ndarray]] = {"plain fp32": run_plain}
+    runs |= {f"ours {p}": (lambda m=m: embed(texts, m)) for p, m in models.items()}
+    plain.encode(texts[:64])
+    for m in models.values():
+        embed(texts[:64], m)  # warm-up: ONNX Runtime's first runs, torch's kernels
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    emb: dict[str, np.ndarray] = {}
+    names = list(runs)
+    print(f"load average before: {_load()}")
+    for r in range(args.repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            secs, emb[name] = _timed(runs[name])
+            times[name].append(secs)
+    print(f"load average after:  {_load()}")
+    anchor = statistics.median(times["plain fp32"])
+    ref = emb["plain fp32"]
+    ref_top = _top10(ref)
+    print(f"\nencode {len(texts):,} texts ({args.texts.name if args.texts else 'synthetic'}), "
+          f"batch 32, median of {args.repeats} interleaved repeats; anchor: plain "
+          f"SentenceTransformer.encode fp32")  # fmt: skip
+    print(f"{'run':12s} {'median s':>8s} {'texts/s':>8s} {'x anchor':>8s} {'cos mean':>8s} "
+          f"{'cos min':>8s} {'top-10 overlap':>14s}")  # fmt: skip
+    for name in names:
+        t = statistics.median(times[name])
+        cos = (emb[name] * ref).sum(axis=1) / np.linalg.norm(emb[name], axis=1)
+        overlap = np.mean(
+            [len(set(a) & set(b)) / K for a, b in zip(_top10(emb[name]), ref_top, strict=True)]
         )
-    print(f"encode {len(texts)} texts: ours {ours:.2f}s, plain encode {plain:.2f}s, "
-          f"ratio (plain/ours) {plain / ours:.3f}")  # fmt: skip
+        print(f"{name:12s} {t:8.2f} {len(texts) / t:8.1f} {anchor / t:7.2f}x {cos.mean():8.4f} "
+              f"{cos.min():8.4f} {overlap:14.3f}")  # fmt: skip
+    if args.pools:
+        search_bench(args)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _top10(emb: np.ndarray) -> np.ndarray:
+    """Each row's 10 nearest other rows (cosine; the rows are normalised)."""
+    sims = emb @ emb.T
+    np.fill_diagonal(sims, -np.inf)
+    return np.argpartition(-sims, K, axis=1)[:, :K]
+
+
+def search_bench(args: argparse.Namespace) -> None:
+    """Exact (and FAISS flat) search time per pool size on random unit vectors."""
     rng = np.random.default_rng(0)
     q = rng.normal(size=(args.queries, 384)).astype(np.float32)
     q /= np.linalg.norm(q, axis=1, keepdims=True)
@@ -118,6 +173,11 @@ def clustered(n: int, dim: int, rng: np.random.Generator, clusters: int = 1000) 
 
 
 def _read_texts(path: Path, limit: int) -> list[str]:
+    """The first ``limit`` texts of a TSV (its first column) or a JSONL file (``text``)."""
+    if path.suffix == ".jsonl":
+        with path.open(encoding="utf-8") as f:
+            rows = (json.loads(line) for line in f if line.strip())
+            return [row["text"] for _, row in zip(range(limit), rows, strict=False)]
     with path.open(encoding="utf-8", newline="") as f:
         rows = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
         return [row[0] for _, row in zip(range(limit), rows, strict=False) if row]
@@ -200,8 +260,12 @@ def main() -> None:
     sub = ap.add_subparsers(dest="command", required=True)
     enc = sub.add_parser("encode", help="encode speed, exact search time per pool size")
     enc.add_argument("--n-texts", type=int, default=2000)
-    enc.add_argument("--texts", type=Path, help="TSV whose first column is encoded (real posts)")
-    enc.add_argument("--pools", default="10000,100000")
+    enc.add_argument(
+        "--texts", type=Path, help="TSV (first column) or JSONL (text) of real posts to encode"
+    )
+    enc.add_argument("--precisions", default="fp32,int8", help="ours: fp32, bf16, int8, auto")
+    enc.add_argument("--repeats", type=int, default=3, help="interleaved rounds (medians)")
+    enc.add_argument("--pools", default="10000,100000", help="search pool sizes ('': none)")
     enc.add_argument("--queries", type=int, default=500)
     rec = sub.add_parser("recall", help="recall@10 and speed of flat / hnsw / ivf vs exact")
     rec.add_argument("--n", type=int, default=80_000, help="synthetic corpus rows (0: none)")
