@@ -135,6 +135,7 @@ def encoder(cfg: BalanceConfig) -> Encoder:
             cache=cfg.cache,
             show_progress=cfg.progress,
             precision=cfg.encoding.encode_precision,
+            devices=cfg.encoding.device_list(),
         )
 
     return encode

@@ -35,11 +35,9 @@ def sample_pairs(gold: Pairs, cfg: PairConfig) -> tuple[list[tuple[str, str]], l
                 source.append(name)
 
     if "semantic" in samplers:
-        emb = embed(
-            sentences,
-            load_embedder(cfg.embedder, None, cfg.encoding.encode_precision),
-            batch_size=cfg.batch_size,
-        )
+        devices = cfg.encoding.device_list()
+        model = load_embedder(cfg.embedder, None, cfg.encoding.encode_precision, bool(devices))
+        emb = embed(sentences, model, batch_size=cfg.batch_size, devices=devices)
         add(semantic_search(emb, emb, cfg.neighbours() + 1).ids, "semantic")
     if "bm25" in samplers:
         add(bm25_neighbours(sentences, cfg.neighbours()), "bm25")

@@ -13,15 +13,19 @@ from schemas.models import resolve_model
 
 @lru_cache(maxsize=4)
 def load_embedder(
-    name_or_path: str | None = None, device: str | None = None, precision: str = "auto"
+    name_or_path: str | None = None,
+    device: str | None = None,
+    precision: str = "auto",
+    torch_only: bool = False,
 ):
     """Load a bi-encoder once per (model, device, precision): ``precision`` as
     ``--encode-precision`` takes it (:func:`train.engine.encoding.resolve_precision`; ``auto``:
     bf16 on CUDA and on CPUs with native bf16, int8 through ONNX Runtime on other CPUs when it
-    is installed, else fp32); the resolved one is the model's ``encode_precision``."""
+    is installed, else fp32); the resolved one is the model's ``encode_precision``.
+    ``torch_only``: a ``SentenceTransformer`` (for ``embed(..., devices=...)``)."""
     from train.engine.encoding import load_encoder
 
-    return load_encoder.__wrapped__(name_or_path, device, precision)
+    return load_encoder.__wrapped__(name_or_path, device, precision, torch_only)
 
 
 def token_length_order(texts: Sequence[str], model, chunk: int = 10_000) -> np.ndarray:
@@ -45,8 +49,10 @@ def embed(
     *,
     batch_size: int = 32,
     show_progress: bool = False,
+    devices: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """L2-normalised float32 embeddings, shape ``(len(texts), dim)``.
+    """L2-normalised float32 embeddings, shape ``(len(texts), dim)``; with ``devices`` (a
+    ``SentenceTransformer`` ``model``), by one process per device (``--devices``).
 
     Batches are formed by token count, not by ``SentenceTransformer.encode``'s character
     count: posts with URLs and emoji have very different token counts at one character
@@ -60,6 +66,13 @@ def embed(
     if len(texts) == 0:
         return out
     order = token_length_order(texts, model)
+    if devices:
+        from train.engine.encoding import encode_in_processes
+
+        out[order] = encode_in_processes(
+            model, [texts[i] for i in order], list(devices), batch_size
+        )
+        return out
     with tqdm(total=len(texts), desc="Encoding", unit="text", disable=not show_progress) as bar:
         for start in range(0, len(texts), batch_size):
             rows = order[start : start + batch_size]
@@ -82,15 +95,19 @@ def embed_cached(
     cache: bool = True,
     show_progress: bool = False,
     precision: str = "auto",
+    devices: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """:func:`embed` with the model loaded by name in ``precision``; rows reused from the
-    cache (kept per model and resolved precision) when ``cache``."""
+    """:func:`embed` with the model loaded by name in ``precision`` (by one process per entry
+    of ``devices`` when given); rows reused from the cache (kept per model and resolved
+    precision) when ``cache``."""
     from augment.search.embed_cache import EmbeddingCache
 
-    model = load_embedder(name_or_path, None, precision)
+    model = load_embedder(name_or_path, None, precision, bool(devices))
 
     def encode(batch: Sequence[str]) -> np.ndarray:
-        return embed(batch, model, batch_size=batch_size, show_progress=show_progress)
+        return embed(
+            batch, model, batch_size=batch_size, show_progress=show_progress, devices=devices
+        )
 
     if not cache or not texts:
         return encode(texts)

@@ -8,6 +8,7 @@ another CPU when onnxruntime is installed, and fp32 otherwise. ``fp32`` is alway
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +34,30 @@ class EncodeOptions:
         "installed, else fp32. Embeddings are cached per precision.",
         choices=PRECISIONS,
     )
+    devices: str | None = option(
+        None,
+        help="Encode in several processes, one per device, comma-separated (cuda:0,cuda:1 or "
+        "cpu,cpu): sentence-transformers' multi-process pool, for a pool too large for one "
+        "process or GPU; torch precisions only (auto picks bf16 or fp32 then).",
+    )
+
+    def __post_init__(self) -> None:
+        for device in self.device_list() or ():
+            if not DEVICE.fullmatch(device):
+                raise InputError(f"{device!r} is not a device (cpu, cuda, cuda:N, mps, npu:N)",
+                                 field="--devices")  # fmt: skip
+        if self.devices is not None and self.encode_precision == "int8":
+            raise InputError("int8 encodes in one process: give fp32, bf16 or auto with "
+                             "--devices", field="--encode-precision")  # fmt: skip
+
+    def device_list(self) -> list[str] | None:
+        """``--devices`` as a list, or ``None`` when not given."""
+        if self.devices is None:
+            return None
+        return [d.strip() for d in self.devices.split(",") if d.strip()]
+
+
+DEVICE = re.compile(r"cpu|mps|(cuda|npu|xpu)(:\d+)?")
 
 
 def cpu_has_native_bf16() -> bool:
@@ -45,9 +70,10 @@ def cpu_has_native_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def resolve_precision(precision: str, device_type: str) -> str:
+def resolve_precision(precision: str, device_type: str, torch_only: bool = False) -> str:
     """``precision`` for a model on ``device_type`` (``cpu``, ``cuda``, ...): ``auto`` made
-    concrete (fp32, bf16, fp16, int8); int8 off a CPU, or without onnxruntime, is an error."""
+    concrete (fp32, bf16, fp16, int8; never int8 when ``torch_only``: a multi-process pool);
+    int8 off a CPU, or without onnxruntime, is an error."""
     from train.engine.onnx_encoder import onnxruntime_available
 
     if precision not in PRECISIONS:
@@ -62,7 +88,7 @@ def resolve_precision(precision: str, device_type: str) -> str:
             return "fp32"
         if cpu_has_native_bf16():
             return "bf16"
-        return "int8" if onnxruntime_available() else "fp32"
+        return "int8" if onnxruntime_available() and not torch_only else "fp32"
     if precision == "int8":
         if device_type != "cpu":
             raise InputError(f"int8 encoding runs on a CPU, not on {device_type}",
@@ -75,17 +101,22 @@ def resolve_precision(precision: str, device_type: str) -> str:
 
 @lru_cache(maxsize=4)
 def load_encoder(
-    name_or_path: str | None = None, device: str | None = None, precision: str = "auto"
+    name_or_path: str | None = None,
+    device: str | None = None,
+    precision: str = "auto",
+    torch_only: bool = False,
 ) -> Any:
     """A bi-encoder with ``encode`` (a ``SentenceTransformer``, or its ONNX Runtime int8 twin),
-    loaded once per (model, device, precision); its resolved precision in ``.encode_precision``."""
+    loaded once per (model, device, precision); its resolved precision in ``.encode_precision``.
+    ``torch_only``: a ``SentenceTransformer`` whatever ``auto`` would pick (for a pool of
+    processes, :func:`encode_in_processes`)."""
     import torch
 
     from schemas.models import resolve_model
     from train.engine.sentence_fit import load_bi_encoder
 
     model = load_bi_encoder(name_or_path, device=device)
-    resolved = resolve_precision(precision, model.device.type)
+    resolved = resolve_precision(precision, model.device.type, torch_only)
     if resolved == "int8":
         from train.engine.onnx_encoder import load_int8
 
@@ -94,3 +125,28 @@ def load_encoder(
         model = model.to(torch.bfloat16 if resolved == "bf16" else torch.float16)
     model.encode_precision = resolved
     return model
+
+
+def encode_in_processes(model: Any, texts: list[str], devices: list[str], batch_size: int) -> Any:
+    """L2-normalised float32 embeddings of ``texts`` by sentence-transformers' multi-process
+    pool, one process per entry of ``devices``, started and stopped here; ``texts`` go out in
+    chunks in their order (give them sorted by length: each chunk then pads little)."""
+    import math
+
+    import numpy as np
+
+    from train.engine.logs import no_progress_bars
+
+    chunk = max(batch_size, math.ceil(len(texts) / len(devices) / 4))
+    with no_progress_bars():
+        out = model.encode(
+            texts,
+            batch_size=batch_size,
+            device=devices,
+            chunk_size=chunk,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    out = np.asarray(out, dtype=np.float32)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

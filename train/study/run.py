@@ -37,7 +37,6 @@ from train.study.config import StudyConfig
 from train.study.results import RECIPE, RECIPE_ARMS, TASK_ARMS, Run
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
-from train.tasks.options import pair_model_for
 
 KEPT_ARMS = ("plain", RECIPE)
 """The fine-tuned arms whose full-data models a study keeps (what a user predicts and serves
@@ -131,6 +130,7 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
         cfg.model,
         batch_size=cfg.args.eval_batch_size or 32,
         precision=cfg.encoding.encode_precision,
+        devices=cfg.encoding.device_list(),
     )
     runs: list[Run] = []
     # under a launcher rank 0 alone stages, reports and publishes; the others train with it
@@ -194,7 +194,7 @@ def _arm(
     test_targets = task.targets(data.test, file=data.source)
     log_history: list[dict[str, Any]] = []
     model_dir = None
-    if arm == "plain" and task.needs_pair and pair_model_for(cfg.task_options, init) == "bi":
+    if arm == "plain" and cfg.task_options.pair_model == "bi":
         from train.tasks.bi_encoder import save_bi_encoder, train_bi_encoder
 
         bi = train_bi_encoder(data, init, out, cfg.seed_args(seed))
@@ -249,11 +249,6 @@ def describe(cfg: StudyConfig, data: StudyData, runs: list[Run]) -> dict[str, An
     return {
         "task": data.task.name,
         "model": cfg.model or "bundled:all-MiniLM-L6-v2",
-        **(
-            {"pair model": pair_model_for(cfg.task_options, cfg.model)}
-            if data.task.needs_pair
-            else {}
-        ),
         "data": f"{cfg.posts}",
         "seeds": ", ".join(map(str, cfg.seed_list)),
         "fractions of training rows": ", ".join(f"{f:g}" for f in cfg.fraction_list),

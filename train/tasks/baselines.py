@@ -79,6 +79,7 @@ class FrozenEncoder:
     batch_size: int = 32
     device: str | None = None
     precision: str = "auto"  # as --encode-precision takes it
+    devices: list[str] | None = None  # --devices: one encoding process per device
     _encoder: Any = field(default=None, init=False, repr=False)
     _seen: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
 
@@ -86,17 +87,15 @@ class FrozenEncoder:
         """``[n, dim]`` embeddings of ``texts``."""
         new = list(dict.fromkeys(t for t in texts if t not in self._seen))
         if new:
-            vectors = (
-                self._load()
-                .encode(
-                    new,
-                    batch_size=self.batch_size,
-                    normalize_embeddings=True,
-                    show_progress_bar=False,
-                    convert_to_numpy=True,
-                )
-                .astype(np.float32)
+            vectors = self._load().encode(
+                new,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+                **({"device": self.devices} if self.devices else {}),
             )
+            vectors = np.asarray(vectors, dtype=np.float32)
             # bf16 and int8 encoders normalise in their own precision (norms 1 +- 1e-3)
             vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
             self._seen.update(zip(new, vectors, strict=True))
@@ -110,7 +109,9 @@ class FrozenEncoder:
             from train.engine.logs import quiet_loading
 
             with quiet_loading():
-                self._encoder = load_encoder.__wrapped__(self.model, self.device, self.precision)
+                self._encoder = load_encoder.__wrapped__(
+                    self.model, self.device, self.precision, bool(self.devices)
+                )
         return self._encoder
 
 

@@ -126,3 +126,30 @@ def test_every_command_that_embeds_takes_the_one_option(cls, values):
 def test_an_unknown_precision_is_refused_on_the_command_line(tmp_path):
     proc = run_cli("train", "serve", "run", "--encode-precision", "int4", cwd=tmp_path)
     assert_clean_error(proc, "--encode-precision")
+
+
+def test_two_cpu_processes_give_the_embeddings_of_one(minilm_path):
+    from augment.search.embeddings import embed
+
+    model = load_encoder.__wrapped__(minilm_path, "cpu", "fp32", True)
+    texts = TEXTS * 3
+    one = embed(texts, model, batch_size=4)
+    two = embed(texts, model, batch_size=4, devices=["cpu", "cpu"])
+    np.testing.assert_allclose(two, one, atol=1e-5)
+
+
+def test_devices_are_checked_and_refuse_int8():
+    assert EncodeOptions(devices="cuda:0, cuda:1").device_list() == ["cuda:0", "cuda:1"]
+    assert EncodeOptions().device_list() is None
+    with pytest.raises(InputError, match="--devices.*'gpu0' is not a device"):
+        EncodeOptions(devices="cpu,gpu0")
+    with pytest.raises(InputError, match="int8 encodes in one process"):
+        EncodeOptions(encode_precision="int8", devices="cpu,cpu")
+    assert resolve_precision("auto", "cpu", torch_only=True) in ("bf16", "fp32")
+
+
+def test_a_server_refuses_devices():
+    from train.serve.options import ServeOptions
+
+    with pytest.raises(InputError, match="--devices.*its own process"):
+        build(ServeOptions, {"run": "r", "devices": "cpu,cpu"})
