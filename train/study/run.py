@@ -37,6 +37,7 @@ from train.study.config import StudyConfig
 from train.study.results import RECIPE, RECIPE_ARMS, TASK_ARMS, Run
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
+from train.tasks.options import pair_model_for
 
 KEPT_ARMS = ("plain", RECIPE)
 """The fine-tuned arms whose full-data models a study keeps (what a user predicts and serves
@@ -194,7 +195,7 @@ def _arm(
     test_targets = task.targets(data.test, file=data.source)
     log_history: list[dict[str, Any]] = []
     model_dir = None
-    if arm == "plain" and cfg.task_options.pair_model == "bi":
+    if arm == "plain" and task.needs_pair and pair_model_for(cfg.task_options, init) == "bi":
         from train.tasks.bi_encoder import save_bi_encoder, train_bi_encoder
 
         bi = train_bi_encoder(data, init, out, cfg.seed_args(seed))
@@ -249,6 +250,11 @@ def describe(cfg: StudyConfig, data: StudyData, runs: list[Run]) -> dict[str, An
     return {
         "task": data.task.name,
         "model": cfg.model or "bundled:all-MiniLM-L6-v2",
+        **(
+            {"pair model": pair_model_for(cfg.task_options, cfg.model)}
+            if data.task.needs_pair
+            else {}
+        ),
         "data": f"{cfg.posts}",
         "seeds": ", ".join(map(str, cfg.seed_list)),
         "fractions of training rows": ", ".join(f"{f:g}" for f in cfg.fraction_list),
