@@ -15,8 +15,9 @@ simulation shows the per-tensor activation scale is the cause (per-token: 0.95) 
 FFN matmuls carry nearly all of the error. Blocks of 32 keep 0.978 of the neighbours (mean
 cosine 0.9997); blocks of 128 keep 0.965.
 
-The built model is cached under the project cache root (``onnx/``), keyed by the model's path,
-the precision and the ONNX Runtime version, so it is built once (a few seconds for MiniLM).
+The built model is cached under the project cache root (``onnx/``), keyed by the model's path
+and files, the precision and the ONNX Runtime version, so it is built once (a few seconds for
+MiniLM).
 The pooling and normalisation modules after the transformer run as they are, in torch, on
 ONNX Runtime's token embeddings.
 """
@@ -53,10 +54,19 @@ def onnxruntime_available() -> bool:
 
 
 def model_cache_file(model_path: str, precision: str = "int8") -> Path:
-    """Where the exported, quantised model of ``model_path`` is kept (not created here)."""
+    """Where the exported, quantised model of ``model_path`` is kept (not created here): keyed
+    by the path, the precision, :data:`FORMAT`, the onnxruntime version and the size and time
+    of the model's weight and config files."""
     import onnxruntime
 
-    key = "\n".join([str(Path(model_path).resolve()), precision, FORMAT, onnxruntime.__version__])
+    root = Path(model_path).resolve()
+    # a model saved again at the same path (a fine-tuned run) gets a new key: its files' stamps
+    stamps = [
+        f"{f.relative_to(root)}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
+        for f in sorted(root.rglob("*"))
+        if f.is_file() and f.suffix in (".safetensors", ".bin", ".json")
+    ] if root.is_dir() else []  # fmt: skip
+    key = "\n".join([str(root), precision, FORMAT, onnxruntime.__version__, *stamps])
     digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
     return cache_path("onnx", digest, "model.onnx")
 

@@ -153,3 +153,13 @@ def test_a_server_refuses_devices():
 
     with pytest.raises(InputError, match="--devices.*its own process"):
         build(ServeOptions, {"run": "r", "devices": "cpu,cpu"})
+
+
+def test_a_model_saved_again_at_its_path_gets_a_new_int8_build(tmp_path, cache_root):
+    (tmp_path / "config.json").write_text("{}")
+    (tmp_path / "model.safetensors").write_bytes(b"v1")
+    first = onnx_encoder.model_cache_file(str(tmp_path))
+    assert onnx_encoder.model_cache_file(str(tmp_path)) == first
+    assert onnx_encoder.model_cache_file(str(tmp_path), "int8-other") != first
+    (tmp_path / "model.safetensors").write_bytes(b"v2 fine-tuned")
+    assert onnx_encoder.model_cache_file(str(tmp_path)) != first
