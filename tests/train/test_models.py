@@ -82,8 +82,10 @@ def test_phase2_decoder_tied_and_type_embedding_starts_at_zero(tmp_path):
     )
 
 
-def test_phase2_type_changes_the_prediction_once_trained():
-    model = TypeConditionedMlm(TypeMlmConfig(encoder=ENCODER, labels=LABELS)).eval()
+@pytest.mark.parametrize("type_input", ["tokens", "mask"])
+def test_phase2_type_changes_the_prediction_once_trained(type_input, tmp_path):
+    config = TypeMlmConfig(encoder=ENCODER, labels=LABELS, type_input=type_input)
+    model = TypeConditionedMlm(config).eval()
     with torch.no_grad():
         model.type_embedding.weight.normal_()
     ids, mask = _inputs()
@@ -91,6 +93,19 @@ def test_phase2_type_changes_the_prediction_once_trained():
     a = model(ids, mask, type_ids=torch.tensor([0, 0, 0]), mask_positions=pos).logits
     b = model(ids, mask, type_ids=torch.tensor([3, 3, 3]), mask_positions=pos).logits
     assert not torch.allclose(a, b)
+    model.save_pretrained(tmp_path)
+    again = TypeConditionedMlm.from_pretrained(tmp_path).eval()
+    assert again.config.type_input == type_input
+    assert torch.allclose(
+        a, again(ids, mask, type_ids=torch.tensor([0, 0, 0]), mask_positions=pos).logits, atol=1e-6
+    )
+
+
+def test_a_phase2_config_without_type_input_is_the_first_design():
+    """A model saved before ``type_input`` existed added the label at [MASK]: it loads so."""
+    assert TypeMlmConfig(encoder=ENCODER, labels=LABELS).type_input == "mask"
+    with pytest.raises(InputError, match="type_input"):
+        TypeMlmConfig(encoder=ENCODER, labels=LABELS, type_input="cls")
 
 
 def test_soft_target_loss_is_cross_entropy_against_the_distribution():
