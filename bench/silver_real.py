@@ -8,10 +8,14 @@ STS-B, 3 draws each, silver precision against the hidden labels and the downstre
   defaults + ``--label-set any --target 150``.
 - mbti: Kaggle head, 10 posts per user (>= 20 non-URL characters), users 2/3 gold, 1/3 pool
   (pool keeps its author column: author pooling); precision by type and by axis; downstream
-  on MbtiBench (12 posts per user): per-axis logistic regressions on the embeddings of gold vs
-  gold + silver (a bootstrap sample per seed, 3 seeds), post probabilities averaged per
-  author, macro-F1 and accuracy per axis (the per-author metrics of ``train``).
+  on MbtiBench (12 posts per user): per-axis logistic regressions of each ``--eval`` student
+  (frozen embeddings at C = 1 and at C = 4, TF-IDF) on gold vs gold + silver (a bootstrap
+  sample per seed, 3 seeds), post probabilities averaged per author, macro-F1 and accuracy per
+  axis (the per-author metrics of ``train``).
 - stsb: 10 % of sts-train as gold pairs, ``--pairs --eval sts-test``.
+
+After the draws, one summary line (JSON) and one line per student: the arms' mean macro-F1,
+each draw's mean gain, and their mean and sd over the draws (the draw-to-draw spread).
 """
 
 from __future__ import annotations
