@@ -142,10 +142,11 @@ def _mean(runs: Sequence[Run], arm: str, fraction: float, key: str) -> float:
 def _best(
     runs: Sequence[Run], task: Task, candidates: Sequence[str], fraction: float
 ) -> str | None:
-    """The candidate arm with the best mean dev metric at ``fraction`` (None if none ran)."""
+    """The candidate arm (of :func:`arms`) with the best mean dev metric at ``fraction``
+    (None if none ran)."""
     key, sign = task.dev_metric, -1.0 if task.dev_metric in task.lower_is_better else 1.0
-    scored = [(sign * _mean(runs, a, fraction, key), a) for a in candidates if a in arms(runs)]
-    scored = [(v, a) for v, a in scored if math.isfinite(v)]
+    scored = [(sign * _mean(runs, a, fraction, key), a) for a in candidates]
+    scored = [(v, a) for v, a in scored if math.isfinite(v)]  # arms that did not run: NaN
     return max(scored)[1] if scored else None
 
 
