@@ -67,3 +67,20 @@ def tune_global_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
     cuts = _candidates(probs.ravel())
     tp, fp, fn, _ = _counts(labels.ravel(), probs.ravel(), cuts)
     return _nearest_half(cuts, _f1(tp, fp, fn))
+
+
+def tune_global_cutoffs(
+    labels: np.ndarray, probs: np.ndarray, pos_weight: Sequence[float] | None = None
+) -> list[float]:
+    """One cut-off for every column (:func:`tune_global_threshold`) on scores made
+    comparable first: training with ``pos_weight`` w moves a column's logit up by log w (its
+    odds by w), so the shift is taken out before tuning and put back into each column's
+    cut-off. The decisions are those of one cut-off on unweighted scores; returns the cut-off
+    of each column on the raw scale."""
+    probs = np.asarray(probs, dtype=float)
+    if pos_weight is None:
+        return [tune_global_threshold(labels, probs)] * probs.shape[1]
+    shift = np.log(np.asarray(pos_weight, dtype=float))[None, :]
+    p = np.clip(probs, 1e-12, 1 - 1e-12)
+    cut = tune_global_threshold(labels, 1 / (1 + np.exp(-(np.log(p / (1 - p)) - shift))))
+    return list(1 / (1 + np.exp(-(np.log(cut / (1 - cut)) + shift[0]))))

@@ -59,7 +59,8 @@ class TaskOptions(LabelOptions):
     thresholds: str = option(
         "auto",
         help="mbti/multi cut-offs: static (0.5), dynamic (one per output, tuned on dev for its "
-        "F1), global (one for all outputs, tuned on dev for micro-F1); auto: global for multi, "
+        "F1), global (one for all outputs, tuned on dev for micro-F1 once the class weights' shift "
+        "is taken out of each output's score); auto: global for multi, "
         "static for mbti.",
         choices=THRESHOLD_MODES,
     )

@@ -13,7 +13,7 @@ import torch
 
 from schemas.errors import InputError
 from train.tasks.base import Task, bce_rows, pos_weight_of
-from train.tasks.metrics import predict_bits, tune_global_threshold, tune_thresholds
+from train.tasks.metrics import predict_bits, tune_global_cutoffs, tune_thresholds
 
 THRESHOLD_MODES = ("auto", "static", "dynamic", "global")
 
@@ -21,7 +21,8 @@ THRESHOLD_MODES = ("auto", "static", "dynamic", "global")
 @dataclasses.dataclass(frozen=True)
 class SigmoidTask(Task):
     """``thresholds``: ``static`` (0.5), ``dynamic`` (one per output, tuned on dev for its
-    F1), ``global`` (one for all outputs, tuned on dev for micro-F1) or ``auto`` (the task's
+    F1), ``global`` (one for all outputs, tuned on dev for micro-F1, on scores with
+    ``pos_weight``'s shift taken out) or ``auto`` (the task's
     ``auto_thresholds``); ``cutoffs``: one per output once tuned; ``class_weights``: fit sets
     ``pos_weight`` = negatives / positives per output."""
 
@@ -67,7 +68,7 @@ class SigmoidTask(Task):
         if len(targets) == 0:
             raise InputError(f"{mode} thresholds need dev rows (the dev split is empty)")
         if mode == "global":
-            cuts = [tune_global_threshold(targets, scores)] * self.n_outputs
+            cuts = tune_global_cutoffs(targets, scores, self.pos_weight)
         else:
             cuts = tune_thresholds(targets, scores, average=self.tune_average)
         return dataclasses.replace(self, cutoffs=tuple(cuts))

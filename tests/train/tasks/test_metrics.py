@@ -7,7 +7,12 @@ import pytest
 from sklearn.metrics import f1_score
 
 from train.tasks.mbti import axis_metrics, majority_baseline
-from train.tasks.metrics import predict_bits, tune_global_threshold, tune_thresholds
+from train.tasks.metrics import (
+    predict_bits,
+    tune_global_cutoffs,
+    tune_global_threshold,
+    tune_thresholds,
+)
 
 LABELS = np.array([[0, 0, 1, 1], [1, 0, 0, 1], [1, 1, 0, 0], [0, 0, 1, 0]])
 PROBS = np.array(
@@ -100,3 +105,27 @@ def test_one_global_threshold_keeps_the_predicted_count_near_the_true_count() ->
     assert over > 3 and 0.6 < tuned < 1.5
     micro = [f1_score(labels.ravel(), probs.ravel() >= t) for t in (cut, 0.5, cut + 0.05)]
     assert micro[0] >= max(micro[1:])
+
+
+def test_global_cut_offs_take_the_class_weights_shift_out() -> None:
+    """Scores of a model trained with pos_weight w (odds times w): the cut-offs decide as one
+    cut-off on the unweighted scores would, and count near the truth where one raw cut-off
+    over-predicts the rare label."""
+    rng = np.random.default_rng(3)
+    labels = np.stack([rng.random(3000) < 0.3, rng.random(3000) < 0.01], axis=1).astype(int)
+    logits = (
+        2.5 * (2 * labels - 1) + rng.normal(0, 1.5, labels.shape) + np.log([0.3 / 0.7, 0.01 / 0.99])
+    )
+    calibrated = 1 / (1 + np.exp(-logits))
+    pos_weight = (1 - labels.mean(axis=0)) / labels.mean(axis=0)
+    weighted = 1 / (1 + np.exp(-(logits + np.log(pos_weight))))
+    cuts = tune_global_cutoffs(labels, weighted, pos_weight)
+    same = predict_bits(calibrated, [tune_global_threshold(labels, calibrated)] * 2)
+    assert (predict_bits(weighted, cuts) == same).all()
+    assert cuts[1] > cuts[0]  # the rarer label's scores were pushed up more
+    raw = predict_bits(weighted, [tune_global_threshold(labels, weighted)] * 2)[:, 1].sum()
+    shifted = predict_bits(weighted, cuts)[:, 1].sum()
+    assert raw > 1.5 * labels[:, 1].sum() > shifted
+    assert (
+        tune_global_cutoffs(labels, calibrated) == [tune_global_threshold(labels, calibrated)] * 2
+    )
