@@ -129,6 +129,8 @@ def main() -> None:
     p.add_argument("--max-length", type=int, default=64)
     p.add_argument("--epochs", type=float, default=3.0)
     p.add_argument("--min-steps", type=int, default=200)
+    p.add_argument("--lr", type=float, default=5e-5, help="the encoder's peak rate")
+    p.add_argument("--freeze-encoder-steps", type=int, default=0)
     p.add_argument("--resume", action="store_true", help="continue an interrupted study")
     opts = p.parse_args()
     from train.engine.args import TrainArgs
@@ -145,6 +147,8 @@ def main() -> None:
         max_length=opts.max_length,
         epochs=opts.epochs,
         min_steps=opts.min_steps,
+        lr=opts.lr,
+        freeze_encoder_steps=opts.freeze_encoder_steps,
         progress=False,
         resume=opts.resume,
     )

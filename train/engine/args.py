@@ -39,6 +39,12 @@ class TrainArgs(ConsoleOptions):
         help="Train at least this many optimiser steps (more epochs on small data; 0: off).",
         ge=0,
     )
+    freeze_encoder_steps: int = option(
+        0,
+        help="Train only what is new (the head) for the first N steps, the pretrained encoder "
+        "from then on (linear probing, then fine-tuning).",
+        ge=0,
+    )
     max_length: int = option(128, help="Truncate texts to this many tokens.", ge=1)
     warmup_ratio: float = option(
         0.1, help="Share of steps for the learning-rate warm-up.", ge=0, le=1
@@ -79,6 +85,11 @@ class TrainArgs(ConsoleOptions):
             f"{self.max_steps}, batch {self.batch_size}, lr {self.lr:g} (head "
             f"{self.head_rate():g}), max_length "
             f"{self.max_length}, group_by_length {self.group_by_length}"
+            + (
+                f", encoder frozen for {self.freeze_encoder_steps} steps"
+                if self.freeze_encoder_steps
+                else ""
+            )  # fmt: skip
         )
 
     def head_rate(self) -> float:

@@ -9,6 +9,7 @@ written.
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 from collections.abc import Callable
@@ -48,14 +49,18 @@ class PhaseTrainer(Trainer):
     went from below TF-IDF to well above it (README, real-data tables).
     """
 
-    def __init__(self, *args: Any, head_lr: float, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, head_lr: float, freeze_encoder_steps: int = 0, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.head_lr = head_lr
+        self.freeze_encoder_steps = freeze_encoder_steps
 
     def create_optimizer(self, model: Any = None) -> torch.optim.Optimizer:
         fresh = self.optimizer is None
         optimizer = super().create_optimizer(model)
-        if not fresh or self.head_lr == self.args.learning_rate:
+        split = self.head_lr != self.args.learning_rate or self.freeze_encoder_steps
+        if not fresh or not split:
             return optimizer
         model = self.model if model is None else model
         head = fresh_parameters(model)
@@ -64,8 +69,32 @@ class PhaseTrainer(Trainer):
             if mine:
                 group["params"] = [p for p in group["params"] if id(p) not in head]
                 extra = {k: v for k, v in group.items() if k != "params"}
-                optimizer.add_param_group({**extra, "params": mine, "lr": self.head_lr})
+                optimizer.add_param_group(
+                    {**extra, "params": mine, "lr": self.head_lr, "fresh": True}
+                )
         return optimizer
+
+    def create_scheduler(
+        self, num_training_steps: int, optimizer: torch.optim.Optimizer | None = None
+    ) -> torch.optim.lr_scheduler.LRScheduler:
+        """The linear schedule; with ``freeze_encoder_steps`` the pretrained groups' rate is 0
+        for those first steps (only the new parts learn: a linear probe, then fine-tuning)."""
+        created = self.lr_scheduler is None
+        scheduler = super().create_scheduler(num_training_steps, optimizer)
+        if created and self.freeze_encoder_steps:
+            groups = (optimizer or self.optimizer).param_groups
+            for i, group in enumerate(groups):
+                if not group.get("fresh"):
+                    scheduler.lr_lambdas[i] = functools.partial(
+                        _after, self.freeze_encoder_steps, scheduler.lr_lambdas[i]
+                    )
+                    group["lr"] = scheduler.base_lrs[i] * scheduler.lr_lambdas[i](0)
+        return scheduler
+
+
+def _after(first: int, factor: Callable[[int], float], step: int) -> float:
+    """0 for the ``first`` steps, then ``factor``."""
+    return 0.0 if step < first else factor(step)
 
 
 class EarlyStoppingAfter(EarlyStoppingCallback):
@@ -226,6 +255,7 @@ def fit(
         model=model,
         args=targs,
         head_lr=args.head_rate(),
+        freeze_encoder_steps=args.freeze_encoder_steps,
         train_dataset=train_ds,
         eval_dataset=eval_ds if metric else None,
         data_collator=collator,

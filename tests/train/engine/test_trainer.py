@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from tests.train.conftest import tiny_args
 from train.engine.trainer import (
@@ -89,3 +90,36 @@ def test_patience_counts_only_from_the_minimum_steps():
         stopper.on_evaluate(targs, state, control, {"eval_macro_f1": 0.1})
         stops.append(control.should_training_stop)
     assert stops == [False, True]
+
+
+def test_freeze_encoder_steps_trains_only_the_new_head_first(tiny_encoder, toy_splits, tmp_path):
+    """For the first --freeze-encoder-steps the pretrained weights stay as loaded and the new
+    head learns; after them the encoder learns too."""
+    from transformers import AutoModel
+
+    from train.phases.phase3 import Phase3Config, run_phase3
+
+    loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
+
+    def moved(steps: int, freeze: int) -> tuple[bool, bool]:
+        out = run_phase3(
+            Phase3Config(
+                train=toy_splits["train"],
+                dev=toy_splits["dev"],
+                test=toy_splits["test"],
+                init=tiny_encoder,
+                out=tmp_path / f"{steps}-{freeze}",
+                args=tiny_args(max_steps=steps, freeze_encoder_steps=freeze),
+            )
+        )
+        trained = dict(TaskModel.from_pretrained(out.model_dir).named_parameters())
+        encoder = [
+            not torch.equal(p, loaded[name.split(".", 1)[1]])
+            for name, p in trained.items()
+            if name.split(".", 1)[1] in loaded and "word_embeddings" not in name
+        ]
+        assert len(encoder) > 10
+        return any(encoder), any(name.startswith("head.") for name in trained)
+
+    assert moved(steps=3, freeze=3) == (False, True)
+    assert moved(steps=4, freeze=3)[0]
