@@ -3,10 +3,14 @@ one options dataclass, a ``group`` of every phase command and of ``train all``."
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from schemas.console import ConsoleOptions
 from schemas.options import option
+
+DEFAULT_EPOCHS = 3.0
 
 
 @dataclass
@@ -25,7 +29,9 @@ class TrainArgs(ConsoleOptions):
     options_panel = "Training"
 
     seed: int = option(0, help="Random seed.", ge=0)
-    epochs: float = option(3.0, help="Training epochs.", gt=0)
+    epochs: float | None = option(
+        None, help="Training epochs (default: the task's; 5 for multi, 3 otherwise).", gt=0
+    )
     batch_size: int = option(16, help="Batch size per device.", ge=1)
     lr: float = option(5e-5, help="Peak learning rate (linear warm-up and decay).", gt=0)
     head_lr: float | None = option(
@@ -81,7 +87,7 @@ class TrainArgs(ConsoleOptions):
     def describe(self) -> str:
         """The training set-up in one line, for reports."""
         return (
-            f"epochs {self.epochs:g} (at least {self.min_steps} steps), max_steps "
+            f"epochs {self.epoch_count:g} (at least {self.min_steps} steps), max_steps "
             f"{self.max_steps}, batch {self.batch_size}, lr {self.lr:g} (head "
             f"{self.head_rate():g}), max_length "
             f"{self.max_length}, group_by_length {self.group_by_length}"
@@ -91,6 +97,17 @@ class TrainArgs(ConsoleOptions):
                 else ""
             )  # fmt: skip
         )
+
+    @property
+    def epoch_count(self) -> float:
+        """``epochs``, or the default 3 when it is not given (and no task chose)."""
+        return self.epochs if self.epochs is not None else DEFAULT_EPOCHS
+
+    def for_task(self, task: Any) -> TrainArgs:
+        """These options with ``epochs`` the task's default when it is not given."""
+        if self.epochs is not None or task.default_epochs is None:
+            return self
+        return dataclasses.replace(self, epochs=task.default_epochs)
 
     def head_rate(self) -> float:
         """The new head's peak learning rate: ``--head-lr``, or ``--lr`` when it is unset/0."""

@@ -85,6 +85,7 @@ def fit_task(
     from train.engine.trainer import fit, pad_multiple
 
     task = data.task
+    args = args.for_task(task)
 
     def inputs(ds: datasets.Dataset, split: str) -> tuple[datasets.Dataset, int]:
         if "is_silver" in ds.column_names:

@@ -96,7 +96,7 @@ def _training_arguments(cls: type, args: TrainArgs, out: str | Path, n_train: in
     cuda = uses_cuda(args)
     return cls(
         output_dir=str(checkpoint_dir(out)),
-        num_train_epochs=args.epochs,
+        num_train_epochs=args.epoch_count,
         max_steps=optimiser_steps(args, n_train),
         per_device_train_batch_size=args.batch_size,
         gradient_accumulation_steps=args.grad_accum,

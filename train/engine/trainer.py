@@ -152,7 +152,7 @@ def planned_steps(args: TrainArgs, n_train: int | None) -> int:
 def epoch_steps(args: TrainArgs, n_train: int) -> int:
     """The optimiser steps of ``--epochs`` passes over ``n_train`` rows (all processes)."""
     per_step = args.batch_size * args.grad_accum * world_size()
-    return math.ceil(args.epochs * math.ceil(n_train / per_step))
+    return math.ceil(args.epoch_count * math.ceil(n_train / per_step))
 
 
 def training_arguments(
@@ -177,7 +177,7 @@ def training_arguments(
         output_dir=str(checkpoint_dir(out)),
         seed=args.seed,
         data_seed=args.seed,
-        num_train_epochs=args.epochs,
+        num_train_epochs=args.epoch_count,
         max_steps=planned_steps(args, n_train),
         per_device_train_batch_size=args.batch_size,
         per_device_eval_batch_size=args.eval_batch_size or args.batch_size * 2,

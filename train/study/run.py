@@ -245,7 +245,7 @@ def _arm(
 def describe(cfg: StudyConfig, data: StudyData, runs: list[Run]) -> dict[str, Any]:
     """The report's setup section."""
     first = data.splits[cfg.seed_list[0]]
-    args = cfg.args
+    args = cfg.args.for_task(data.task)
     by_author = "author" in first.train.column_names and any(first.train["author"])
     return {
         "task": data.task.name,

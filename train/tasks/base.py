@@ -33,6 +33,8 @@ class Task:
     dev_metric: ClassVar[str]
     """The test metric that selects the best checkpoint on dev (greater is better)."""
     needs_pair: ClassVar[bool] = False
+    default_epochs: ClassVar[float | None] = None
+    """``--epochs`` when it is not given (``None``: the trainer's 3)."""
     report_metrics: ClassVar[tuple[str, ...]]
     """The top-level test metrics that reports, plots and the CLI show (when present)."""
     lower_is_better: ClassVar[frozenset[str]] = frozenset({"hamming_loss", "mse"})

@@ -123,3 +123,17 @@ def test_freeze_encoder_steps_trains_only_the_new_head_first(tiny_encoder, toy_s
 
     assert moved(steps=3, freeze=3) == (False, True)
     assert moved(steps=4, freeze=3)[0]
+
+
+def test_epochs_default_to_the_tasks():
+    """Multi-label trains 5 epochs unless --epochs says otherwise; the other tasks 3."""
+    from train.engine.args import TrainArgs
+    from train.tasks import MbtiTask, MultiLabelTask, SingleLabelTask
+
+    assert TrainArgs().for_task(MultiLabelTask()).epochs == 5
+    assert TrainArgs(epochs=2).for_task(MultiLabelTask()).epochs == 2
+    assert TrainArgs().for_task(SingleLabelTask()).epoch_count == 3
+    assert TrainArgs().for_task(MbtiTask()).epoch_count == 3
+    assert planned_steps(TrainArgs(min_steps=0).for_task(MultiLabelTask()), 160) == -1
+    targs = training_arguments(TrainArgs().for_task(MultiLabelTask()), "unused", metric=None)
+    assert targs.num_train_epochs == 5
