@@ -62,6 +62,8 @@ def test_multi_label_with_a_delimited_column_and_dynamic_cutoffs(cli, task_encod
     for name in ("auc_macro", "hamming_loss", "micro_f1", "macro_f1"):
         assert 0 <= metrics[name] <= 1, name
     assert {"micro_f1_static", "macro_f1_static"} <= set(metrics)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["train_args"]["epochs"] == 5  # multi-label's default (--max-steps caps it)
     proc = cli("train", "predict", out, "--format", "jsonl", "smile sunshine", "scared")
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
