@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from schemas.type_mentions import mask_type_mentions  # noqa: E402
+from train.models.encoder import mean_pool  # noqa: E402
 from train.models.init import load_init  # noqa: E402
 
 POLES = "ESTJ"
@@ -48,9 +49,7 @@ def pooled(spec: str | None, texts: list[str], max_length: int) -> np.ndarray:
         for start in range(0, len(texts), 64):
             batch = tokenizer(texts[start : start + 64], padding=True, truncation=True,
                               max_length=max_length, return_tensors="pt")  # fmt: skip
-            hidden = encoder(**batch).last_hidden_state
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            mean = (hidden * mask).sum(1) / mask.sum(1)
+            mean = mean_pool(encoder(**batch).last_hidden_state, batch["attention_mask"])
             out.append(torch.nn.functional.normalize(mean, dim=-1).numpy())
     return np.concatenate(out)
 

@@ -320,7 +320,7 @@ def finish_phase(
         manifest=manifest.finish(
             counts={k: v for k, v in metrics.items() if k.startswith("n_")},
             lineage=trainer.model.config.lineage,
-            train_args={**vars(args), "epochs": args.epoch_count},
+            train_args={**vars(args), "epochs": trainer.args.num_train_epochs},
         ),
         overwrite=args.overwrite,
         args=args,

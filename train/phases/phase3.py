@@ -176,7 +176,7 @@ def _run_task(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
         result.tokenizer,
         metrics,
         manifest,
-        cfg.args.for_task(result.task),
+        cfg.args,
         test_probs=result.test_scores,
         test_labels=result.test_targets,
     )

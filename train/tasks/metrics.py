@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import expit, logit
 
 
 def predict_bits(probs: np.ndarray, thresholds: Sequence[float]) -> np.ndarray:
@@ -80,7 +81,6 @@ def tune_global_cutoffs(
     probs = np.asarray(probs, dtype=float)
     if pos_weight is None:
         return [tune_global_threshold(labels, probs)] * probs.shape[1]
-    shift = np.log(np.asarray(pos_weight, dtype=float))[None, :]
-    p = np.clip(probs, 1e-12, 1 - 1e-12)
-    cut = tune_global_threshold(labels, 1 / (1 + np.exp(-(np.log(p / (1 - p)) - shift))))
-    return list(1 / (1 + np.exp(-(np.log(cut / (1 - cut)) + shift[0]))))
+    shift = np.log(np.asarray(pos_weight, dtype=float))
+    unweighted = expit(logit(np.clip(probs, 1e-12, 1 - 1e-12)) - shift)
+    return list(expit(logit(tune_global_threshold(labels, unweighted)) + shift))
