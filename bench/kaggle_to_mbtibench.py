@@ -131,6 +131,8 @@ def main() -> None:
     p.add_argument("--min-steps", type=int, default=200)
     p.add_argument("--lr", type=float, default=5e-5, help="the encoder's peak rate")
     p.add_argument("--freeze-encoder-steps", type=int, default=0)
+    p.add_argument("--head-warmup-epochs", type=float, default=0.0)
+    p.add_argument("--head-lr", type=float, default=1e-3, help="the new head's peak rate")
     p.add_argument("--resume", action="store_true", help="continue an interrupted study")
     opts = p.parse_args()
     from train.engine.args import TrainArgs
@@ -149,6 +151,8 @@ def main() -> None:
         min_steps=opts.min_steps,
         lr=opts.lr,
         freeze_encoder_steps=opts.freeze_encoder_steps,
+        head_warmup_epochs=opts.head_warmup_epochs,
+        head_lr=opts.head_lr,
         progress=False,
         resume=opts.resume,
     )

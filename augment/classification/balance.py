@@ -39,7 +39,7 @@ from augment.classification.precision import (
 from augment.classification.selection import Candidates, Selection, choose, find_candidates
 from augment.classification.teachers import Teacher, default_teacher, make_teacher
 from augment.common.paired import PairedResult
-from augment.search.embeddings import embed_cached
+from augment.search.embeddings import embed_cached, load_embedder
 from schemas.errors import InputError
 from schemas.io import to_dataset
 from schemas.text import exact_key
@@ -77,6 +77,8 @@ class BalanceResult:
     absent: list[str] = field(default_factory=list)
     teacher_name: str = ""
     embedder_name: str = ""
+    #: the precision the embedder encoded in (``--encode-precision`` resolved: auto made concrete)
+    encode_precision: str = ""
     pool_size: int = 0
     #: targets before ``--max-growth`` capped them, and the cap used (``inf``: none)
     requested: dict[str, int] = field(default_factory=dict)
@@ -122,6 +124,14 @@ def teacher_factory(cfg: BalanceConfig, present: Sequence[str]) -> Callable[[], 
         )
 
     return new_teacher
+
+
+def encode_precision(cfg: BalanceConfig) -> str:
+    """The precision the embedder encodes in (its model is loaded once: this is that one)."""
+    devices = cfg.encoding.device_list()
+    return load_embedder(
+        cfg.embedder, None, cfg.encoding.encode_precision, bool(devices)
+    ).encode_precision
 
 
 def encoder(cfg: BalanceConfig) -> Encoder:
@@ -380,6 +390,7 @@ def balance(cfg: BalanceConfig) -> BalanceResult:
         else [],
         teacher_name=teacher.name,
         embedder_name=cfg.embedder or "bundled:all-MiniLM-L6-v2",
+        encode_precision=encode_precision(cfg),
         pool_size=len(inputs.pool),
         requested=inputs.requested,
         max_growth=inputs.max_growth,

@@ -77,6 +77,7 @@ def write_balanced(cfg: BalanceConfig, output: Output) -> BalanceResult:
             equal_quota=cfg.equal_quota,
             teacher=result.teacher_name,
             embedder=result.embedder_name,
+            encode_precision=result.encode_precision,
             top_k=cfg.neighbours(),
             near_dup=cfg.near_duplicate,
             pooled_authors=result.pooled_authors,

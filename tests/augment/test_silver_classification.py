@@ -42,6 +42,8 @@ def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_pa
             <= max(manifest["counts"]["targets"][lab], n)
         )
     assert manifest["teacher"] == "mean:tfidf+logreg" and manifest["threshold"] == 0.6
+    # --encode-precision auto, resolved for this machine's CPU
+    assert manifest["encode_precision"] in ("fp32", "bf16", "int8")
     # target max = 12, capped by the default --max-growth 1.5 at 1.5 x sport's 4 gold rows
     assert manifest["counts"]["requested_targets"]["sport"] == 12
     assert manifest["counts"]["targets"]["sport"] == 6 and manifest["max_growth"] == 1.5

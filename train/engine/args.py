@@ -51,6 +51,13 @@ class TrainArgs(ConsoleOptions):
         "from then on (linear probing, then fine-tuning).",
         ge=0,
     )
+    head_warmup_epochs: float = option(
+        0,
+        help="Before fine-tuning, train the new head alone for N epochs on the encoder's "
+        "frozen pooled features (computed once), and keep the warmed-up model if fine-tuning "
+        "never beats it on dev (linear probing, then fine-tuning; 0: off).",
+        ge=0,
+    )
     max_length: int = option(128, help="Truncate texts to this many tokens.", ge=1)
     warmup_ratio: float = option(
         0.1, help="Share of steps for the learning-rate warm-up.", ge=0, le=1
@@ -94,6 +101,11 @@ class TrainArgs(ConsoleOptions):
             + (
                 f", encoder frozen for {self.freeze_encoder_steps} steps"
                 if self.freeze_encoder_steps
+                else ""
+            )  # fmt: skip
+            + (
+                f", head warmed up for {self.head_warmup_epochs:g} epochs on frozen features"
+                if self.head_warmup_epochs
                 else ""
             )  # fmt: skip
         )

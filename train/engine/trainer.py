@@ -22,6 +22,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, Traini
 from schemas.io import publish
 from train.engine.args import TrainArgs
 from train.engine.distributed import main_process_writes, uses_cuda, world_size
+from train.engine.head_warmup import HeadWarmup, has_pooled_head
 from train.engine.logs import quiet_tied_keys, trainer_callbacks
 from train.engine.result import PhaseResult
 
@@ -172,6 +173,8 @@ def training_arguments(
     bf16 = args.bf16 if args.bf16 is not None else cuda and torch.cuda.is_bf16_supported()
     tf32 = args.tf32 if args.tf32 is not None else cuda
     strategy = "epoch" if metric else "no"
+    # with a warmed-up head the model before fine-tuning is a candidate too (BestWeights)
+    eval_on_start = bool(metric) and args.head_warmup_epochs > 0
     checkpoints = strategy if args.resume else "no"
     return TrainingArguments(
         output_dir=str(checkpoint_dir(out)),
@@ -192,6 +195,7 @@ def training_arguments(
         train_sampling_strategy="group_by_length" if args.group_by_length else "random",
         length_column_name="length",
         eval_strategy=strategy,
+        eval_on_start=eval_on_start,
         save_strategy=checkpoints,
         save_total_limit=2,
         load_best_model_at_end=bool(metric) and args.resume,
@@ -249,6 +253,10 @@ def fit(
     callbacks: list[TrainerCallback] = []
     if metric and not args.resume:
         callbacks.append(BestWeights(metric, greater_is_better))
+    if args.head_warmup_epochs and has_pooled_head(model):
+        callbacks.append(
+            HeadWarmup(args.head_warmup_epochs, args.head_rate(), args.weight_decay, args.seed)
+        )
     if metric and args.early_stopping_patience:
         callbacks.append(EarlyStoppingAfter(args.early_stopping_patience, args.min_steps))
     trainer = PhaseTrainer(

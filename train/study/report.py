@@ -14,6 +14,8 @@ from schemas.io import write_json
 from train.study import plots
 from train.study.results import (
     ARM_TITLES,
+    FINE_TUNED_ARMS,
+    FROZEN_RECIPE,
     PRETRAINING_ARMS,
     RECIPE,
     RECIPE_ARMS,
@@ -31,7 +33,6 @@ FIGURES = {
     "loss_curves": "loss_curves.png",
 }
 BASELINES = ("frozen", "tfidf", "majority")
-FINE_TUNED = ("plain", *RECIPE_ARMS)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -60,6 +61,7 @@ def differences(runs: Sequence[Run]) -> list[tuple[str, str]]:
     """The paired differences shown: recipe − plain (where it ran), plain − each baseline."""
     recipe = [(RECIPE, "plain")] if RECIPE in arms(runs) else []
     recipe += [(RECIPE, "p13")] if "p13" in arms(runs) else []
+    recipe += [(FROZEN_RECIPE, "frozen")] if FROZEN_RECIPE in arms(runs) else []
     return [*recipe, *(("plain", b) for b in BASELINES)]
 
 
@@ -157,7 +159,7 @@ def recommendation(runs: Sequence[Run], task: Task) -> dict[str, Any]:
     which the curve's log-linear trend would close it (an extrapolation of measured points)."""
     full, key = max(fractions(runs), default=1.0), task.dev_metric
     best = _best(runs, task, arms(runs), full)
-    tuned = _best(runs, task, [a for a in arms(runs) if a in FINE_TUNED], full)
+    tuned = _best(runs, task, [a for a in arms(runs) if a in FINE_TUNED_ARMS], full)
     out: dict[str, Any] = {"metric": key, "best": best, "best_fine_tuned": tuned, "gaps": []}
     if best is None or tuned is None or best == tuned:
         return out

@@ -3,7 +3,8 @@
 Arms: ``phase1`` and ``phase2`` (the pre-training phases of the recipe), ``mlm`` (phase 3
 from the phase-2 model: the full recipe), ``plain`` (phase 3 from the base model), ``tfidf``
 (TF-IDF + the task's linear model), ``frozen`` (the linear model on the encoder's frozen
-embeddings) and ``majority``; the metrics are the task's own.
+embeddings), ``frozen_mlm`` (the same on the phase-2 model's frozen encoder: what phases 1
+and 2 put into the features) and ``majority``; the metrics are the task's own.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ TASK_ARMS = ("majority", "tfidf", "frozen", "plain")
 """The arms every study compares; the three-phase recipe (``mlm``) joins them when phase-1/2
 data are given."""
 RECIPE = "mlm"
-RECIPE_ARMS = ("p13", RECIPE)
+FROZEN_RECIPE = "frozen_mlm"
+RECIPE_ARMS = ("p13", RECIPE, FROZEN_RECIPE)
 """What the phase-1/2 data add: phase 3 from the phase-1 model (``p13``) and from the phase-2
-model (``mlm``, the full recipe)."""
+model (``mlm``, the full recipe), and the linear model on the phase-2 model's frozen encoder
+(``frozen_mlm``)."""
+FINE_TUNED_ARMS = ("plain", "p13", RECIPE)
+"""The arms that train a model with the engine (the others fit a linear model or count)."""
 ARM_TITLES = {
     "majority": "majority",
     "tfidf": "TF-IDF + LR",
@@ -28,6 +33,7 @@ ARM_TITLES = {
     "plain": "plain fine-tuning",
     "p13": "phases 1+3",
     "mlm": "MLM (3 phases)",
+    "frozen_mlm": "phases 1+2 frozen + LR",
     "phase1": "phase 1 (label sentences)",
     "phase2": "phase 2 (label-conditioned MLM)",
 }

@@ -8,8 +8,10 @@ per fraction of the training split fit
 - the majority baseline,
 - with ``--type-sentences``/``--masked``, the three-phase recipe (``mlm``): per seed phase 1
   on the label-description sentences and phase 2 on the masked sentences, over the task's
-  label set, then phase 3 fine-tuned from the phase-2 encoder; and ``p13``, phase 3 from the
-  phase-1 encoder (what phase 2 adds is ``mlm`` − ``p13``),
+  label set, then phase 3 fine-tuned from the phase-2 encoder; ``p13``, phase 3 from the
+  phase-1 encoder (what phase 2 adds is ``mlm`` − ``p13``); and ``frozen_mlm``, the task's
+  linear model on the phase-2 encoder's frozen embeddings (what phases 1 and 2 put into the
+  features is ``frozen_mlm`` − ``frozen``),
 
 each scored by the task's own test metrics (and per author where the data name authors).
 It works in a staging directory ``.<out>.partial`` with ``*.run.json`` records (``--resume``
@@ -34,7 +36,14 @@ from schemas.manifest import Manifest, sha256_path
 from train.engine.data import Loaded
 from train.engine.distributed import barrier, is_main_process, main_process_writes, shows_progress
 from train.study.config import StudyConfig
-from train.study.results import RECIPE, RECIPE_ARMS, TASK_ARMS, Run
+from train.study.results import (
+    FINE_TUNED_ARMS,
+    FROZEN_RECIPE,
+    RECIPE,
+    RECIPE_ARMS,
+    TASK_ARMS,
+    Run,
+)
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
 from train.tasks.options import pair_model_for
@@ -127,12 +136,13 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     from train.tasks.baselines import FrozenEncoder
 
     fractions = sorted(cfg.fraction_list, reverse=True)
-    encoder = FrozenEncoder(
-        cfg.model,
+    frozen = partial(
+        FrozenEncoder,
         batch_size=cfg.args.eval_batch_size or 32,
         precision=cfg.encoding.encode_precision,
         devices=cfg.encoding.device_list(),
     )
+    encoder = frozen(cfg.model)
     runs: list[Run] = []
     # under a launcher rank 0 alone stages, reports and publishes; the others train with it
     with main_process_writes(cfg.args) as main, contextlib.ExitStack() as stack:
@@ -147,6 +157,7 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
         with tqdm(total=total, desc="train all", unit="run", disable=bar_off) as bar:
             for seed in cfg.seed_list:
                 inits = {"plain": cfg.model}
+                encoders = {"frozen": encoder}
                 if data.type_sentences is not None and data.masked is not None:
                     pre = pretrain(
                         cfg,
@@ -160,12 +171,20 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                     runs += pre
                     inits["p13"] = str(stage / str(pre[0].model_dir))
                     inits["mlm"] = str(stage / str(pre[1].model_dir))
+                    encoders[FROZEN_RECIPE] = frozen(inits["mlm"])
                 for fraction in fractions:
                     subset = data.subsets[(seed, fraction)]
                     base = stage / f"seed{seed}" / f"fraction{fraction:g}"
                     for arm in data.arms:
                         make = partial(
-                            _arm, cfg, arm, seed, fraction, subset, inits.get(arm), encoder
+                            _arm,
+                            cfg,
+                            arm,
+                            seed,
+                            fraction,
+                            subset,
+                            inits.get(arm),
+                            encoders.get(arm),
                         )
                         runs.append(cached(stage, base / arm, bar, make, cfg.args))
         if main:
@@ -185,8 +204,8 @@ def _arm(
     out: Path,
 ) -> Run:
     """One arm's run on one seed's (subset of the) data; ``init``: the encoder a fine-tuned
-    arm starts from (``--model``, or the phase-2 output); ``encoder``: the frozen arm's;
-    ``out``: its model directory."""
+    arm starts from (``--model``, or the phase-2 output); ``encoder``: a frozen arm's (the
+    base model's, or the phase-2 model's); ``out``: its model directory."""
     from train.tasks.authors import author_metrics
     from train.tasks.baselines import frozen_baseline, majority_baseline, tfidf_baseline
 
@@ -203,7 +222,7 @@ def _arm(
         if fraction >= 1:
             save_bi_encoder(bi.model, task, out)
             model_dir = str(out)
-    elif arm in ("plain", *RECIPE_ARMS):
+    elif arm in FINE_TUNED_ARMS:
         from train.phases.phase3 import finetune
 
         result = finetune(data, init, out, cfg.seed_args(seed), silver_weight=cfg.silver_weight)
@@ -214,14 +233,14 @@ def _arm(
             result.tokenizer.save_pretrained(out)
             model_dir = str(out)
     else:
-        if arm == "frozen":
+        if arm in ("frozen", FROZEN_RECIPE):
             base = frozen_baseline(data, encoder, seed=seed)
         elif arm == "tfidf":
             base = tfidf_baseline(data, seed=seed)
         else:
             base = majority_baseline(data)
         metrics, scores, task = base.metrics, base.test_scores, base.task
-    if arm in ("plain", *RECIPE_ARMS):
+    if arm in FINE_TUNED_ARMS:
         from train.engine.trainer import checkpoint_dir
 
         shutil.rmtree(checkpoint_dir(out), ignore_errors=True)

@@ -112,9 +112,17 @@ def test_train_all_end_to_end(cli, study_inputs, tiny_model: Path, tmp_path: Pat
         *(
             (f, arm)
             for f in (0.5, 1.0)
-            for arm in ("mlm", "p13", "plain", "tfidf", "frozen", "majority")
+            for arm in ("mlm", "p13", "frozen_mlm", "plain", "tfidf", "frozen", "majority")
         ),
     }
+    # the phase-2 encoder's frozen features: another encoder than the base model's
+    frozen, frozen_mlm = (
+        next(r for r in runs if r["arm"] == arm and r["fraction"] == 1.0)
+        for arm in ("frozen", "frozen_mlm")
+    )
+    assert 0 <= frozen_mlm["metrics"]["E/I"]["accuracy"] <= 1
+    assert frozen_mlm["metrics"] != frozen["metrics"]
+    assert "phases 1+2 frozen + LR" in report
     low, full = (
         next(r for r in runs if r["arm"] == "plain" and r["fraction"] == f) for f in (0.5, 1.0)
     )

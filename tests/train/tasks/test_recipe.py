@@ -79,7 +79,7 @@ def test_train_all_single_runs_the_three_phase_arm(cli, task_encoder, inputs, tm
     assert "MLM (3 phases)" in proc.stdout
     metrics = json.loads((out / "metrics.json").read_text())
     assert {r["arm"] for r in metrics["runs"]} == {
-        "phase1", "phase2", "mlm", "p13", "plain", "tfidf", "frozen", "majority",
+        "phase1", "phase2", "mlm", "p13", "frozen_mlm", "plain", "tfidf", "frozen", "majority",
     }  # fmt: skip
     table = metrics["summary"]["1"]["per_post"]["macro_f1"]
     assert table["mlm"]["n"] == table["plain"]["n"] == 1 and "mlm_minus_plain" in table

@@ -1,0 +1,70 @@
+"""The head warm-up (--head-warmup-epochs): the head learns on frozen features before
+fine-tuning, the encoder is untouched by it, and the warmed-up model is a candidate for the
+best weights (evaluated before the first step)."""
+
+from __future__ import annotations
+
+import torch
+from transformers import AutoModel
+
+from tests.train.conftest import tiny_args
+from train.engine.head_warmup import train_head
+from train.models import TaskModel
+from train.phases.phase3 import Phase3Config, run_phase3
+
+
+def test_the_head_learns_separable_features_alone(phase1_dir):
+    model = TaskModel.from_pretrained(phase1_dir.model_dir)
+    encoder_before = {k: v.clone() for k, v in model.encoder.state_dict().items()}
+    generator = torch.Generator().manual_seed(0)
+    features = torch.randn(64, model.config.hidden_size, generator=generator)
+    n_out = model.task.n_outputs
+    labels = torch.zeros(64, n_out)
+    labels[torch.arange(64), (features[:, 0] > 0).long() % n_out] = 1.0
+    losses = train_head(
+        model, features, labels, None, epochs=30, batch_size=16, lr=1e-3, weight_decay=0, seed=0
+    )
+    assert len(losses) == 30
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(p.grad is None for p in model.head.parameters())  # nothing left for step 1
+    for key, value in model.encoder.state_dict().items():
+        assert torch.equal(value, encoder_before[key]), key
+
+
+def _phase3(tiny_encoder, toy_splits, out, **args):
+    return run_phase3(
+        Phase3Config(
+            train=toy_splits["train"],
+            dev=toy_splits["dev"],
+            test=toy_splits["test"],
+            init=tiny_encoder,
+            out=out,
+            args=tiny_args(**args),
+        )
+    )
+
+
+def test_the_warmed_up_model_is_evaluated_first_and_kept_when_fine_tuning_loses(
+    tiny_encoder, toy_splits, tmp_path
+):
+    """At an absurd encoder rate fine-tuning ruins the model: the best weights are then the
+    warmed-up ones, evaluated at step 0, whose encoder is the loaded one."""
+    loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
+    result = _phase3(
+        tiny_encoder, toy_splits, tmp_path / "warm", max_steps=6, lr=50.0, head_warmup_epochs=20
+    )
+    evals = [e for e in result.log_history if any(k.startswith("eval_") for k in e)]
+    assert evals[0]["step"] == 0
+    trained = dict(TaskModel.from_pretrained(result.model_dir).named_parameters())
+    encoder = {
+        name.split(".", 1)[1]: p for name, p in trained.items() if name.startswith("encoder.")
+    }
+    common = [name for name in loaded if name in encoder]
+    assert len(common) > 10
+    assert all(torch.equal(encoder[name], loaded[name]) for name in common)
+
+
+def test_without_warmup_there_is_no_evaluation_at_step_0(tiny_encoder, toy_splits, tmp_path):
+    result = _phase3(tiny_encoder, toy_splits, tmp_path / "cold", max_steps=2)
+    evals = [e for e in result.log_history if any(k.startswith("eval_") for k in e)]
+    assert all(e["step"] > 0 for e in evals)
