@@ -93,6 +93,14 @@ class PhaseTrainer(Trainer):
         return scheduler
 
 
+def freeze_word_embeddings(model: Any) -> int:
+    """Stop training ``model``'s input word embeddings (and an output layer tied to them);
+    returns how many weights that keeps as loaded."""
+    weight = model.get_input_embeddings().weight
+    weight.requires_grad_(False)
+    return weight.numel()
+
+
 def _after(first: int, factor: Callable[[int], float], step: int) -> float:
     """0 for the ``first`` steps, then ``factor``."""
     return 0.0 if step < first else factor(step)
@@ -250,6 +258,8 @@ def fit(
         token = getattr(tokenizer, name, None)
         if token is not None and not isinstance(getattr(text_config, name, None), list):
             setattr(text_config, name, token)
+    if args.freeze_word_embeddings:
+        freeze_word_embeddings(model)
     callbacks: list[TrainerCallback] = []
     if metric and not args.resume:
         callbacks.append(BestWeights(metric, greater_is_better))

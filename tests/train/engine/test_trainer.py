@@ -137,3 +137,29 @@ def test_epochs_default_to_the_tasks():
     assert planned_steps(TrainArgs(min_steps=0).for_task(MultiLabelTask()), 160) == -1
     targs = training_arguments(TrainArgs().for_task(MultiLabelTask()), "unused", metric=None)
     assert targs.num_train_epochs == 5
+
+
+def test_freeze_word_embeddings_keeps_them_as_loaded(tiny_encoder, toy_splits, tmp_path):
+    """--freeze-word-embeddings: the word embeddings stay as loaded, the rest learns."""
+    from transformers import AutoModel
+
+    from train.phases.phase3 import Phase3Config, run_phase3
+
+    loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
+    out = run_phase3(
+        Phase3Config(
+            train=toy_splits["train"],
+            dev=toy_splits["dev"],
+            test=toy_splits["test"],
+            init=tiny_encoder,
+            out=tmp_path / "fwe",
+            args=tiny_args(max_steps=3, freeze_word_embeddings=True),
+        )
+    )
+    trained = dict(TaskModel.from_pretrained(out.model_dir).named_parameters())
+    words = "embeddings.word_embeddings.weight"
+    assert torch.equal(trained[f"encoder.{words}"], loaded[words])
+    assert not torch.equal(
+        trained["encoder.embeddings.position_embeddings.weight"],
+        loaded["embeddings.position_embeddings.weight"],
+    )
