@@ -75,8 +75,11 @@ def read_model_type(path: str, *, flag: str) -> str | None:
     return str(model_type)
 
 
-def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> InitSource:
-    """Load the starting encoder of ``phase`` from ``spec``.
+def load_init(
+    spec: str | Path | None, *, phase: int, flag: str = "--init", announce: bool = True
+) -> InitSource:
+    """Load the starting encoder of ``phase`` from ``spec`` (``announce``: log where the
+    encoder comes from, as a phase that trains on it does).
 
     ``spec`` may be ``None``/``bundled:...`` (the bundled MiniLM), a model name or path, or
     an output directory of a phase before ``phase``.
@@ -121,11 +124,12 @@ def load_init(spec: str | Path | None, *, phase: int, flag: str = "--init") -> I
         except (OSError, ValueError, KeyError) as err:
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             raise InputError(f"cannot load the model: {first}", file=path, field=flag) from None
-    LOG.info(
-        f"phase {phase}: encoder from {spec or path}"
-        + (f" (phase {source_phase})" if source_phase else "")
-        + f"; the phase-{phase} head is new (trained from scratch)"
-    )
+    if announce:
+        LOG.info(
+            f"phase {phase}: encoder from {spec or path}"
+            + (f" (phase {source_phase})" if source_phase else "")
+            + f"; the phase-{phase} head is new (trained from scratch)"
+        )
     return InitSource(
         spec=str(spec) if spec is not None else path,
         path=path,

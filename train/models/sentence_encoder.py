@@ -25,7 +25,7 @@ def export_sentence_encoder(phase_dir: str | Path, out: str | Path) -> Path:
     from train.engine.sentence_fit import load_bi_encoder
 
     with quiet_loading(), no_progress_bars():
-        init = load_init(str(phase_dir), phase=3)
+        init = load_init(str(phase_dir), phase=3, announce=False)
         model = load_bi_encoder(init.base_model_path, device="cpu")
     transformer = model[0].auto_model
     weights = init.encoder.state_dict()
