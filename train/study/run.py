@@ -136,13 +136,12 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     from train.tasks.baselines import FrozenEncoder
 
     fractions = sorted(cfg.fraction_list, reverse=True)
-    frozen = partial(
-        FrozenEncoder,
-        batch_size=cfg.args.eval_batch_size or 32,
-        precision=cfg.encoding.encode_precision,
-        devices=cfg.encoding.device_list(),
-    )
-    encoder = frozen(cfg.model)
+    encoding = {
+        "batch_size": cfg.args.eval_batch_size or 32,
+        "precision": cfg.encoding.encode_precision,
+        "devices": cfg.encoding.device_list(),
+    }
+    encoder = FrozenEncoder(cfg.model, **encoding)
     runs: list[Run] = []
     # under a launcher rank 0 alone stages, reports and publishes; the others train with it
     with main_process_writes(cfg.args) as main, contextlib.ExitStack() as stack:
@@ -171,7 +170,8 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                     runs += pre
                     inits["p13"] = str(stage / str(pre[0].model_dir))
                     inits["mlm"] = str(stage / str(pre[1].model_dir))
-                    encoders[FROZEN_RECIPE] = frozen(inits["mlm"])
+                    exported = _phase_encoder(cfg, stage, seed, inits["mlm"], fractions, main)
+                    encoders[FROZEN_RECIPE] = FrozenEncoder(str(exported), **encoding)
                 for fraction in fractions:
                     subset = data.subsets[(seed, fraction)]
                     base = stage / f"seed{seed}" / f"fraction{fraction:g}"
@@ -187,10 +187,32 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                             encoders.get(arm),
                         )
                         runs.append(cached(stage, base / arm, bar, make, cfg.args))
+                if main:  # the exported phase-2 encoder is not part of the study's output
+                    shutil.rmtree(stage / f"seed{seed}" / PHASE_ENCODER, ignore_errors=True)
         if main:
             write_report(runs, stage, data.task, describe(cfg, data, runs))
             write_json(stage / "manifest.json", manifest.finish(counts={"runs": len(runs)}))
     return cfg.out, runs
+
+
+PHASE_ENCODER = "phase2_sentence_encoder"
+
+
+def _phase_encoder(
+    cfg: StudyConfig, stage: Path, seed: int, phase2: str, fractions: list[float], main: bool
+) -> Path:
+    """The phase-2 encoder as a sentence encoder for the ``frozen_mlm`` arm, exported once a
+    seed by rank 0 (``save_pretrained`` writes on rank 0 alone) when a run still needs it."""
+    from train.models.sentence_encoder import export_sentence_encoder
+
+    out = stage / f"seed{seed}" / PHASE_ENCODER
+    records = [
+        stage / f"seed{seed}" / f"fraction{f:g}" / f"{FROZEN_RECIPE}.run.json" for f in fractions
+    ]
+    if main and not out.exists() and not all(r.exists() for r in records):
+        export_sentence_encoder(phase2, out)
+    barrier(cfg.args)
+    return out
 
 
 def _arm(

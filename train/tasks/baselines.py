@@ -72,9 +72,8 @@ def tfidf_baseline(data: TaskData, *, seed: int = 0, c: float = 1.0) -> Baseline
 @dataclass
 class FrozenEncoder:
     """An encoder kept frozen: mean-pooled, normalised sentence embeddings of ``model`` (a
-    name or path; sentence-transformers adds mean pooling to a plain encoder; a phase's output
-    directory: its encoder in its base model's pipeline), remembered per text so that a
-    study's seeds and fractions encode each text once."""
+    name or path; sentence-transformers adds mean pooling to a plain encoder), remembered per
+    text so that a study's seeds and fractions encode each text once."""
 
     model: str | None
     batch_size: int = 32
@@ -82,7 +81,6 @@ class FrozenEncoder:
     precision: str = "auto"  # as --encode-precision takes it
     devices: list[str] | None = None  # --devices: one encoding process per device
     _encoder: Any = field(default=None, init=False, repr=False)
-    _export: Any = field(default=None, init=False, repr=False)  # a phase encoder's temp dir
     _seen: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -109,17 +107,10 @@ class FrozenEncoder:
         if self._encoder is None:
             from train.engine.encoding import load_encoder
             from train.engine.logs import quiet_loading
-            from train.models.sentence_encoder import export_sentence_encoder, is_phase_output
 
-            model = self.model
-            if is_phase_output(model):
-                import tempfile
-
-                self._export = tempfile.TemporaryDirectory(prefix="mbtikit-frozen-")
-                model = str(export_sentence_encoder(str(model), self._export.name))
             with quiet_loading():
                 self._encoder = load_encoder.__wrapped__(
-                    model, self.device, self.precision, bool(self.devices)
+                    self.model, self.device, self.precision, bool(self.devices)
                 )
         return self._encoder
 

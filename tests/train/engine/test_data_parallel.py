@@ -156,7 +156,7 @@ def test_train_all_under_two_ranks_publishes_once(inputs: Path, tmp_path: Path) 
     assert leftovers(tmp_path) == []
     assert (out / "report.md").exists()
     records = sorted(p.name for p in (out / "seed0").rglob("*.run.json"))
-    assert len(records) == 8, records  # phases 1 and 2, then the six arms
+    assert len(records) == 9, records  # phases 1 and 2, then the seven arms
     assert (out / "seed0" / "fraction1" / "mlm" / "model.safetensors").exists()
 
 

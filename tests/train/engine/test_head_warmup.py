@@ -7,10 +7,9 @@ from __future__ import annotations
 import torch
 from transformers import AutoModel
 
-from tests.train.conftest import tiny_args
+from tests.train.conftest import toy_phase3
 from train.engine.head_warmup import train_head
 from train.models import TaskModel
-from train.phases.phase3 import Phase3Config, run_phase3
 
 
 def test_the_head_learns_separable_features_alone(phase1_dir):
@@ -31,26 +30,13 @@ def test_the_head_learns_separable_features_alone(phase1_dir):
         assert torch.equal(value, encoder_before[key]), key
 
 
-def _phase3(tiny_encoder, toy_splits, out, **args):
-    return run_phase3(
-        Phase3Config(
-            train=toy_splits["train"],
-            dev=toy_splits["dev"],
-            test=toy_splits["test"],
-            init=tiny_encoder,
-            out=out,
-            args=tiny_args(**args),
-        )
-    )
-
-
 def test_the_warmed_up_model_is_evaluated_first_and_kept_when_fine_tuning_loses(
     tiny_encoder, toy_splits, tmp_path
 ):
     """At an absurd encoder rate fine-tuning ruins the model: the best weights are then the
     warmed-up ones, evaluated at step 0, whose encoder is the loaded one."""
     loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
-    result = _phase3(
+    result = toy_phase3(
         tiny_encoder, toy_splits, tmp_path / "warm", max_steps=6, lr=50.0, head_warmup_epochs=20
     )
     evals = [e for e in result.log_history if any(k.startswith("eval_") for k in e)]
@@ -65,6 +51,6 @@ def test_the_warmed_up_model_is_evaluated_first_and_kept_when_fine_tuning_loses(
 
 
 def test_without_warmup_there_is_no_evaluation_at_step_0(tiny_encoder, toy_splits, tmp_path):
-    result = _phase3(tiny_encoder, toy_splits, tmp_path / "cold", max_steps=2)
+    result = toy_phase3(tiny_encoder, toy_splits, tmp_path / "cold", max_steps=2)
     evals = [e for e in result.log_history if any(k.startswith("eval_") for k in e)]
     assert all(e["step"] > 0 for e in evals)

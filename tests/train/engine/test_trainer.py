@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.train.conftest import tiny_args
+from tests.train.conftest import tiny_args, toy_phase3
 from train.engine.trainer import (
     EarlyStoppingAfter,
     PhaseTrainer,
@@ -97,20 +97,15 @@ def test_freeze_encoder_steps_trains_only_the_new_head_first(tiny_encoder, toy_s
     head learns; after them the encoder learns too."""
     from transformers import AutoModel
 
-    from train.phases.phase3 import Phase3Config, run_phase3
-
     loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
 
     def moved(steps: int, freeze: int) -> tuple[bool, bool]:
-        out = run_phase3(
-            Phase3Config(
-                train=toy_splits["train"],
-                dev=toy_splits["dev"],
-                test=toy_splits["test"],
-                init=tiny_encoder,
-                out=tmp_path / f"{steps}-{freeze}",
-                args=tiny_args(max_steps=steps, freeze_encoder_steps=freeze),
-            )
+        out = toy_phase3(
+            tiny_encoder,
+            toy_splits,
+            tmp_path / f"{steps}-{freeze}",
+            max_steps=steps,
+            freeze_encoder_steps=freeze,
         )
         trained = dict(TaskModel.from_pretrained(out.model_dir).named_parameters())
         encoder = [
@@ -143,18 +138,9 @@ def test_freeze_word_embeddings_keeps_them_as_loaded(tiny_encoder, toy_splits, t
     """--freeze-word-embeddings: the word embeddings stay as loaded, the rest learns."""
     from transformers import AutoModel
 
-    from train.phases.phase3 import Phase3Config, run_phase3
-
     loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
-    out = run_phase3(
-        Phase3Config(
-            train=toy_splits["train"],
-            dev=toy_splits["dev"],
-            test=toy_splits["test"],
-            init=tiny_encoder,
-            out=tmp_path / "fwe",
-            args=tiny_args(max_steps=3, freeze_word_embeddings=True),
-        )
+    out = toy_phase3(
+        tiny_encoder, toy_splits, tmp_path / "fwe", max_steps=3, freeze_word_embeddings=True
     )
     trained = dict(TaskModel.from_pretrained(out.model_dir).named_parameters())
     words = "embeddings.word_embeddings.weight"
