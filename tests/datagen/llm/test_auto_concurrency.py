@@ -63,8 +63,10 @@ def test_overload_errors_shrink_the_window(make_config):
     assert usage.retries > 0 and usage.window_cuts >= 1
     assert usage.window_final <= 12, usage
     # slow start's jump (4 -> 64) meets one burst of refusals, then the window stays near 6
-    # (measured: 79-89 retries; 28-41 when slow start only doubled)
-    assert usage.retries <= 150, usage
+    # (measured alone: 79-89 retries; 28-41 when slow start only doubled; 190 once inside the
+    # full suite at load ~2, where the 20 ms latencies jitter and the window regrew 13 times):
+    # the bound is about what a loaded CI machine sees, the window's final size is the property
+    assert usage.retries <= 250, usage
 
 
 def test_window_grows_to_max_concurrency_on_a_server_with_room(make_config):
