@@ -25,8 +25,8 @@ def has_pooled_head(model: Any) -> bool:
 
 
 class HeadWarmup(TrainerCallback):
-    """Trains ``model.head`` on frozen features when training begins (not on a resume: the
-    resumed weights already hold the warmed-up head)."""
+    """Trains ``model.head`` (a model with :func:`has_pooled_head`) on frozen features when
+    training begins (not on a resume: the resumed weights already hold the warmed-up head)."""
 
     def __init__(self, epochs: float, lr: float, weight_decay: float, seed: int) -> None:
         self.epochs = epochs
@@ -36,7 +36,7 @@ class HeadWarmup(TrainerCallback):
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         model, loader = kwargs["model"], kwargs["train_dataloader"]
-        if state.global_step > 0 or not has_pooled_head(model):
+        if state.global_step > 0:
             return
         features, labels, weights = pooled_features(model, loader)
         train_head(
@@ -99,8 +99,8 @@ def train_head(
     optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(seed)
     n = len(features)
-    steps = math.ceil(epochs * math.ceil(n / batch_size))
     per_epoch = math.ceil(n / batch_size)
+    steps = math.ceil(epochs * per_epoch)
     was_training = head.training
     head.train()
     losses: list[float] = []

@@ -93,12 +93,9 @@ class PhaseTrainer(Trainer):
         return scheduler
 
 
-def freeze_word_embeddings(model: Any) -> int:
-    """Stop training ``model``'s input word embeddings (and an output layer tied to them);
-    returns how many weights that keeps as loaded."""
-    weight = model.get_input_embeddings().weight
-    weight.requires_grad_(False)
-    return weight.numel()
+def freeze_word_embeddings(model: Any) -> None:
+    """Stop training ``model``'s input word embeddings (and an output layer tied to them)."""
+    model.get_input_embeddings().weight.requires_grad_(False)
 
 
 def _after(first: int, factor: Callable[[int], float], step: int) -> float:
@@ -173,16 +170,16 @@ def training_arguments(
     label_names: list[str] | None = None,
     prediction_loss_only: bool = False,
     n_train: int | None = None,
+    evaluate_first: bool = False,
 ) -> TrainingArguments:
     """TrainingArguments from :class:`TrainArgs`; ``metric`` (a dev metric) enables
     per-epoch evaluation, best-model selection and early stopping (checkpoints on disk only
-    with ``--resume``); ``n_train`` (training rows) lets ``--min-steps`` lengthen a short run."""
+    with ``--resume``); ``n_train`` (training rows) lets ``--min-steps`` lengthen a short run;
+    ``evaluate_first``: with a metric, also evaluate before the first step."""
     cuda = uses_cuda(args)
     bf16 = args.bf16 if args.bf16 is not None else cuda and torch.cuda.is_bf16_supported()
     tf32 = args.tf32 if args.tf32 is not None else cuda
     strategy = "epoch" if metric else "no"
-    # with a warmed-up head the model before fine-tuning is a candidate too (BestWeights)
-    eval_on_start = bool(metric) and args.head_warmup_epochs > 0
     checkpoints = strategy if args.resume else "no"
     return TrainingArguments(
         output_dir=str(checkpoint_dir(out)),
@@ -203,7 +200,7 @@ def training_arguments(
         train_sampling_strategy="group_by_length" if args.group_by_length else "random",
         length_column_name="length",
         eval_strategy=strategy,
-        eval_on_start=eval_on_start,
+        eval_on_start=bool(metric) and evaluate_first,
         save_strategy=checkpoints,
         save_total_limit=2,
         load_best_model_at_end=bool(metric) and args.resume,
@@ -238,6 +235,7 @@ def fit(
 ) -> Trainer:
     """Train ``model`` (resuming from the newest checkpoint with ``args.resume``)."""
     metric = metric if eval_ds is not None and len(eval_ds) > 0 else None
+    warm_head = bool(args.head_warmup_epochs) and has_pooled_head(model)
     targs = training_arguments(
         args,
         out,
@@ -246,6 +244,8 @@ def fit(
         label_names=label_names,
         prediction_loss_only=compute_metrics is None,
         n_train=len(train_ds),
+        # a warmed-up head makes the model before fine-tuning a candidate too (BestWeights)
+        evaluate_first=warm_head,
     )
     ckpt = checkpoint_dir(out)
     resume = args.resume and any(ckpt.glob("checkpoint-*"))
@@ -263,7 +263,7 @@ def fit(
     callbacks: list[TrainerCallback] = []
     if metric and not args.resume:
         callbacks.append(BestWeights(metric, greater_is_better))
-    if args.head_warmup_epochs and has_pooled_head(model):
+    if warm_head:
         callbacks.append(
             HeadWarmup(args.head_warmup_epochs, args.head_rate(), args.weight_decay, args.seed)
         )
