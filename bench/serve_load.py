@@ -7,9 +7,11 @@
 Servers of the same model, each ``train serve`` in its own process on 127.0.0.1 (a free
 port): ``batchN`` for each of ``--batched-sizes`` (default 32, the serve default, and 64): a
 batch waits up to the default ``--batch-wait-ms`` 5 for concurrent requests and takes up to
-max(N, 64) texts per model call in forward passes of N; and ``one/fwd`` (the anchor) with
-batching off: ``--batch-wait-ms 0`` (a model call takes one request) and ``--batch-size`` =
-texts per request (that request in one forward pass). For 1, 8 and 32 closed-loop clients (each
+max(N, 64) texts per model call in forward passes of N, in the default ``--encode-precision``
+(auto: bf16 on a CPU with native bf16); ``one/fwd`` with batching off: ``--batch-wait-ms 0``
+(a model call takes one request) and ``--batch-size`` = texts per request (that request in one
+forward pass), in the default precision; and ``one/fp32`` (the anchor: a plain server) the same
+in fp32. For 1, 8 and 32 closed-loop clients (each
 sends ``POST /predict`` with ``--texts`` posts from data/sample/posts.jsonl, waits for the
 answer, sends the next) it measures requests/s and the p50 / p99 latency over ``--seconds``;
 the servers take turns, ``--repeat`` times, and the run with the median requests/s is
@@ -140,6 +142,14 @@ async def load(url: str, bodies: list[bytes], clients: int, seconds: float) -> d
     }
 
 
+async def info(url: str) -> dict:
+    """The server's ``/info``."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(f"{url}/info") as response:
+        return await response.json()
+
+
 def _quantile(ordered: list[float], q: float) -> float:
     if not ordered:
         return float("nan")
@@ -178,7 +188,8 @@ def main() -> None:
             model = build_model(Path(tmp) / "phase3", args.device)
             took = time.monotonic() - started
             print(f"built a phase-3 model from the bundled MiniLM in {took:.0f} s")
-        setups = {"one/fwd": ["--batch-wait-ms", "0", "--batch-size", str(args.texts)]}
+        one = ["--batch-wait-ms", "0", "--batch-size", str(args.texts)]
+        setups = {"one/fp32": [*one, "--encode-precision", "fp32"], "one/fwd": one}
         for size in args.batched_sizes:
             setups[f"batch{size}"] = ["--batch-size", str(size)]
         servers = {name: Server(model, args.device, flags) for name, flags in setups.items()}
@@ -188,11 +199,14 @@ def main() -> None:
             bodies = request_bodies(args.texts)
             for server in servers.values():  # warm-up: first calls, allocator, thread pools
                 asyncio.run(load(server.url, bodies, 4, 1.5))
+            precision = asyncio.run(info(servers["one/fwd"].url))["precision"]
             print(
                 f"train serve on {args.device}, {args.texts} texts per request, closed-loop "
                 f"clients for {args.seconds:g} s each, median of {args.repeat} alternating "
-                "runs; one/fwd (anchor): --batch-wait-ms 0 --batch-size "
-                f"{args.texts}; batchN: --batch-size N, the default --batch-wait-ms (5)"
+                "runs; one/fp32 (anchor): --batch-wait-ms 0 --batch-size "
+                f"{args.texts} --encode-precision fp32; one/fwd: the same in the default "
+                f"precision ({precision}); batchN: --batch-size N, the default --batch-wait-ms "
+                f"(5), the default precision ({precision})"
             )
             print(f"load average before: {load_average()}")
             print(
@@ -209,7 +223,7 @@ def main() -> None:
                     name: sorted(values, key=lambda r: r["rps"])[len(values) // 2]
                     for name, values in runs.items()
                 }
-                anchor = medians["one/fwd"]["rps"]
+                anchor = medians["one/fp32"]["rps"]
                 for name, r in medians.items():
                     print(
                         f"{clients:>7} {name:>8} {r['rps']:>8.1f} {r['rps'] / anchor:>8.2f} "

@@ -159,6 +159,15 @@ def test_concurrent_requests_share_forward_passes(server):
     assert after["batches"] - before["batches"] < 12
 
 
+def test_the_classifier_runs_in_the_resolved_encode_precision(server):
+    """``--encode-precision auto``: bf16 on a CPU with native bf16, else fp32 (a classifier
+    has no int8 twin); the server says which."""
+    from train.engine.encoding import torch_precision
+
+    _, info = request(f"{server}/info")
+    assert info["precision"] == torch_precision("auto", "cpu")
+
+
 def test_openapi_page_lists_the_endpoints(server):
     status, spec = request(f"{server}/openapi.json")
     assert status == 200

@@ -1,5 +1,5 @@
-"""The precision a bi-encoder encodes in: one option (``--encode-precision``) for every command
-that embeds, resolved here, and the loader that gives a model with ``encode`` in it.
+"""The precision a model runs in: one option (``--encode-precision``) for every command that
+embeds or predicts, resolved here, and the loader that gives a bi-encoder with ``encode`` in it.
 
 ``auto`` is bf16 on CUDA (fp16 where the GPU has no bf16), bf16 on a CPU that multiplies
 bf16 natively (AVX512_BF16 or AMX), int8 (ONNX Runtime, :mod:`train.engine.onnx_encoder`) on
@@ -28,10 +28,11 @@ class EncodeOptions:
 
     encode_precision: str = option(
         "auto",
-        help="Precision of bi-encoder encoding: fp32; bf16; int8 (ONNX Runtime, CPU: 8-bit "
-        "weights and arithmetic, top-10 neighbours 0.98 of fp32's on MiniLM); auto = bf16 "
-        "on CUDA and on a CPU with native bf16, int8 on other CPUs when onnxruntime is "
-        "installed, else fp32. Embeddings are cached per precision.",
+        help="Precision of the model's forward passes (bi-encoder encoding; the classifier of "
+        "train predict and train serve): fp32; bf16; int8 (bi-encoders only: ONNX Runtime, "
+        "CPU, 8-bit weights and arithmetic, top-10 neighbours 0.98 of fp32's on MiniLM); auto "
+        "= bf16 on CUDA and on a CPU with native bf16, else int8 for a bi-encoder on a CPU "
+        "when onnxruntime is installed, else fp32. Embeddings are cached per precision.",
         choices=PRECISIONS,
     )
     devices: str | None = option(
@@ -49,6 +50,11 @@ class EncodeOptions:
         if self.devices is not None and self.encode_precision == "int8":
             raise InputError("int8 encodes in one process: give fp32, bf16 or auto with "
                              "--devices", field="--encode-precision")  # fmt: skip
+
+    def require_one_process(self) -> None:
+        """For a command that runs its model in its own process (no ``--devices``)."""
+        if self.devices is not None:
+            raise InputError("this command runs its model in its own process", field="--devices")
 
     def device_list(self) -> list[str] | None:
         """``--devices`` as a list, or ``None`` when not given."""
@@ -100,6 +106,24 @@ def resolve_precision(precision: str, device_type: str, torch_only: bool = False
     return precision
 
 
+def torch_precision(precision: str, device_type: str) -> str:
+    """``precision`` for a torch model other than a bi-encoder (a classifier, a regression
+    model: no ONNX twin): ``auto`` made concrete as :func:`resolve_precision` does for a pool of
+    processes (fp32, bf16 or fp16); int8 is an error."""
+    if precision == "int8":
+        raise InputError("int8 runs bi-encoders (ONNX Runtime); give fp32, bf16 or auto for a "
+                         "classifier", field="--encode-precision")  # fmt: skip
+    return resolve_precision(precision, device_type, torch_only=True)
+
+
+def to_precision(model: Any, precision: str) -> Any:
+    """``model`` cast to a concrete torch ``precision`` (fp32 leaves it as it is)."""
+    import torch
+
+    dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
+    return model.to(dtypes[precision]) if precision in dtypes else model
+
+
 @lru_cache(maxsize=4)
 def load_encoder(
     name_or_path: str | None = None,
@@ -111,8 +135,6 @@ def load_encoder(
     loaded once per (model, device, precision); its resolved precision in ``.encode_precision``.
     ``torch_only``: a ``SentenceTransformer`` whatever ``auto`` would pick (for a pool of
     processes, :func:`encode_in_processes`)."""
-    import torch
-
     from schemas.models import resolve_model
     from train.engine.sentence_fit import load_bi_encoder
 
@@ -122,8 +144,7 @@ def load_encoder(
         from train.engine.onnx_encoder import load_int8
 
         return load_int8(model, resolve_model(name_or_path))
-    if resolved in ("bf16", "fp16"):
-        model = model.to(torch.bfloat16 if resolved == "bf16" else torch.float16)
+    model = to_precision(model, resolved)
     model.encode_precision = resolved
     return model
 

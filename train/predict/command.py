@@ -15,6 +15,7 @@ import typer
 from schemas.console import ConsoleOptions
 from schemas.errors import InputError
 from schemas.options import group, option
+from train.engine.encoding import EncodeOptions
 from train.tasks.columns import InputColumns
 
 
@@ -90,9 +91,11 @@ class PredictOptions(ConsoleOptions):
     )
     batch_size: int = option(32, help="Texts per forward pass.", ge=1)
     columns: InputColumns = group(InputColumns, panel="Data")
+    encoding: EncodeOptions = group(EncodeOptions, panel="Encoding")
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        self.encoding.require_one_process()
         if bool(self.texts) == (self.file is not None):
             raise InputError("give either TEXT arguments or --file, not both or neither")
 
@@ -106,7 +109,7 @@ def command(opts: PredictOptions) -> None:
     from train.tasks.authors import person
 
     configure(opts)
-    predictor = load_predictor(opts.run)
+    predictor = load_predictor(opts.run, precision=opts.encoding.encode_precision)
     task = predictor.task
     if opts.texts:
         rows = datasets.Dataset.from_dict({"text": list(opts.texts)})

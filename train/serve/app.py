@@ -132,6 +132,7 @@ def create_app(models: Models, limits: ServeOptions) -> FastAPI:
             "labels": classifier.labels if classifier else [],
             "score_range": list(scorer.score_range) if scorer else None,
             "model": model.name if model else None,
+            "precision": model.precision if model else None,
             "similarity_model": similarity.name if similarity else None,
             "limits": {"max_texts": limits.max_texts, "max_chars": limits.max_chars},
             "batches": sum(b.calls for b in batchers),

@@ -50,8 +50,7 @@ class ServeOptions(ConsoleOptions):
             if not self.api_key.strip() or any(c.isspace() for c in self.api_key):
                 raise InputError("must be a non-empty key without spaces", field="--api-key")
             self.api_key = ApiKey(self.api_key)
-        if self.encoding.devices is not None:
-            raise InputError("a server encodes in its own process", field="--devices")
+        self.encoding.require_one_process()
 
 
 class ApiKey(str):

@@ -25,6 +25,7 @@ class Classifier(Protocol):
     task: str
     labels: list[str]
     name: str
+    precision: str
 
     def predict(self, texts: list[str]) -> list[dict[str, Any]]:
         """One ``{"label", "probabilities": {label: p}, ...}`` per text."""
@@ -38,6 +39,7 @@ class PairScorer(Protocol):
 
     task: str
     name: str
+    precision: str
     score_range: tuple[float, float]
 
     def score(self, pairs: list[tuple[str, str]]) -> list[float]:
@@ -58,12 +60,16 @@ class TaskClassifier:
     (:meth:`~train.tasks.base.Task.describe`), per person the shared rule of
     :func:`train.tasks.authors.person` (the answer for the mean scores, with the votes)."""
 
-    def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, model_dir: Path, device: str | None = None, batch_size: int = 32,
+        precision: str = "auto",
+    ) -> None:  # fmt: skip
         from train.predict.predictor import load_predictor
 
         self.name = str(model_dir)
         self.batch_size = batch_size
-        self.predictor = load_predictor(model_dir, device=device)
+        self.predictor = load_predictor(model_dir, device, precision)
+        self.precision = self.predictor.precision
         self.spec = self.predictor.task
         self.task = self.spec.name
         self.labels = list(self.spec.phase_labels or self.spec.output_names)
@@ -83,12 +89,16 @@ class RegressionScorer:
 
     task = "regression"
 
-    def __init__(self, model_dir: Path, device: str | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self, model_dir: Path, device: str | None = None, batch_size: int = 32,
+        precision: str = "auto",
+    ) -> None:  # fmt: skip
         from train.predict.predictor import load_predictor
 
         self.name = str(model_dir)
         self.batch_size = batch_size
-        self.predictor = load_predictor(model_dir, device)
+        self.predictor = load_predictor(model_dir, device, precision)
+        self.precision = self.predictor.precision
         self.score_range: tuple[float, float] = self.predictor.task.score_range  # type: ignore[attr-defined]
 
     def score(self, pairs: list[tuple[str, str]]) -> list[float]:
@@ -163,8 +173,8 @@ def load_models(
     precision: str = "auto",
 ) -> Models:
     """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
-    ``embedder``, also similarity, encoding in ``precision``) or a sentence-transformers model
-    (similarity only)."""
+    ``embedder``, also similarity) or a sentence-transformers model (similarity only); every
+    model runs in ``precision`` (``--encode-precision``)."""
     from train.tasks.bi_encoder import is_bi_encoder
 
     model_dir = locate_model(run)
@@ -174,8 +184,8 @@ def load_models(
         return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device, precision))
     similarity = BiEncoderSimilarity(embedder, device, precision) if embedder else None
     if is_bi_encoder(model_dir) or task_name(model_dir) == "regression":
-        return Models(None, similarity, RegressionScorer(model_dir, device, batch_size))
-    return Models(TaskClassifier(model_dir, device, batch_size), similarity)
+        return Models(None, similarity, RegressionScorer(model_dir, device, batch_size, precision))
+    return Models(TaskClassifier(model_dir, device, batch_size, precision), similarity)
 
 
 def task_name(model_dir: Path) -> str | None:

@@ -163,3 +163,15 @@ def test_a_model_saved_again_at_its_path_gets_a_new_int8_build(tmp_path, cache_r
     assert onnx_encoder.model_cache_file(str(tmp_path), "int8-other") != first
     (tmp_path / "model.safetensors").write_bytes(b"v2 fine-tuned")
     assert onnx_encoder.model_cache_file(str(tmp_path)) != first
+
+
+def test_a_classifier_runs_in_a_torch_precision_never_int8(cpu):
+    from train.engine.encoding import torch_precision
+
+    cpu(native_bf16=False, ort=True)
+    assert torch_precision("auto", "cpu") == "fp32"  # no ONNX twin for a classifier
+    cpu(native_bf16=True, ort=True)
+    assert torch_precision("auto", "cpu") == "bf16"
+    assert torch_precision("fp32", "cpu") == "fp32"
+    with pytest.raises(InputError, match="--encode-precision.*int8 runs bi-encoders"):
+        torch_precision("int8", "cpu")

@@ -59,7 +59,7 @@ def test_task_trains_evaluates_saves_and_predicts(name, request, task_encoder, t
     model_dir = tmp_path / "model"
     result.trainer.model.save_pretrained(model_dir)
     result.tokenizer.save_pretrained(model_dir)
-    predictor = TaskPredictor(model_dir, device="cpu", max_length=32)  # as trained
+    predictor = TaskPredictor(model_dir, "cpu", max_length=32, precision="fp32")  # as trained
     assert predictor.task == result.task  # labels and tuned cut-offs travel with the model
     texts = list(data.test["text"][:3])
     pairs = list(data.test["text_pair"][:3]) if task.needs_pair else None
