@@ -85,7 +85,7 @@ class MbtiTask(SigmoidTask):
     """``mask_types``: type mentions in the texts are masked before the model sees them."""
 
     name: ClassVar[str] = "mbti"
-    dev_metric: ClassVar[str] = "mean_axis_accuracy"
+    dev_metric: ClassVar[str] = "mean_axis_macro_f1"
     tune_average: ClassVar[str] = "macro"
     phase1_targets: ClassVar[tuple[str, ...]] = ("axes", "type")
     report_metrics: ClassVar[tuple[str, ...]] = (

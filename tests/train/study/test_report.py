@@ -156,3 +156,20 @@ def test_recommendation_when_fine_tuning_wins_or_the_gap_does_not_narrow() -> No
     assert "does not narrow" in recommendation_text(widening, SingleLabelTask())
     one_size = _curve({"frozen": {1.0: 0.6}, "plain": {1.0: 0.5}})
     assert "--fractions" in recommendation_text(one_size, SingleLabelTask())
+
+
+def test_mbti_recommends_on_macro_f1_not_on_the_majoritys_accuracy() -> None:
+    """On imbalanced axes the majority's accuracy leads (Kaggle: 80 % I, 89 % N) while it
+    tells nobody apart; MBTI picks and recommends on the mean axis macro-F1."""
+    runs = []
+    for seed in range(2):
+        for arm, accuracy, macro_f1 in (("majority", 0.71, 0.41), ("frozen", 0.62, 0.58),
+                                        ("plain", 0.6, 0.45)):  # fmt: skip
+            m = _metrics(random.Random(seed), accuracy)
+            for view in (m, m["per_author"]):
+                view["mean_axis_accuracy"], view["mean_axis_macro_f1"] = accuracy, macro_f1
+            runs.append(Run(seed, 1.0, arm, m, 200, 1.0, None, []))
+    assert MbtiTask.dev_metric == "mean_axis_macro_f1"
+    rec = recommendation(runs, MbtiTask())
+    assert (rec["best"], rec["best_fine_tuned"]) == ("frozen", "plain")
+    assert recommendation_text(runs, MbtiTask()).startswith("Use frozen encoder + LR first")
