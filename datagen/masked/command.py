@@ -64,6 +64,8 @@ def run(opts: MaskedOptions) -> None:
         "failures": len(failures),
     }
     per_type = {"slot": opts.slot, "fill": opts.fill, **type_context_info(opts)}
+    if opts.fill == "frame":
+        per_type["type_contrast"] = opts.type_contrast
     manifest.add(
         backend=generator.backend,
         lang=lang,
@@ -86,6 +88,7 @@ def run(opts: MaskedOptions) -> None:
             backend=generator.backend,
             model=generator.model,
             type_context=per_type["type_context"] if opts.per_type else 0,
+            type_contrast=opts.type_contrast if opts.per_type else 0.0,
         )
         out.text("report.md", report)
     opts.say(

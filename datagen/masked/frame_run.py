@@ -19,6 +19,7 @@ from dataclasses import replace
 from tqdm.auto import tqdm
 
 from datagen.llm import LLMConfig, OnlineGenerator, RunResult, Usage, estimate
+from datagen.masked.contrast import contrast_types
 from datagen.masked.frame import frame_max_tokens
 from datagen.masked.tasks import MIN_PROB, PerTypeFrameTask, is_fill
 from schemas.errors import InputError
@@ -39,8 +40,11 @@ class FrameFills:
     """A generator over ``{id, base_id, masked, label}`` rows for ``--fill frame``. ``task`` is
     the stage's task (prompt hash, name, the cells without logprobs in ``task.sampled``)."""
 
-    def __init__(self, task: PerTypeFrameTask, config: LLMConfig, *, progress: bool) -> None:
+    def __init__(
+        self, task: PerTypeFrameTask, config: LLMConfig, *, progress: bool, contrast: float = 0.0
+    ) -> None:
         self.task, self.config, self.progress = task, config, progress
+        self.contrast = contrast
         self.usage = Usage(model=config.model)
 
     def _runs(self, rows: Sequence[dict]) -> Iterator[tuple[OnlineGenerator, list[dict]]]:
@@ -81,7 +85,8 @@ class FrameFills:
         ) as bar:
             for generator, group in self._runs(rows):
                 drafts = self._ask(generator, group, failures)
-                words = self._continue(generator.task.masked, drafts)
+                words = contrast_types(self._continue(generator.task.masked, drafts),
+                                       self.contrast)  # fmt: skip
                 for draft, found in zip(drafts, words, strict=True):
                     try:
                         records += self.task.cell(draft["row"], draft["word"], found)

@@ -59,7 +59,9 @@ class LLMMaskedGenerator:
             frame_config = replace(
                 config, logprobs=opts.logprobs, top_logprobs=top, max_validation_retries=0
             )
-            self.fills = FrameFills(task, frame_config, progress=opts.progress)
+            self.fills = FrameFills(
+                task, frame_config, progress=opts.progress, contrast=opts.type_contrast
+            )
         else:
             if opts.fill == "word":
                 top = TOP_LOGPROBS if opts.logprobs else None

@@ -72,6 +72,14 @@ class MaskedOptions(ConsoleOptions):
         "templates v2); 0 = off: the type named, as templates v1.",
         ge=0,
     )
+    type_contrast: float = option(
+        0.0,
+        help="With --per-type --fill frame: reweight each type's fills by how much more "
+        "probable they are under that type than under the sentence's 16 types on average, "
+        "p_t(w)^(1+a) / mean(p(w))^a (type-word PMI, as in contrastive decoding), for small "
+        "models whose fills barely move with the type; 0 = off: the model's probabilities.",
+        ge=0,
+    )
     k: int = option(5, help="Candidate fills per type (at most).", ge=1)
     text_col: str = option("text", help="Text column of the base table.")
     overwrite: bool = option(False, flag="--overwrite", help="Replace an existing --out.")
@@ -86,6 +94,9 @@ class MaskedOptions(ConsoleOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.lang = parse_lang(self.lang) if self.lang else None
+        if self.type_contrast and not (self.per_type and self.fill == "frame"):
+            raise InputError("--type-contrast reweights --per-type --fill frame fills",
+                             field="--type-contrast")  # fmt: skip
         if self.fill == "frame" and self.llm.batch_api:
             raise InputError(
                 "--fill frame sends a GBNF grammar per request, which the Batch API does not "

@@ -24,15 +24,23 @@ def quality_report(
     backend: str,
     model: str,
     type_context: int = 0,
+    type_contrast: float = 0.0,
 ) -> str:
     """The Markdown quality report of a ``masked`` data set (``probe``: :mod:`.probe`'s;
-    ``type_context``: the article sentences that described the type in each prompt, 0: none)."""
+    ``type_context``: the article sentences that described the type in each prompt, 0: none;
+    ``type_contrast``: the strength of :mod:`.contrast`'s reweighting, 0: none)."""
     context = (
         f" Each (sentence, type) prompt described the type by {type_context} sentences of its "
         "own articles, without naming it (`--type-context`)."
         if type_context
         else ""
     )
+    if type_contrast:
+        context += (
+            f" The fills were reweighted by type contrast {type_contrast:g} (`--type-contrast`: "
+            "how much more probable a word is under its type than under the sentence's types "
+            "on average), so the probe below measures the reweighted fills."
+        )
     lines = [
         "# Masked data set: quality report",
         "",

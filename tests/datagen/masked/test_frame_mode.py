@@ -97,7 +97,9 @@ def test_frame_mode_sends_the_grammar_and_reads_the_words_at_the_blank(
     total = math.exp(-0.5) + math.exp(-1.5)
     assert istj["candidates"][0]["prob"] == pytest.approx(math.exp(-0.5) / total, abs=1e-4)
     assert {r["target"] for r in ds if r["label"][0] == "E"} == {"loudly"}
-    assert manifest["per_type"] == {"slot": "offline", "fill": "frame", "type_context": 0}
+    assert manifest["per_type"] == {
+        "slot": "offline", "fill": "frame", "type_context": 0, "type_contrast": 0.0
+    }  # fmt: skip
     assert "masked_frame.v1.txt" in manifest["prompt_templates"]
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]}
     assert manifest["usage"]["masked_frame"]["requests"] == 16 + 8 * 4
@@ -160,6 +162,65 @@ def test_word_starts_are_continued_into_whole_words_scored_by_their_pieces(
         assert [c["word"] for c in row["candidates"]] == list(expected)  # never 'neat' or 'care'
         for c in row["candidates"]:
             assert c["prob"] == pytest.approx(math.exp(expected[c["word"]]) / total, abs=1e-4)
+
+
+def typed_logprobs(request: dict, content: str) -> list[dict]:
+    """At the blank ' calmly' leads for every type; ' quietly' and ' loudly' follow it, a little
+    more probable under the types of their own E/I pole (-1.0 vs -1.2); a continuation's
+    forced start is certain, as in :func:`piece_logprobs`."""
+    introvert = re.search(r"MBTI type (\w{4})", _user(request)).group(1)[0] == "I"
+    blank = {" calmly": -0.3, " quietly": -1.0 if introvert else -1.2,
+             " loudly": -1.2 if introvert else -1.0}  # fmt: skip
+    forced = _START.search(request.get("grammar", ""))
+    out = []
+    for token in re.findall(r" ?[^\W\d_]+| ?[^\w\s]+|\s+", content):
+        top = dict(blank) if token in blank else {token: -0.01}
+        if forced and token == f" {forced.group(1)}":
+            top = {token: 0.0}
+        out.append({"token": token, "logprob": top[token], "bytes": None,
+                    "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
+                                     for t, lp in top.items()]})  # fmt: skip
+    return out
+
+
+def test_type_contrast_moves_each_types_fills_towards_its_own_words(tmp_path, datagen_in_process):
+    """Fills that barely move with the type (E/I shifts a word's logprob by 0.2): with
+    ``--type-contrast 2`` each type's own word leads the other pole's by ``3 x 0.2`` (the raw
+    0.2 plus 2 x its distance from the mean), the leader stays, the probe sees E/I; a rerun
+    with the contrast sends nothing (the reweighting comes after the requests)."""
+    base = write_base(tmp_path / "base.txt", [PACK])
+    runs = {}
+    with FakeOpenAI(frame_responder({"*": "calmly"}), logprobs_fn=typed_logprobs) as server:
+        for strength in ("0", "2"):
+            out = tmp_path / f"contrast{strength}"
+            proc = datagen_in_process(
+                "masked-sentences", base, "--out", out, "--per-type", "--slot", "offline",
+                "--fill", "frame", "--k", "3", "--type-contrast", strength,
+                *llm_args(server, tmp_path),
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stderr
+            runs[strength] = load(out)
+            sent = len(server.requests)
+        assert sent == len(server.requests)  # the second run: all from the cache
+    for strength, gap in (("0", 0.2), ("2", 0.6)):
+        ds, failures, manifest = runs[strength]
+        assert failures == [] and len(ds) == 16
+        assert manifest["per_type"]["type_contrast"] == float(strength)
+        for row in ds:
+            probs = {c["word"]: c["prob"] for c in row["candidates"]}
+            own, other = ("quietly", "loudly") if row["label"][0] == "I" else ("loudly", "quietly")
+            assert row["candidates"][0]["word"] == "calmly"
+            assert math.log(probs[own] / probs[other]) == pytest.approx(gap, abs=1e-3)
+    assert "type contrast 2" in (tmp_path / "contrast2" / "report.md").read_text()
+
+
+def test_type_contrast_is_for_frame_fills(tmp_path, datagen_in_process):
+    base = write_base(tmp_path / "base.txt", [PACK])
+    proc = datagen_in_process(
+        "masked-sentences", base, "--out", tmp_path / "out", "--per-type", "--fill", "word",
+        "--type-contrast", "1", "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
+    )  # fmt: skip
+    assert_clean_error(proc, "--type-contrast")
 
 
 def test_answers_off_the_frame_and_copies_are_failures_without_retries(

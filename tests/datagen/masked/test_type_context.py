@@ -127,8 +127,9 @@ def test_each_type_is_described_by_its_own_article_sentences_and_never_named(
     for row in ds:
         assert row["target"] == {"I": "quietly", "E": "loudly"}[row["label"][0]], row
     assert manifest["type_probe"]["axis_accuracy"]["E/I"] == 1.0
+    contrast = {"type_contrast": 0.0} if mode == "frame" else {}
     assert manifest["per_type"] == {"slot": "offline", "fill": mode, "type_context": 3,
-                                    "type_context_seed": 0}  # fmt: skip
+                                    "type_context_seed": 0, **contrast}  # fmt: skip
     template = {"list": "masked_per_type", "word": "masked_word", "frame": "masked_frame"}[mode]
     assert f"{template}.v2.txt" in manifest["prompt_templates"]
     assert set(ds["prompt_sha"]) == {manifest["prompt_sha"]} != {V1_SHA[mode]}
