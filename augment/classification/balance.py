@@ -39,7 +39,7 @@ from augment.classification.precision import (
 from augment.classification.selection import Candidates, Selection, choose, find_candidates
 from augment.classification.teachers import Teacher, default_teacher, make_teacher
 from augment.common.paired import PairedResult
-from augment.search.embeddings import embed_cached, load_embedder
+from augment.search.embeddings import embed_cached, embedder_for
 from schemas.errors import InputError
 from schemas.io import to_dataset
 from schemas.text import exact_key
@@ -128,9 +128,9 @@ def teacher_factory(cfg: BalanceConfig, present: Sequence[str]) -> Callable[[], 
 
 def encode_precision(cfg: BalanceConfig) -> str:
     """The precision the embedder encodes in (its model is loaded once: this is that one)."""
-    devices = cfg.encoding.device_list()
-    return load_embedder(
-        cfg.embedder, None, cfg.encoding.encode_precision, bool(devices)
+    encoding = cfg.encoding
+    return embedder_for(
+        cfg.embedder, encoding.encode_precision, encoding.device_list()
     ).encode_precision
 
 

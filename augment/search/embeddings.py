@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
 from schemas.models import resolve_model
+
+
+def embedder_for(name_or_path: str | None, precision: str, devices: Sequence[str] | None) -> Any:
+    """The bi-encoder that :func:`embed_cached` encodes with for these options (a torch model
+    when ``devices`` spread the work over processes)."""
+    return load_embedder(name_or_path, None, precision, bool(devices))
 
 
 @lru_cache(maxsize=4)
@@ -102,7 +109,7 @@ def embed_cached(
     precision) when ``cache``."""
     from augment.search.embed_cache import EmbeddingCache
 
-    model = load_embedder(name_or_path, None, precision, bool(devices))
+    model = embedder_for(name_or_path, precision, devices)
 
     def encode(batch: Sequence[str]) -> np.ndarray:
         return embed(

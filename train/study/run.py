@@ -157,6 +157,7 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
             for seed in cfg.seed_list:
                 inits = {"plain": cfg.model}
                 encoders = {"frozen": encoder}
+                exported: Path | None = None
                 if data.type_sentences is not None and data.masked is not None:
                     pre = pretrain(
                         cfg,
@@ -187,8 +188,8 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
                             encoders.get(arm),
                         )
                         runs.append(cached(stage, base / arm, bar, make, cfg.args))
-                if main:  # the exported phase-2 encoder is not part of the study's output
-                    shutil.rmtree(stage / f"seed{seed}" / PHASE_ENCODER, ignore_errors=True)
+                if main and exported is not None:  # not part of the study's output
+                    shutil.rmtree(exported, ignore_errors=True)
         if main:
             write_report(runs, stage, data.task, describe(cfg, data, runs))
             write_json(stage / "manifest.json", manifest.finish(counts={"runs": len(runs)}))
