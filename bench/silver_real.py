@@ -15,7 +15,8 @@ STS-B, 3 draws each, silver precision against the hidden labels and the downstre
 - stsb: 10 % of sts-train as gold pairs, ``--pairs --eval sts-test``.
 
 After the draws, one summary line (JSON) and one line per student: the arms' mean macro-F1,
-each draw's mean gain, and their mean and sd over the draws (the draw-to-draw spread).
+each draw's mean gain, and their mean and sd over the draws (the draw-to-draw spread); then the
+gain of the student trained once on all of gold (the user's case), per draw and on average.
 """
 
 from __future__ import annotations
@@ -138,12 +139,13 @@ def _mbtibench_check(out: Path, draw: int) -> dict:
     students: dict[str, dict[str, list[list[float]]]] = {
         name: {"gold": [], "gold+silver": []} for name in LINEAR_STUDENTS
     }
-    for seed in range(draw, draw + 3):
-        rng = np.random.default_rng(seed)
-        g = np.nonzero(~silver)[0]
-        g = g[rng.integers(0, len(g), len(g))]
-        s = np.nonzero(silver)[0]
-        s = s[rng.integers(0, len(s), len(s))]
+    gold_rows, silver_rows = np.nonzero(~silver)[0], np.nonzero(silver)[0]
+    for seed in (None, *range(draw, draw + 3)):  # None: all of gold (the user's case)
+        g, s = gold_rows, silver_rows
+        if seed is not None:
+            rng = np.random.default_rng(seed)
+            g = g[rng.integers(0, len(g), len(g))]
+            s = s[rng.integers(0, len(s), len(s))]
         for arm, rows in (("gold", g), ("gold+silver", np.r_[g, s])):
             tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
             x_tfidf = tfidf.fit_transform([train_texts[i] for i in rows])
@@ -164,7 +166,10 @@ def _mbtibench_check(out: Path, draw: int) -> dict:
     summary = {}
     for name, arms in students.items():
         a, b = np.array(arms["gold"]), np.array(arms["gold+silver"])
+        whole, a, b = (a[0, 0], b[0, 0]), a[1:], b[1:]
         summary[name] = {
+            "all_gold": [float(whole[0]), float(whole[1])],
+            "all_gold_diff": float(whole[1] - whole[0]),
             "macro_f1_gold": a[:, 0].tolist(),
             "macro_f1_gold_silver": b[:, 0].tolist(),
             "diff_macro_f1": float((b[:, 0] - a[:, 0]).mean()),
@@ -184,22 +189,24 @@ def student_gains(results: list[dict]) -> dict[str, dict]:
     for result in results:
         if result.get("eval"):
             students = {
-                n: (e["mean_a"], e["mean_b"], e["mean_diff"])
+                n: (e["mean_a"], e["mean_b"], e["mean_diff"], e.get("all_gold_diff"))
                 for n, e in result["eval"]["students"].items()
             }
         elif result.get("mbtibench"):
             students = {
                 n: (np.mean(e["macro_f1_gold"]), np.mean(e["macro_f1_gold_silver"]),
-                    e["diff_macro_f1"])
+                    e["diff_macro_f1"], e["all_gold_diff"])
                 for n, e in result["mbtibench"]["students"].items()
             }  # fmt: skip
         else:
             continue
-        for name, (a, b, d) in students.items():
-            row = per.setdefault(name, {"gold": [], "gold_silver": [], "diff": []})
+        for name, (a, b, d, whole) in students.items():
+            row = per.setdefault(name, {"gold": [], "gold_silver": [], "diff": [], "all": []})
             row["gold"].append(float(a))
             row["gold_silver"].append(float(b))
             row["diff"].append(float(d))
+            if whole is not None:
+                row["all"].append(float(whole))
     return {
         name: {
             "draws": len(row["diff"]),
@@ -208,6 +215,8 @@ def student_gains(results: list[dict]) -> dict[str, dict]:
             "diff_per_draw": [round(d, 2) for d in row["diff"]],
             "mean_diff": float(np.mean(row["diff"])),
             "sd_diff": float(np.std(row["diff"], ddof=1)) if len(row["diff"]) > 1 else None,
+            "all_gold_diff_per_draw": [round(d, 2) for d in row["all"]],
+            "mean_all_gold_diff": float(np.mean(row["all"])) if row["all"] else None,
         }
         for name, row in per.items()
     }
@@ -254,8 +263,14 @@ def main() -> None:
                           "silver": _mean(results, "counts", "silver")}), flush=True)  # fmt: skip
         for name, g in gains.items():
             sd = "" if g["sd_diff"] is None else f" (sd {g['sd_diff']:.2f} over draws)"
+            whole = g["mean_all_gold_diff"]
+            whole = (
+                ""
+                if whole is None
+                else (f"; all of gold {whole:+.2f}, per draw {g['all_gold_diff_per_draw']}")
+            )
             print(f"{name:<10} {g['gold']:.2f} -> {g['gold_silver']:.2f}: "
-                  f"{g['mean_diff']:+.2f}{sd}, per draw {g['diff_per_draw']}")  # fmt: skip
+                  f"{g['mean_diff']:+.2f}{sd}, per draw {g['diff_per_draw']}{whole}")  # fmt: skip
 
 
 def _mean(results: list[dict], *keys: str) -> float | None:

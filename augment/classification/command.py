@@ -18,7 +18,8 @@ from schemas.io import Output, publish
 def eval_summary(cfg: BalanceConfig, students: dict[str, PairedResult]) -> dict:
     """The manifest's ``eval``: the test file, ``--eval-student``, and per student its paired
     comparison (:meth:`PairedResult.summary`) and what it is; ``min_diff``: the smallest mean
-    gain of any student (silver helps whichever student only if it is > 0)."""
+    gain of any student (silver helps whichever student only if it is > 0);
+    ``min_all_gold_diff``: the smallest gain of a student trained on all of gold."""
     return {
         "test": str(cfg.eval_file),
         "student": cfg.eval_student,
@@ -28,6 +29,10 @@ def eval_summary(cfg: BalanceConfig, students: dict[str, PairedResult]) -> dict:
             for name, paired in students.items()
         },
         "min_diff": min(float(p.diff.mean()) for p in students.values()),
+        "min_all_gold_diff": min(
+            (p.all_gold_diff for p in students.values() if p.all_gold_diff is not None),
+            default=None,
+        ),
     }
 
 

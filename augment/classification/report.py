@@ -90,21 +90,39 @@ def downstream_section(students: dict[str, PairedResult], cfg: BalanceConfig) ->
         "",
         STUDENTS[cfg.eval_student],
         "",
-        "| student | gold only | gold + silver | difference per seed | mean difference (95% CI) |",
-        "|---|---:|---:|---:|---:|",
+        "| student | gold only | gold + silver | difference per seed | mean difference (95% CI) "
+        "| all of gold: gold -> + silver |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, paired in students.items():
         ev = paired.summary()
+        whole = (
+            f"{paired.all_gold[0]:.2f} -> {paired.all_gold[1]:.2f} ({ev['all_gold_diff']:+.2f})"
+            if paired.all_gold is not None
+            else "-"
+        )
         lines.append(
             f"| {name} | {ev['mean_a']:.2f} | {ev['mean_b']:.2f} | "
             f"{' '.join(f'{d:+.2f}' for d in paired.diff)} | **{ev['mean_diff']:+.2f}** "
-            f"({ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) |"
+            f"({ev['ci95'][0]:+.2f} to {ev['ci95'][1]:+.2f}) | {whole} |"
         )
     worst = min(students, key=lambda n: students[n].diff.mean())
+    measured = {n: p.all_gold_diff for n, p in students.items() if p.all_gold_diff is not None}
+    least = min(measured, key=lambda n: measured[n]) if measured else None
     lines += [
         "",
         f"Smallest gain: `{worst}` ({students[worst].diff.mean():+.2f}); silver helps whichever "
         "student only if every student gains.",
+        *(
+            [
+                "",
+                f"Trained on all of gold (your case), the smallest gain is `{least}` "
+                f"({measured[least]:+.2f}): bootstrap students see ~63 % of gold's distinct "
+                "rows and gain more.",
+            ]
+            if least is not None
+            else []
+        ),
         "",
         *(f"- `{name}`: {student_description(name)}" for name in students),
     ]

@@ -21,6 +21,9 @@ class PairedResult:
     n_train_a: list[int] | None = None
     """Per seed, the rows arm a (gold) trained on; ``n_train_b``: arm b (gold + silver)."""
     n_train_b: list[int] | None = None
+    all_gold: tuple[float, float] | None = None
+    """The scores of the student trained once on all of gold (a) and on all of gold + all of
+    silver (b): the user's case, beside the seeds' resampled ones (``None``: not measured)."""
 
     @property
     def diff(self) -> np.ndarray:
@@ -34,6 +37,11 @@ class PairedResult:
         half = t.ppf(0.5 + level / 2, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
         return float(d.mean() - half), float(d.mean() + half)
 
+    @property
+    def all_gold_diff(self) -> float | None:
+        """b - a of :attr:`all_gold`."""
+        return None if self.all_gold is None else self.all_gold[1] - self.all_gold[0]
+
     def summary(self) -> dict:
         low, high = self.interval()
         return {
@@ -42,6 +50,7 @@ class PairedResult:
             "mean_b": float(np.mean(self.b)),
             "mean_diff": float(self.diff.mean()),
             "ci95": [low, high],
+            "all_gold_diff": self.all_gold_diff,
         }
 
 

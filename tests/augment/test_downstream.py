@@ -72,3 +72,34 @@ def test_every_linear_student_gains_from_right_silver_and_loses_from_wrong():
         assert right[name].diff.mean() > 20, (name, right[name])
         assert bad[name].diff.mean() < -10, (name, bad[name])
         assert right[name].a == bad[name].a  # arm a: the same gold samples
+        assert right[name].all_gold_diff > 20 and bad[name].all_gold_diff < -10, name
+
+
+def test_all_of_gold_is_the_users_student_not_a_resample():
+    """The 'all of gold' figure trains on every gold row once: a gold word seen in one row only
+    is learnt there (a bootstrap sample drops ~37 % of the rows), and the figure is the same for
+    any seeds."""
+    import numpy as np
+
+    from augment.classification.downstream import KnownEmbeddings, linear_student_check
+    from train.tasks.baselines import tfidf_baseline
+    from train.tasks.columns import TaskData
+    from train.tasks.single import SingleLabelTask
+
+    rng = np.random.default_rng(1)
+    words = {lab: [f"{lab}{i}" for i in range(30)] for lab in ("a", "b")}
+    gold = _topic_posts(rng, words, 3, 0, 30)  # at most 12 of a label's 30 words
+    silver = _topic_posts(rng, words, 5, 0, 30)
+    test = _topic_posts(rng, words, 20, 0, 30)
+    texts = sorted({*gold[0], *silver[0], *test[0]})
+    known = KnownEmbeddings(texts, rng.normal(size=(len(texts), 8)))
+    first = linear_student_check(gold, silver, test, ["a", "b"], [0, 1], known)["tfidf"]
+    other = linear_student_check(gold, silver, test, ["a", "b"], [5, 6], known)["tfidf"]
+    assert first.all_gold == other.all_gold and first.a != other.a
+    assert first.all_gold[0] > max(first.a + other.a)  # every gold word, not a resample's
+    task = SingleLabelTask(labels=("a", "b"))
+    train = datasets.Dataset.from_dict({"text": gold[0], "label": gold[1]})
+    test_ds = datasets.Dataset.from_dict({"text": test[0], "label": test[1]})
+    data = TaskData(task.fit(train, file="gold"), train, test_ds.select([]), test_ds, "gold")
+    expected = 100 * tfidf_baseline(data, seed=0).metrics["macro_f1"]
+    assert first.all_gold[0] == expected

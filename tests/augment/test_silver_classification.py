@@ -186,11 +186,15 @@ def test_min_precision_and_downstream_check(cli, gold_posts, pool_posts, tmp_pat
         assert all(0 <= f <= 100 for f in st["a"] + st["b"])
         assert st["n_train_a"] == [n_gold] * 3 and st["n_train_b"] == [n_gold + n_silver] * 3
         assert st["description"]
+        assert len(st["all_gold"]) == 2 and all(0 <= f <= 100 for f in st["all_gold"])
+        assert st["all_gold_diff"] == st["all_gold"][1] - st["all_gold"][0]
     assert ev["min_diff"] == min(st["mean_diff"] for st in students.values())
+    assert ev["min_all_gold_diff"] == min(st["all_gold_diff"] for st in students.values())
     report = (out / "report.md").read_text()
     assert "Downstream check" in report and "est. precision" in report
     for name, st in students.items():  # every student's row in the report and on the console
         assert f"| {name} | {st['mean_a']:.2f} | {st['mean_b']:.2f} |" in report
+        assert f"{st['all_gold'][0]:.2f} -> {st['all_gold'][1]:.2f}" in report
         assert f"### `{name}`" in report
         assert f"student {name}" in proc.stdout + proc.stderr
 
