@@ -195,7 +195,7 @@ def student_gains(results: list[dict]) -> dict[str, dict]:
         elif result.get("mbtibench"):
             students = {
                 n: (np.mean(e["macro_f1_gold"]), np.mean(e["macro_f1_gold_silver"]),
-                    e["diff_macro_f1"], e["all_gold_diff"])
+                    e["diff_macro_f1"], e.get("all_gold_diff"))
                 for n, e in result["mbtibench"]["students"].items()
             }  # fmt: skip
         else:

@@ -119,7 +119,8 @@ def test_silver_real_summarises_every_student_over_the_draws():
 
     def draw(gains: dict[str, tuple[float, float]]) -> dict:
         return {"eval": {"students": {
-            n: {"mean_a": a, "mean_b": b, "mean_diff": b - a} for n, (a, b) in gains.items()
+            n: {"mean_a": a, "mean_b": b, "mean_diff": b - a, "all_gold_diff": (b - a) / 2}
+            for n, (a, b) in gains.items()
         }}}  # fmt: skip
 
     out = student_gains([draw({"frozen": (28.0, 30.0), "tfidf": (20.0, 19.0)}),
@@ -128,9 +129,12 @@ def test_silver_real_summarises_every_student_over_the_draws():
     assert out["frozen"]["diff_per_draw"] == [2.0, 1.0] and out["frozen"]["mean_diff"] == 1.5
     assert out["tfidf"]["gold"] == 20.5 and out["tfidf"]["gold_silver"] == 21.0
     assert abs(out["tfidf"]["sd_diff"] - 2.1213) < 1e-3  # gains -1 and +2
+    assert out["frozen"]["all_gold_diff_per_draw"] == [1.0, 0.5]  # the user's case, per draw
+    assert out["frozen"]["mean_all_gold_diff"] == 0.75
     mbti = {"mbtibench": {"students": {"frozen": {
         "macro_f1_gold": [50.0, 52.0], "macro_f1_gold_silver": [51.0, 53.0], "diff_macro_f1": 1.0
     }}}}  # fmt: skip
     one = student_gains([mbti])["frozen"]
     assert one["draws"] == 1 and one["mean_diff"] == 1.0 and one["sd_diff"] is None
+    assert one["mean_all_gold_diff"] is None  # an older result without the all-of-gold arm
     assert student_gains([{"draw": 0, "eval": None}]) == {}
