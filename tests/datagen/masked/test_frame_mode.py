@@ -118,12 +118,23 @@ def piece_logprobs(request: dict, content: str) -> list[dict]:
     """As above; in a continuation the forced start is reported as certain (logprob 0), as a
     server that renormalises under the grammar would: its score must come from the first
     answer."""
-    words = re.findall(r" ?[^\W\d_]+| ?[^\w\s]+|\s+", content)
+    words = re.findall(WORDS, content)
     tokens = [piece for word in words for piece in PIECES.get(word, [word])]
+    return token_logprobs(request, tokens, BLANK, NEXT)
+
+
+WORDS = r" ?[^\W\d_]+| ?[^\w\s]+|\s+"
+
+
+def token_logprobs(
+    request: dict, tokens: list[str], blank: dict[str, float], after: dict[str, float]
+) -> list[dict]:
+    """Each token with its top logprobs: all of ``blank``'s at a token of ``blank``, else the
+    token alone at ``after.get(token, -0.01)``; a continuation's forced start is certain."""
     forced = _START.search(request.get("grammar", ""))
     out = []
     for token in tokens:
-        top = dict(BLANK) if token in BLANK else {token: NEXT.get(token, -0.01)}
+        top = dict(blank) if token in blank else {token: after.get(token, -0.01)}
         if forced and token == f" {forced.group(1)}":
             top = {token: 0.0}
         out.append({"token": token, "logprob": top[token], "bytes": None,
@@ -171,16 +182,7 @@ def typed_logprobs(request: dict, content: str) -> list[dict]:
     introvert = re.search(r"MBTI type (\w{4})", _user(request)).group(1)[0] == "I"
     blank = {" calmly": -0.3, " quietly": -1.0 if introvert else -1.2,
              " loudly": -1.2 if introvert else -1.0}  # fmt: skip
-    forced = _START.search(request.get("grammar", ""))
-    out = []
-    for token in re.findall(r" ?[^\W\d_]+| ?[^\w\s]+|\s+", content):
-        top = dict(blank) if token in blank else {token: -0.01}
-        if forced and token == f" {forced.group(1)}":
-            top = {token: 0.0}
-        out.append({"token": token, "logprob": top[token], "bytes": None,
-                    "top_logprobs": [{"token": t, "logprob": lp, "bytes": None}
-                                     for t, lp in top.items()]})  # fmt: skip
-    return out
+    return token_logprobs(request, re.findall(WORDS, content), blank, {})
 
 
 def test_type_contrast_moves_each_types_fills_towards_its_own_words(tmp_path, datagen_in_process):
