@@ -97,7 +97,7 @@ class Server:
 
 async def load(url: str, bodies: list[bytes], clients: int, seconds: float) -> dict:
     """``clients`` closed-loop clients for ``seconds``: requests/s, p50/p99 latency, the texts
-    per model call (from ``/info``), errors."""
+    per model call and the model's precision (from ``/info``), errors."""
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT)
@@ -139,15 +139,8 @@ async def load(url: str, bodies: list[bytes], clients: int, seconds: float) -> d
         "per_call": (after["items"] - before["items"]) / calls if calls else 0.0,
         "errors": errors,
         "n": len(latencies),
+        "precision": after["precision"],
     }
-
-
-async def info(url: str) -> dict:
-    """The server's ``/info``."""
-    import aiohttp
-
-    async with aiohttp.ClientSession() as session, session.get(f"{url}/info") as response:
-        return await response.json()
 
 
 def _quantile(ordered: list[float], q: float) -> float:
@@ -197,9 +190,11 @@ def main() -> None:
             for server in servers.values():
                 server.wait()
             bodies = request_bodies(args.texts)
-            for server in servers.values():  # warm-up: first calls, allocator, thread pools
-                asyncio.run(load(server.url, bodies, 4, 1.5))
-            precision = asyncio.run(info(servers["one/fwd"].url))["precision"]
+            warm = {  # warm-up: first calls, allocator, thread pools
+                name: asyncio.run(load(server.url, bodies, 4, 1.5))
+                for name, server in servers.items()
+            }
+            precision = warm["one/fwd"]["precision"]
             print(
                 f"train serve on {args.device}, {args.texts} texts per request, closed-loop "
                 f"clients for {args.seconds:g} s each, median of {args.repeat} alternating "
