@@ -106,17 +106,32 @@ def comparison(
     return header, rows
 
 
+def judged_per_author(runs: Sequence[Run], task: Task) -> bool:
+    """Whether the arms are judged per author: the test rows name their authors (a person's
+    answer from all their texts is what an author column asks for, and what per-author
+    averaging can reorder), so the recommendation and the conclusion use per-author metrics."""
+    return task.dev_metric in metric_names(runs, task, per_author=True)
+
+
+def _scope(per_author: bool) -> str:
+    return " per author" if per_author else ""
+
+
 def conclusion(runs: Sequence[Run], task: Task, fraction: float) -> str:
-    """One honest sentence per comparison on the task's dev metric: plain fine-tuning vs
-    TF-IDF and vs the frozen encoder, and the three-phase recipe vs plain fine-tuning where
-    it ran."""
+    """One honest sentence per comparison on the task's dev metric (per author where the
+    runs have it): plain fine-tuning vs TF-IDF and vs the frozen encoder, and the
+    three-phase recipe vs plain fine-tuning where it ran."""
     pairs = [("plain", "tfidf"), ("plain", "frozen")]
     pairs += [(RECIPE, "plain")] if RECIPE in arms(runs) else []
-    return " ".join(_verdict(runs, task.dev_metric, fraction, a, b) for a, b in pairs)
+    per_author = judged_per_author(runs, task)
+    return " ".join(_verdict(runs, task.dev_metric, fraction, a, b, per_author) for a, b in pairs)
 
 
-def _verdict(runs: Sequence[Run], key: str, fraction: float, a: str, b: str) -> str:
-    diff = paired(runs, fraction, key, a, b)
+def _verdict(
+    runs: Sequence[Run], key: str, fraction: float, a: str, b: str, per_author: bool
+) -> str:
+    diff = paired(runs, fraction, key, a, b, per_author)
+    key += _scope(per_author)
     name_a, name_b = ARM_TITLES[a], ARM_TITLES[b]
     if diff.n == 0:
         return f"No paired {name_a} / {name_b} runs: no comparison."
@@ -137,17 +152,17 @@ def _verdict(runs: Sequence[Run], key: str, fraction: float, a: str, b: str) -> 
     )
 
 
-def _mean(runs: Sequence[Run], arm: str, fraction: float, key: str) -> float:
-    return summarize([_value(r, key, False) for r in select(runs, arm, fraction)]).mean
+def _mean(runs: Sequence[Run], arm: str, fraction: float, key: str, per_author: bool) -> float:
+    return summarize([_value(r, key, per_author) for r in select(runs, arm, fraction)]).mean
 
 
 def _best(
-    runs: Sequence[Run], task: Task, candidates: Sequence[str], fraction: float
+    runs: Sequence[Run], task: Task, candidates: Sequence[str], fraction: float, per_author: bool
 ) -> str | None:
     """The candidate arm (of :func:`arms`) with the best mean dev metric at ``fraction``
     (None if none ran)."""
     key, sign = task.dev_metric, -1.0 if task.dev_metric in task.lower_is_better else 1.0
-    scored = [(sign * _mean(runs, a, fraction, key), a) for a in candidates]
+    scored = [(sign * _mean(runs, a, fraction, key, per_author), a) for a in candidates]
     scored = [(v, a) for v, a in scored if math.isfinite(v)]  # arms that did not run: NaN
     return max(scored)[1] if scored else None
 
@@ -156,17 +171,27 @@ def recommendation(runs: Sequence[Run], task: Task) -> dict[str, Any]:
     """Which arm to use, on the task's dev metric at all training rows, and — when a baseline
     beats every fine-tuned arm — how the gap moves along the measured learning curve
     (``--fractions``): the gap per training size and, where it narrows, the training size at
-    which the curve's log-linear trend would close it (an extrapolation of measured points)."""
+    which the curve's log-linear trend would close it (an extrapolation of measured points).
+    Per author where the runs have per-author metrics (``per_author``)."""
     full, key = max(fractions(runs), default=1.0), task.dev_metric
-    best = _best(runs, task, arms(runs), full)
-    tuned = _best(runs, task, [a for a in arms(runs) if a in FINE_TUNED_ARMS], full)
-    out: dict[str, Any] = {"metric": key, "best": best, "best_fine_tuned": tuned, "gaps": []}
+    per_author = judged_per_author(runs, task)
+    best = _best(runs, task, arms(runs), full, per_author)
+    tuned = _best(runs, task, [a for a in arms(runs) if a in FINE_TUNED_ARMS], full, per_author)
+    out: dict[str, Any] = {
+        "metric": key,
+        "per_author": per_author,
+        "best": best,
+        "best_fine_tuned": tuned,
+        "gaps": [],
+    }
     if best is None or tuned is None or best == tuned:
         return out
     sign = -1.0 if key in task.lower_is_better else 1.0
     for f in fractions(runs):
         ran = select(runs, tuned, f)
-        gap = sign * (_mean(runs, best, f, key) - _mean(runs, tuned, f, key))
+        gap = sign * (
+            _mean(runs, best, f, key, per_author) - _mean(runs, tuned, f, key, per_author)
+        )
         if ran and math.isfinite(gap):
             out["gaps"].append({"fraction": f, "n_train": ran[0].n_train, "gap": gap})
     out["rows_to_close"] = _rows_to_close(out["gaps"])
@@ -190,17 +215,24 @@ def _rows_to_close(gaps: Sequence[Mapping[str, Any]]) -> float | None:
 def recommendation_text(runs: Sequence[Run], task: Task) -> str:
     """The recommendation as sentences for the report and the console."""
     rec = recommendation(runs, task)
-    best, tuned, key = rec["best"], rec["best_fine_tuned"], rec["metric"]
+    best, tuned, key, per_author = (
+        rec["best"],
+        rec["best_fine_tuned"],
+        rec["metric"],
+        rec["per_author"],
+    )
     if best is None:
         return ""
     full = max(fractions(runs), default=1.0)
-    level = _mean(runs, best, full, key) * 100
+    level = _mean(runs, best, full, key, per_author) * 100
+    key += _scope(per_author)
     if tuned is None or best == tuned:
         return f"Use {ARM_TITLES[best]}: the best arm on {key} ({level:.2f}) at all training rows."
+    tuned_level = _mean(runs, tuned, full, rec["metric"], per_author) * 100
     text = (
         f"Use {ARM_TITLES[best]} first: on {key} it is ahead of the best fine-tuned arm, "
-        f"{ARM_TITLES[tuned]} ({level:.2f} vs {_mean(runs, tuned, full, key) * 100:.2f} at all "
-        "training rows, this budget)."
+        f"{ARM_TITLES[tuned]} ({level:.2f} vs {tuned_level:.2f} at all training rows, this "
+        "budget)."
     )
     gaps = rec["gaps"]
     if len(gaps) < 2:

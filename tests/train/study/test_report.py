@@ -173,3 +173,31 @@ def test_mbti_recommends_on_macro_f1_not_on_the_majoritys_accuracy() -> None:
     rec = recommendation(runs, MbtiTask())
     assert (rec["best"], rec["best_fine_tuned"]) == ("frozen", "plain")
     assert recommendation_text(runs, MbtiTask()).startswith("Use frozen encoder + LR first")
+
+
+def test_with_authors_the_recommendation_and_conclusion_judge_per_author() -> None:
+    """Kaggle held-out users: per post plain fine-tuning leads by a little, per author (a
+    person's type from all their posts, the report's headline table) the frozen arm leads by
+    far; the recommendation and the conclusion follow the per-author view, and say so."""
+    runs = []
+    for seed in range(3):
+        for arm, post, author in (("majority", 0.41, 0.41), ("tfidf", 0.49, 0.48),
+                                  ("frozen", 0.50, 0.58), ("plain", 0.52, 0.49)):  # fmt: skip
+            m = _metrics(random.Random(seed), 0.6)
+            m["mean_axis_macro_f1"] = post + 0.001 * seed
+            m["per_author"]["mean_axis_macro_f1"] = author + 0.001 * seed
+            runs.append(Run(seed, 1.0, arm, m, 200, 1.0, None, []))
+    rec = recommendation(runs, MbtiTask())
+    assert rec["per_author"] and (rec["best"], rec["best_fine_tuned"]) == ("frozen", "plain")
+    text = recommendation_text(runs, MbtiTask())
+    assert text.startswith("Use frozen encoder + LR first: on mean_axis_macro_f1 per author")
+    assert "58.10 vs 49.10" in text
+    assert (
+        "frozen encoder + LR is better than plain fine-tuning on mean_axis_macro_f1 per "
+        "author" in conclusion(runs, MbtiTask(), 1.0)
+    )
+    for run in runs:  # without authors: the per-post view, where plain leads
+        del run.metrics["per_author"]
+    rec = recommendation(runs, MbtiTask())
+    assert not rec["per_author"] and rec["best"] == "plain"
+    assert "per author" not in recommendation_text(runs, MbtiTask())
