@@ -127,12 +127,14 @@ def main() -> None:
     p.add_argument("--fractions", default="0.1,0.3,1")
     p.add_argument("--seeds", type=int, default=3)
     p.add_argument("--max-length", type=int, default=64)
-    p.add_argument("--epochs", type=float, default=3.0)
-    p.add_argument("--min-steps", type=int, default=200)
-    p.add_argument("--lr", type=float, default=5e-5, help="the encoder's peak rate")
-    p.add_argument("--freeze-encoder-steps", type=int, default=0)
-    p.add_argument("--head-warmup-epochs", type=float, default=0.0)
-    p.add_argument("--head-lr", type=float, default=1e-3, help="the new head's peak rate")
+    # the training options below default to train all's own (TrainArgs) when not given
+    p.add_argument("--epochs", type=float)
+    p.add_argument("--min-steps", type=int)
+    p.add_argument("--lr", type=float, help="the encoder's peak rate")
+    p.add_argument("--freeze-encoder-steps", type=int)
+    p.add_argument("--head-warmup-epochs", type=float)
+    p.add_argument("--head-lr", type=float, help="the new head's peak rate")
+    p.add_argument("--head", choices=("study", "linear"), help="phase 3's head")
     p.add_argument("--resume", action="store_true", help="continue an interrupted study")
     opts = p.parse_args()
     from train.engine.args import TrainArgs
@@ -145,16 +147,13 @@ def main() -> None:
     kaggle, bench = write_tables(
         opts.out / "data", opts.posts_per_user, opts.bench_posts_per_user, opts.min_words
     )
+    given = ("epochs", "min_steps", "lr", "freeze_encoder_steps", "head_warmup_epochs")
+    given += ("head_lr", "head")
     args = TrainArgs(
         max_length=opts.max_length,
-        epochs=opts.epochs,
-        min_steps=opts.min_steps,
-        lr=opts.lr,
-        freeze_encoder_steps=opts.freeze_encoder_steps,
-        head_warmup_epochs=opts.head_warmup_epochs,
-        head_lr=opts.head_lr,
         progress=False,
         resume=opts.resume,
+        **{k: getattr(opts, k) for k in given if getattr(opts, k) is not None},
     )
     cfg = StudyConfig(
         type_sentences=opts.type_sentences,

@@ -22,7 +22,8 @@ class EncoderHeadConfig(PretrainedConfig):
 
     ``encoder``: the wrapped encoder's config as a dict; ``labels``: the output labels;
     ``lineage``: one ``{phase, data, base_model, ...}`` entry per phase that trained the
-    encoder, oldest first; ``head_dropout``: dropout of the head.
+    encoder, oldest first; ``head_dropout``: dropout of the head; ``head_sizes``: its hidden
+    layers (``None``: the study's 512, 256, 128; empty: one linear layer).
     """
 
     def __init__(
@@ -31,12 +32,14 @@ class EncoderHeadConfig(PretrainedConfig):
         labels: list[str] | None = None,
         lineage: list[dict[str, Any]] | None = None,
         head_dropout: float = 0.1,
+        head_sizes: list[int] | None = None,
         **kwargs: Any,
     ) -> None:
         self.encoder = encoder or {}
         self.labels = list(labels or [])
         self.lineage = list(lineage or [])
         self.head_dropout = head_dropout
+        self.head_sizes = list(HEAD_SIZES if head_sizes is None else head_sizes)
         super().__init__(**kwargs)
 
     def encoder_config(self) -> PretrainedConfig:
@@ -64,11 +67,14 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 class StudyHead(nn.Sequential):
-    """The study's classifier head: hidden -> 512 -> 256 -> 128 -> n_out, ReLU and dropout."""
+    """The classifier head: hidden -> ``hidden_sizes`` -> n_out, ReLU and dropout (the study's:
+    512 -> 256 -> 128; no hidden sizes: dropout and one linear layer)."""
 
-    def __init__(self, hidden_size: int, n_out: int, dropout: float) -> None:
+    def __init__(
+        self, hidden_size: int, n_out: int, dropout: float, hidden_sizes: Any = HEAD_SIZES
+    ) -> None:
         layers: list[nn.Module] = []
-        sizes = (hidden_size, *HEAD_SIZES)
+        sizes = (hidden_size, *hidden_sizes)
         for d_in, d_out in zip(sizes, sizes[1:], strict=False):
             layers += [nn.Dropout(dropout), nn.Linear(d_in, d_out), nn.ReLU()]
         layers += [nn.Dropout(dropout), nn.Linear(sizes[-1], n_out)]
@@ -131,7 +137,7 @@ class PooledHeadModel(EncoderModel):
     def __init__(self, config: EncoderHeadConfig, n_outputs: int) -> None:
         super().__init__(config)
         self.encoder = build_encoder(config.encoder_config())
-        self.head = StudyHead(config.hidden_size, n_outputs, config.head_dropout)
+        self.head = StudyHead(config.hidden_size, n_outputs, config.head_dropout, config.head_sizes)
         self.post_init()
 
     def head_loss(

@@ -55,7 +55,14 @@ class TaskModel(PooledHeadModel):
 
 
 def build_task_model(
-    init: Any, task: Task, *, phase: int, head_dropout: float, seed: int, data: dict[str, Any]
+    init: Any,
+    task: Task,
+    *,
+    phase: int,
+    head_dropout: float,
+    seed: int,
+    data: dict[str, Any],
+    head_sizes: list[int] | None = None,
 ) -> TaskModel:
     """A new :class:`TaskModel` for ``task`` on ``init``'s encoder (a
     :class:`~train.models.init.InitSource`), its head drawn with ``seed`` (the same in every
@@ -70,6 +77,7 @@ def build_task_model(
             task,
             encoder=encoder_config_dict(init.encoder),
             head_dropout=head_dropout,
+            head_sizes=head_sizes,
             lineage=[*init.lineage, lineage_entry(phase, init, data, task=task.name)],
         )
     )

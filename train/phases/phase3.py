@@ -114,6 +114,7 @@ def finetune(
         data.task,
         phase=phase,
         head_dropout=args.head_dropout,
+        head_sizes=[] if phase == 3 and args.head == "linear" else None,
         seed=args.seed,
         data=provenance or {"source": data.source, "rows": len(data.train)},
     )

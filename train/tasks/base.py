@@ -169,7 +169,10 @@ def weighted_mean(per_row: torch.Tensor, weight: torch.Tensor | None) -> torch.T
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+    """The logistic function in float64, without overflow warnings at large logits."""
+    from scipy.special import expit
+
+    return expit(np.asarray(x, dtype=np.float64))
 
 
 def softmax(x: np.ndarray) -> np.ndarray:

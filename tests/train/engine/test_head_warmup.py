@@ -51,6 +51,8 @@ def test_the_warmed_up_model_is_evaluated_first_and_kept_when_fine_tuning_loses(
 
 
 def test_without_warmup_there_is_no_evaluation_at_step_0(tiny_encoder, toy_splits, tmp_path):
-    result = toy_phase3(tiny_encoder, toy_splits, tmp_path / "cold", max_steps=2)
+    result = toy_phase3(
+        tiny_encoder, toy_splits, tmp_path / "cold", max_steps=2, head_warmup_epochs=0
+    )
     evals = [e for e in result.log_history if any(k.startswith("eval_") for k in e)]
     assert all(e["step"] > 0 for e in evals)
