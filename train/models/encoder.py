@@ -7,6 +7,7 @@ directory rebuilds itself with ``from_pretrained`` and no ``auto_map``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -71,7 +72,7 @@ class StudyHead(nn.Sequential):
     512 -> 256 -> 128; no hidden sizes: dropout and one linear layer)."""
 
     def __init__(
-        self, hidden_size: int, n_out: int, dropout: float, hidden_sizes: Any = HEAD_SIZES
+        self, hidden_size: int, n_out: int, dropout: float, hidden_sizes: Sequence[int] = HEAD_SIZES
     ) -> None:
         layers: list[nn.Module] = []
         sizes = (hidden_size, *hidden_sizes)
