@@ -33,21 +33,25 @@ def test_the_head_learns_separable_features_alone(phase1_dir):
 def test_the_warmed_up_model_is_evaluated_first_and_kept_when_fine_tuning_loses(
     tiny_encoder, toy_splits, tmp_path
 ):
-    """At an absurd encoder rate fine-tuning ruins the model: the best weights are then the
-    warmed-up ones, evaluated at step 0, whose encoder is the loaded one."""
+    """At an absurd encoder rate fine-tuning ruins the model (alone: dev macro-F1 0.47 at step
+    0, 0.33 at step 6): the warmed-up model is evaluated at step 0 and the kept weights are
+    those of the best evaluation, so the encoder is the loaded one exactly when step 0 won
+    (the ruined model's score is chaotic: in one full-suite run it beat step 0)."""
     loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
     result = toy_phase3(
         tiny_encoder, toy_splits, tmp_path / "warm", max_steps=6, lr=50.0, head_warmup_epochs=20
     )
-    evals = [e for e in result.log_history if any(k.startswith("eval_") for k in e)]
-    assert evals[0]["step"] == 0
+    evals = [e for e in result.log_history if "eval_mean_axis_macro_f1" in e]
+    assert evals[0]["step"] == 0 and len(evals) >= 2
+    best = max(evals, key=lambda e: e["eval_mean_axis_macro_f1"])  # the first on ties
     trained = dict(TaskModel.from_pretrained(result.model_dir).named_parameters())
     encoder = {
         name.split(".", 1)[1]: p for name, p in trained.items() if name.startswith("encoder.")
     }
     common = [name for name in loaded if name in encoder]
     assert len(common) > 10
-    assert all(torch.equal(encoder[name], loaded[name]) for name in common)
+    as_loaded = all(torch.equal(encoder[name], loaded[name]) for name in common)
+    assert as_loaded == (best["step"] == 0)
 
 
 def test_without_warmup_there_is_no_evaluation_at_step_0(tiny_encoder, toy_splits, tmp_path):
