@@ -131,14 +131,14 @@ def _verdict(
     runs: Sequence[Run], key: str, fraction: float, a: str, b: str, per_author: bool
 ) -> str:
     diff = paired(runs, fraction, key, a, b, per_author)
-    key += _scope(per_author)
+    shown = key + _scope(per_author)
     name_a, name_b = ARM_TITLES[a], ARM_TITLES[b]
     if diff.n == 0:
         return f"No paired {name_a} / {name_b} runs: no comparison."
     if not diff.enough_seeds:
         return (
             f"Only {diff.n} paired seed(s): too few to conclude anything about {name_a} "
-            f"vs {name_b} ({key}: Δ {diff.format()} points; at least "
+            f"vs {name_b} ({shown}: Δ {diff.format()} points; at least "
             f"{MIN_SEEDS_TO_CONCLUDE} seeds are needed)."
         )
     verdicts = {
@@ -147,7 +147,7 @@ def _verdict(
         "no clear difference": f"{name_a} and {name_b} are not distinguishable",
     }
     return (
-        f"Over {diff.n} paired seeds, {verdicts[diff.verdict]} on {key}: Δ {diff.format()} "
+        f"Over {diff.n} paired seeds, {verdicts[diff.verdict]} on {shown}: Δ {diff.format()} "
         "points (95 % t interval; it says nothing beyond these data, splits and settings)."
     )
 
@@ -225,12 +225,14 @@ def recommendation_text(runs: Sequence[Run], task: Task) -> str:
         return ""
     full = max(fractions(runs), default=1.0)
     level = _mean(runs, best, full, key, per_author) * 100
-    key += _scope(per_author)
+    shown = key + _scope(per_author)
     if tuned is None or best == tuned:
-        return f"Use {ARM_TITLES[best]}: the best arm on {key} ({level:.2f}) at all training rows."
-    tuned_level = _mean(runs, tuned, full, rec["metric"], per_author) * 100
+        return (
+            f"Use {ARM_TITLES[best]}: the best arm on {shown} ({level:.2f}) at all training rows."
+        )
+    tuned_level = _mean(runs, tuned, full, key, per_author) * 100
     text = (
-        f"Use {ARM_TITLES[best]} first: on {key} it is ahead of the best fine-tuned arm, "
+        f"Use {ARM_TITLES[best]} first: on {shown} it is ahead of the best fine-tuned arm, "
         f"{ARM_TITLES[tuned]} ({level:.2f} vs {tuned_level:.2f} at all training rows, this "
         "budget)."
     )
