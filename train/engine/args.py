@@ -63,6 +63,12 @@ class TrainArgs(ConsoleOptions):
         "never beats it on dev (linear probing, then fine-tuning; 0: off).",
         ge=0,
     )
+    wise_ft: bool = option(
+        True,
+        help="After fine-tuning, keep the mix of the warmed-up and the fine-tuned weights "
+        "(0, 1/4, 1/2, 3/4 or all fine-tuned) that is best on dev (WiSE-FT; needs the head "
+        "warm-up).",
+    )
     freeze_word_embeddings: bool = option(
         False,
         help="Keep the encoder's word embeddings as loaded: no gradient and no optimiser "
@@ -124,6 +130,11 @@ class TrainArgs(ConsoleOptions):
             + (
                 f", head warmed up for {self.head_warmup_epochs:g} epochs on frozen features"
                 if self.head_warmup_epochs
+                else ""
+            )  # fmt: skip
+            + (
+                ", warmed-up and fine-tuned weights mixed (WiSE-FT)"
+                if self.head_warmup_epochs and self.wise_ft
                 else ""
             )  # fmt: skip
             + (", word embeddings frozen" if self.freeze_word_embeddings else "")

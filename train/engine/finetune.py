@@ -54,19 +54,37 @@ def model_inputs(
     return tokenize(out, tokenizer, max_length, pair_column=pair), changed
 
 
-def predict_in_order(trainer: Any, ds: datasets.Dataset) -> np.ndarray:
-    """``trainer.predict``'s outputs in ``ds``'s row order.
+def by_length(ds: datasets.Dataset) -> np.ndarray:
+    """``ds``'s row indices shortest first (tokenised rows: the ``length`` column), the order
+    in which evaluation pads least."""
+    return np.argsort(np.asarray(ds["length"]), kind="stable")
 
-    transformers 5 samples evaluation batches like training ones: with
-    ``group_by_length`` its eval sampler groups rows by length, so ``predict`` returns them
-    permuted (right beside its own ``label_ids``, wrong beside anything else).
-    """
-    strategy = trainer.args.train_sampling_strategy
-    trainer.args.train_sampling_strategy = "random"
-    try:
-        return trainer.predict(ds).predictions
-    finally:
-        trainer.args.train_sampling_strategy = strategy
+
+def predict_scores(trainer: Any, task: Any, ds: datasets.Dataset) -> np.ndarray:
+    """The task's scores of ``ds``'s rows (``[n, n_outputs]``, in ``ds``'s order), forwarded
+    shortest first."""
+    if len(ds) == 0:
+        return np.zeros((0, task.n_outputs))
+    order = by_length(ds)
+    logits = np.asarray(trainer.predict(ds.select(order)).predictions)
+    in_order = np.empty_like(logits)
+    in_order[order] = logits
+    return task.scores(in_order)
+
+
+def dev_value(task: Any, targets: np.ndarray, scores: np.ndarray, authors: list | None) -> float:
+    """The task's dev metric at the cut-offs it would tune on these scores: over authors
+    (their posts' scores averaged, as the test is judged) when the dev rows name authors,
+    else over rows."""
+    from train.tasks.authors import author_metrics
+
+    tuned = task.tune(targets, scores)
+    if authors is None:
+        metrics = tuned.metrics(targets, scores)
+    else:
+        metrics = author_metrics(tuned, authors, targets, scores)
+    value = metrics.get(task.dev_metric)
+    return float(value) if value is not None else 0.0
 
 
 def fit_task(
@@ -82,7 +100,10 @@ def fit_task(
     ``silver_weight``), select on ``data.dev``, tune cut-offs there, evaluate on
     ``data.test``; ``out`` is where the caller will write (resumable checkpoints beside it)."""
     from train.engine.collators import ClassificationCollator
+    from train.engine.head_warmup import warmed_up_weights
     from train.engine.trainer import fit, pad_multiple
+    from train.engine.weight_ensemble import best_mix
+    from train.tasks.authors import authors_of
 
     task = data.task
     args = args.for_task(task)
@@ -100,18 +121,21 @@ def fit_task(
     # phase 1 evaluates on its dev split: the same rows are not prepared twice
     test_t, test_changed = (dev_t, 0) if data.test is data.dev else inputs(data.test, "test")
 
+    dev_authors = authors_of(data.dev)
+    # the Trainer evaluates in the given order (PhaseTrainer): shortest first pads least
+    dev_order = by_length(dev_t)
+    eval_authors = None if dev_authors is None else [dev_authors[i] for i in dev_order]
+
     def compute_metrics(pred: Any) -> dict[str, float]:
-        """The dev metric at the cut-offs the task would tune on these dev scores."""
-        targets, scores = pred.label_ids, task.scores(pred.predictions)
-        value = task.tune(targets, scores).metrics(targets, scores)[task.dev_metric]
-        return {task.dev_metric: float(value) if value is not None else 0.0}
+        scores = task.scores(pred.predictions)
+        return {task.dev_metric: dev_value(task, pred.label_ids, scores, eval_authors)}
 
     trainer = fit(
         model,
         args,
         out,
         train_ds=train_t,
-        eval_ds=dev_t,
+        eval_ds=dev_t.select(dev_order),
         collator=ClassificationCollator(
             tokenizer, extra=("labels", "sample_weight"), pad_to_multiple_of=pad_multiple(args)
         ),
@@ -120,17 +144,21 @@ def fit_task(
         compute_metrics=compute_metrics,
     )
 
-    def scores_of(ds: datasets.Dataset) -> np.ndarray:
-        if len(ds) == 0:
-            return np.zeros((0, task.n_outputs))
-        return task.scores(predict_in_order(trainer, ds))
-
     dev_targets = np.asarray(dev_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
-    dev_scores = scores_of(dev_t)
+    start = warmed_up_weights(trainer)
+    wise_ft: dict[str, Any] = {}
+    if args.wise_ft and start is not None and len(dev_t):
+        chosen, by_mix = best_mix(
+            trainer.model,
+            start,
+            lambda: dev_value(task, dev_targets, predict_scores(trainer, task, dev_t), dev_authors),
+        )
+        wise_ft = {"wise_ft": {"mix": chosen, "dev": {f"{a:g}": v for a, v in by_mix.items()}}}
+    dev_scores = predict_scores(trainer, task, dev_t)
     task = task.tune(dev_targets, dev_scores)
     train_targets = np.asarray(train_t["labels"], dtype=np.float32)
     test_targets = np.asarray(test_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
-    test_scores = dev_scores if test_t is dev_t else scores_of(test_t)
+    test_scores = dev_scores if test_t is dev_t else predict_scores(trainer, task, test_t)
     metrics = task.metrics(test_targets, test_scores, train_targets) if len(test_t) else {}
     silver = data.train["is_silver"] if "is_silver" in data.train.column_names else []
     metrics.update(
@@ -140,5 +168,7 @@ def fit_task(
         n_test=len(test_t),
         n_silver=int(sum(silver)),
         n_masked=train_changed + dev_changed + test_changed,
+        dev_by_author=dev_authors is not None,
+        **wise_ft,
     )
     return FinetuneResult(task, trainer, tokenizer, metrics, test_targets, test_scores)

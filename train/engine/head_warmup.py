@@ -18,6 +18,8 @@ from typing import Any
 import torch
 from transformers import TrainerCallback
 
+from train.engine.weight_ensemble import cpu_copy
+
 
 def has_pooled_head(model: Any) -> bool:
     """Whether ``model`` has what the warm-up trains: a head on mean-pooled features."""
@@ -26,13 +28,16 @@ def has_pooled_head(model: Any) -> bool:
 
 class HeadWarmup(TrainerCallback):
     """Trains ``model.head`` (a model with :func:`has_pooled_head`) on frozen features when
-    training begins (not on a resume: the resumed weights already hold the warmed-up head)."""
+    training begins (not on a resume: the resumed weights already hold the warmed-up head);
+    ``start`` then holds a CPU copy of the warmed-up model (one end of
+    :mod:`train.engine.weight_ensemble`'s mixes)."""
 
     def __init__(self, epochs: float, lr: float, weight_decay: float, seed: int) -> None:
         self.epochs = epochs
         self.lr = lr
         self.weight_decay = weight_decay
         self.seed = seed
+        self.start: dict[str, torch.Tensor] | None = None
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         model, loader = kwargs["model"], kwargs["train_dataloader"]
@@ -51,6 +56,15 @@ class HeadWarmup(TrainerCallback):
             seed=self.seed,
         )
         _same_head_everywhere(model)
+        self.start = cpu_copy(model)
+
+
+def warmed_up_weights(trainer: Any) -> dict[str, torch.Tensor] | None:
+    """The warmed-up model's weights of a run that warmed its head up (else ``None``)."""
+    for callback in trainer.callback_handler.callbacks:
+        if isinstance(callback, HeadWarmup):
+            return callback.start
+    return None
 
 
 @torch.no_grad()

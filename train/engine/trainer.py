@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch.utils.data import SequentialSampler
 from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
+from transformers.trainer_utils import has_length
 
 from schemas.io import publish
 from train.engine.args import TrainArgs
@@ -25,6 +27,7 @@ from train.engine.distributed import main_process_writes, uses_cuda, world_size
 from train.engine.head_warmup import HeadWarmup, has_pooled_head
 from train.engine.logs import quiet_tied_keys, trainer_callbacks
 from train.engine.result import PhaseResult
+from train.engine.weight_ensemble import cpu_copy
 
 
 def checkpoint_dir(out: str | Path) -> Path:
@@ -56,6 +59,15 @@ class PhaseTrainer(Trainer):
         super().__init__(*args, **kwargs)
         self.head_lr = head_lr
         self.freeze_encoder_steps = freeze_encoder_steps
+
+    def _get_eval_sampler(self, eval_dataset: Any) -> torch.utils.data.Sampler | None:
+        """Evaluation keeps the data set's row order (the base class groups evaluation rows by
+        length like training ones, in an order nobody else knows), so a ``compute_metrics``
+        can join predictions to what the rows carry besides labels (authors). The caller sorts
+        by length where padding matters (:func:`train.engine.finetune.by_length`)."""
+        if eval_dataset is None or not has_length(eval_dataset):
+            return None
+        return SequentialSampler(eval_dataset) if self.args.world_size <= 1 else None
 
     def create_optimizer(self, model: Any = None) -> torch.optim.Optimizer:
         fresh = self.optimizer is None
@@ -138,7 +150,7 @@ class BestWeights(TrainerCallback):
             return
         self.best = value
         model = kwargs["model"]
-        self.weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+        self.weights = cpu_copy(model)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if self.weights is not None:

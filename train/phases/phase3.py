@@ -161,12 +161,13 @@ def _run_bi_encoder(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseRe
 def _run_task(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
     """A :class:`~train.models.TaskModel` via :func:`finetune`."""
     from train.engine.trainer import finish_phase
+    from train.tasks.authors import per_author_section
 
     result = finetune(data, cfg.init, cfg.out, cfg.args, silver_weight=cfg.silver_weight)
     metrics = result.metrics
     train_targets = result.task.targets(data.train, file=data.source)
     metrics.update(
-        _author_metrics(
+        per_author_section(
             result.task, data.test, result.test_targets, result.test_scores, train_targets
         )
     )
@@ -181,19 +182,6 @@ def _run_task(cfg: Phase3Config, data: TaskData, manifest: Any) -> PhaseResult:
         test_probs=result.test_scores,
         test_labels=result.test_targets,
     )
-
-
-def _author_metrics(
-    task: Any, test: datasets.Dataset, targets: Any, scores: Any, train_targets: Any
-) -> dict[str, Any]:
-    """``{"per_author": ...}``: the test metrics over authors (post scores averaged), when
-    the test rows name their authors."""
-    from train.tasks.authors import author_metrics
-
-    if len(test) == 0 or "author" not in test.column_names or not any(test["author"]):
-        return {}
-    authors = list(test["author"])
-    return {"per_author": author_metrics(task, authors, targets, scores, train_targets)}
 
 
 def command(cfg: Phase3Config) -> None:

@@ -44,6 +44,7 @@ from train.study.results import (
     TASK_ARMS,
     Run,
 )
+from train.tasks.authors import authors_of
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
 from train.tasks.options import pair_model_for
@@ -229,7 +230,7 @@ def _arm(
     """One arm's run on one seed's (subset of the) data; ``init``: the encoder a fine-tuned
     arm starts from (``--model``, or the phase-2 output); ``encoder``: a frozen arm's (the
     base model's, or the phase-2 model's); ``out``: its model directory."""
-    from train.tasks.authors import author_metrics
+    from train.tasks.authors import per_author_section
     from train.tasks.baselines import frozen_baseline, majority_baseline, tfidf_baseline
 
     task = data.task
@@ -267,9 +268,7 @@ def _arm(
         from train.engine.trainer import checkpoint_dir
 
         shutil.rmtree(checkpoint_dir(out), ignore_errors=True)
-    if "author" in data.test.column_names and any(data.test["author"]):
-        authors = list(data.test["author"])
-        metrics["per_author"] = author_metrics(task, authors, test_targets, scores, train_targets)
+    metrics.update(per_author_section(task, data.test, test_targets, scores, train_targets))
     return Run(
         seed,
         fraction,
@@ -288,7 +287,7 @@ def describe(cfg: StudyConfig, data: StudyData, runs: list[Run]) -> dict[str, An
     """The report's setup section."""
     first = data.splits[cfg.seed_list[0]]
     args = cfg.args.for_task(data.task)
-    by_author = "author" in first.train.column_names and any(first.train["author"])
+    by_author = authors_of(first.train) is not None
     return {
         "task": data.task.name,
         "model": cfg.model or "bundled:all-MiniLM-L6-v2",

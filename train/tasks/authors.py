@@ -10,6 +10,13 @@ import numpy as np
 from train.tasks.base import Task
 
 
+def authors_of(ds: Any) -> list[Any] | None:
+    """The ``author`` column of a data set whose rows name authors (else ``None``)."""
+    if "author" not in ds.column_names or not any(ds["author"]):
+        return None
+    return list(ds["author"])
+
+
 def per_author(
     authors: list[Any], targets: np.ndarray, scores: np.ndarray
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -42,6 +49,17 @@ def author_metrics(
     out = task.metrics(mean_t, mean_s, train_targets) if names else {}
     out["n_authors"] = len(names)
     return out
+
+
+def per_author_section(
+    task: Task, ds: Any, targets: np.ndarray, scores: np.ndarray, train_targets: np.ndarray
+) -> dict[str, Any]:
+    """``{"per_author": ...}``: ``ds``'s metrics over authors when its rows name them (every
+    study arm and phase 3 add it to their test metrics), else ``{}``."""
+    authors = authors_of(ds) if len(ds) else None
+    if authors is None:
+        return {}
+    return {"per_author": author_metrics(task, authors, targets, scores, train_targets)}
 
 
 def person(task: Task, scores: np.ndarray) -> dict[str, Any]:

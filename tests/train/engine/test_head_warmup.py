@@ -39,7 +39,13 @@ def test_the_warmed_up_model_is_evaluated_first_and_kept_when_fine_tuning_loses(
     (the ruined model's score is chaotic: in one full-suite run it beat step 0)."""
     loaded = dict(AutoModel.from_pretrained(tiny_encoder).named_parameters())
     result = toy_phase3(
-        tiny_encoder, toy_splits, tmp_path / "warm", max_steps=6, lr=50.0, head_warmup_epochs=20
+        tiny_encoder,
+        toy_splits,
+        tmp_path / "warm",
+        max_steps=6,
+        lr=50.0,
+        head_warmup_epochs=20,
+        wise_ft=False,  # the kept weights are one evaluation's, not a mix
     )
     evals = [e for e in result.log_history if "eval_mean_axis_macro_f1" in e]
     assert evals[0]["step"] == 0 and len(evals) >= 2

@@ -1,0 +1,56 @@
+"""Weight-space ensembling of the warmed-up and the fine-tuned model (WiSE-FT, Wortsman et
+al. 2022): after fine-tuning, the weights ``(1 - a) * start + a * end`` for a few mixes ``a``
+(0: the model before the first step, with its warmed-up head; 1: the fine-tuned one), and the
+mix that is best on dev is kept.
+
+Both ends share the encoder they started from and a head fitted to it (the head warm-up), so
+their average is a model too (the paper's condition); the mix keeps more of the pretrained
+features where fine-tuning on little data moved them away from what transfers (MBTI: a
+logistic regression on the base encoder's features beat fine-tuning per author).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def cpu_copy(model: Any) -> dict[str, torch.Tensor]:
+    """A CPU copy of ``model``'s state dict."""
+    return {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+
+
+def mix(
+    start: dict[str, torch.Tensor], end: dict[str, torch.Tensor], alpha: float
+) -> dict[str, torch.Tensor]:
+    """``(1 - alpha) * start + alpha * end`` for every floating-point tensor (others: ``end``'s)."""
+    out = {}
+    for key, value in end.items():
+        if value.is_floating_point():
+            out[key] = torch.lerp(start[key].to(value.dtype), value, alpha)
+        else:
+            out[key] = value
+    return out
+
+
+def best_mix(
+    model: Any,
+    start: dict[str, torch.Tensor],
+    evaluate: Callable[[], float],
+    mixes: Sequence[float] = MIXES,
+) -> tuple[float, dict[float, float]]:
+    """Load each mix of ``start`` and ``model``'s current (fine-tuned) weights, score it with
+    ``evaluate`` (greater is better), and leave ``model`` holding the best (on ties the one
+    nearer the fine-tuned end). Returns the chosen mix and every mix's score."""
+    end = cpu_copy(model)
+    scores: dict[float, float] = {}
+    for alpha in mixes:
+        model.load_state_dict(mix(start, end, alpha))
+        scores[alpha] = float(evaluate())
+    chosen = max(scores, key=lambda a: (scores[a], a))
+    model.load_state_dict(mix(start, end, chosen))
+    return chosen, scores
