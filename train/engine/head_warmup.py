@@ -5,9 +5,10 @@ gradients distort the pretrained features in the first steps, most of all on sma
 when the test data differ from the training data).
 
 The features are computed once (one forward pass over the training set, no dropout); the head
-then trains on them for ``--head-warmup-epochs`` at the head's rate, in the engine's batch
-size. Only models with a pooled head (``encode``, ``head``, ``head_loss``: phases 1 and 3,
-``train all``'s fine-tuned arms) are warmed up.
+then trains on them for ``--head-warmup-epochs`` at the head's rate, in the global batch size
+(with several processes, each gathers every row's features and trains the same head). Only
+models with a pooled head (``encode``, ``head``, ``head_loss``: phases 1 and 3, ``train all``'s
+fine-tuned arms) are warmed up.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class HeadWarmup(TrainerCallback):
             labels,
             weights,
             epochs=self.epochs,
-            batch_size=args.per_device_train_batch_size,
+            batch_size=args.per_device_train_batch_size * args.world_size,
             lr=self.lr,
             weight_decay=self.weight_decay,
             seed=self.seed,
@@ -72,7 +73,8 @@ def pooled_features(
     model: Any, loader: Any
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """The frozen encoder's pooled features of every training row, with labels and (when the
-    batches carry them) sample weights."""
+    batches carry them) sample weights; with several processes, every process gets all of them,
+    in the order one process would see them (:func:`_in_global_order`)."""
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -92,7 +94,25 @@ def pooled_features(
                 weights.append(batch["sample_weight"].to(device))
     finally:
         model.train(was_training)
-    return torch.cat(feats), torch.cat(labels), torch.cat(weights) if weights else None
+    n = len(loader.dataset) if hasattr(loader, "dataset") else None
+    feats, labels = _in_global_order(feats, device, n), _in_global_order(labels, device, n)
+    return feats, labels, _in_global_order(weights, device, n) if weights else None
+
+
+def _in_global_order(
+    parts: list[torch.Tensor], device: torch.device, rows: int | None
+) -> torch.Tensor:
+    """One process's per-batch tensors, concatenated; with several processes, every process's,
+    step by step and rank by rank: the global batch of a step is its ranks' batches in rank
+    order (the seeded sampler's split), so the rows come in one process's order at the global
+    batch size. ``rows`` drops the repeats that even out the last step's batches."""
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        return torch.cat(parts)
+    everyone: list[Any] = [None] * torch.distributed.get_world_size()
+    torch.distributed.all_gather_object(everyone, [p.cpu() for p in parts])
+    steps = max(len(batches) for batches in everyone)
+    ordered = [b[step] for step in range(steps) for b in everyone if step < len(b)]
+    return torch.cat(ordered)[:rows].to(device)
 
 
 def train_head(
@@ -138,7 +158,8 @@ def train_head(
 
 
 def _same_head_everywhere(model: Any) -> None:
-    """With several processes each warmed its head on its own shard: rank 0's head wins."""
+    """With several processes (each warmed the head on all rows, the same way): rank 0's head,
+    so that devices' rounding cannot leave the replicas apart."""
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         for param in model.head.parameters():
             torch.distributed.broadcast(param.data, src=0)

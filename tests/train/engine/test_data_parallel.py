@@ -1,7 +1,8 @@
 """Data-parallel training: two gloo ranks on CPU (a real ``torchrun``) train what one process
 trains with the same global batch, and rank 0 alone writes the outputs and the report.
 
-Why the two runs can be compared closely: every process seeds the new head the same way, the
+Why the two runs can be compared closely: every process seeds the new head the same way (and
+warms it up on every rank's features, gathered in one process's order), the
 seeded sampler gives rank r the batches r, r+2, ... of one shuffled order (so a step of two
 ranks with batch 3 sees the same six posts as one process with batch 6), the encoder has no
 dropout (``--head-dropout 0`` and a dropout-free tiny BERT), and DDP averages the two ranks'
@@ -105,10 +106,6 @@ def test_phase3_two_ranks_train_what_one_process_trains(inputs: Path, tmp_path: 
         *TRAINING,
         "--max-steps",
         "4",
-        # the head warm-up runs on each rank's shard of the data (rank 0's head wins), so
-        # only without it do two ranks start from the head that one process starts from
-        "--head-warmup-epochs",
-        "0",
     ]
     two = launch(*common, "--out", tmp_path / "two", "--batch-size", "3", ranks=2)
     one = launch(*common, "--out", tmp_path / "one", "--batch-size", "6", ranks=1)
