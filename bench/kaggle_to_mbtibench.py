@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import random
 import re
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from schemas.labels import AXIS_NAMES, MBTI  # noqa: E402
+from train.engine.args import TrainArgs  # noqa: E402
 
 DATA = Path("/work/shared/data")
 KAGGLE = DATA / "mbti_kaggle_head305" / "mbti_1_1.csv"
@@ -115,6 +117,12 @@ def write_tables(out: Path, posts_per_user: int, bench_posts_per_user: int, min_
     return out / "kaggle_posts.jsonl", out / "mbtibench_posts.jsonl"
 
 
+def option_choices(name: str) -> tuple[str, ...]:
+    """The choices that ``TrainArgs`` declares for option ``name``."""
+    (field,) = [f for f in dataclasses.fields(TrainArgs) if f.name == name]
+    return field.metadata["choices"]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--type-sentences", type=Path, default=None, help="phase-1 data")
@@ -134,10 +142,9 @@ def main() -> None:
     p.add_argument("--freeze-encoder-steps", type=int)
     p.add_argument("--head-warmup-epochs", type=float)
     p.add_argument("--head-lr", type=float, help="the new head's peak rate")
-    p.add_argument("--head", choices=("study", "linear"), help="phase 3's head")
+    p.add_argument("--head", choices=option_choices("head"), help="phase 3's head")
     p.add_argument("--resume", action="store_true", help="continue an interrupted study")
     opts = p.parse_args()
-    from train.engine.args import TrainArgs
     from train.engine.logs import configure
     from train.study.config import StudyConfig
     from train.study.report import print_comparison
