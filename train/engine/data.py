@@ -65,6 +65,13 @@ def input_hashes(loaded: Loaded) -> dict[str, str]:
     return {prov["source"]: prov["sha256"]} if "sha256" in prov else {}
 
 
+def authors_of(ds: datasets.Dataset) -> list[Any] | None:
+    """The ``author`` column of a data set whose rows name authors (else ``None``)."""
+    if "author" not in ds.column_names or not any(ds["author"]):
+        return None
+    return list(ds["author"])
+
+
 def tokenize(
     ds: datasets.Dataset,
     tokenizer: Any,

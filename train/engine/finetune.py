@@ -57,6 +57,8 @@ def model_inputs(
 def by_length(ds: datasets.Dataset) -> np.ndarray:
     """``ds``'s row indices shortest first (tokenised rows: the ``length`` column), the order
     in which evaluation pads least."""
+    if len(ds) == 0:  # an empty split has no columns from tokenisation
+        return np.zeros(0, dtype=np.int64)
     return np.argsort(np.asarray(ds["length"]), kind="stable")
 
 
@@ -72,21 +74,6 @@ def predict_scores(trainer: Any, task: Any, ds: datasets.Dataset) -> np.ndarray:
     return task.scores(in_order)
 
 
-def dev_value(task: Any, targets: np.ndarray, scores: np.ndarray, authors: list | None) -> float:
-    """The task's dev metric at the cut-offs it would tune on these scores: over authors
-    (their posts' scores averaged, as the test is judged) when the dev rows name authors,
-    else over rows."""
-    from train.tasks.authors import author_metrics
-
-    tuned = task.tune(targets, scores)
-    if authors is None:
-        metrics = tuned.metrics(targets, scores)
-    else:
-        metrics = author_metrics(tuned, authors, targets, scores)
-    value = metrics.get(task.dev_metric)
-    return float(value) if value is not None else 0.0
-
-
 def fit_task(
     model: Any,
     data: Any,
@@ -100,10 +87,10 @@ def fit_task(
     ``silver_weight``), select on ``data.dev``, tune cut-offs there, evaluate on
     ``data.test``; ``out`` is where the caller will write (resumable checkpoints beside it)."""
     from train.engine.collators import ClassificationCollator
+    from train.engine.data import authors_of
     from train.engine.head_warmup import warmed_up_weights
     from train.engine.trainer import fit, pad_multiple
     from train.engine.weight_ensemble import best_mix
-    from train.tasks.authors import authors_of
 
     task = data.task
     args = args.for_task(task)
@@ -128,7 +115,7 @@ def fit_task(
 
     def compute_metrics(pred: Any) -> dict[str, float]:
         scores = task.scores(pred.predictions)
-        return {task.dev_metric: dev_value(task, pred.label_ids, scores, eval_authors)}
+        return {task.dev_metric: task.dev_value(pred.label_ids, scores, eval_authors)}
 
     trainer = fit(
         model,
@@ -151,7 +138,7 @@ def fit_task(
         chosen, by_mix = best_mix(
             trainer.model,
             start,
-            lambda: dev_value(task, dev_targets, predict_scores(trainer, task, dev_t), dev_authors),
+            lambda: task.dev_value(dev_targets, predict_scores(trainer, task, dev_t), dev_authors),
         )
         wise_ft = {"wise_ft": {"mix": chosen, "dev": {f"{a:g}": v for a, v in by_mix.items()}}}
     dev_scores = predict_scores(trainer, task, dev_t)

@@ -45,8 +45,12 @@ def best_mix(
 ) -> tuple[float, dict[float, float]]:
     """Load each mix of ``start`` and ``model``'s current (fine-tuned) weights, score it with
     ``evaluate`` (greater is better), and leave ``model`` holding the best (on ties the one
-    nearer the fine-tuned end). Returns the chosen mix and every mix's score."""
+    nearer the fine-tuned end). Returns the chosen mix and every mix's score (when the two ends
+    are the same weights, that model is scored once)."""
     end = cpu_copy(model)
+    if all(torch.equal(start[key], value) for key, value in end.items()):
+        # fine-tuning kept the model it started from (step 0 was best): one model, one score
+        return 1.0, dict.fromkeys(mixes, float(evaluate()))
     scores: dict[float, float] = {}
     for alpha in mixes:
         model.load_state_dict(mix(start, end, alpha))

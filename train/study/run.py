@@ -33,7 +33,7 @@ from tqdm.auto import tqdm
 from schemas.errors import InputError
 from schemas.io import publish, staging_dir, write_json
 from schemas.manifest import Manifest, sha256_path
-from train.engine.data import Loaded
+from train.engine.data import Loaded, authors_of
 from train.engine.distributed import barrier, is_main_process, main_process_writes, shows_progress
 from train.study.config import StudyConfig
 from train.study.results import (
@@ -44,7 +44,6 @@ from train.study.results import (
     TASK_ARMS,
     Run,
 )
-from train.tasks.authors import authors_of
 from train.tasks.base import Task
 from train.tasks.columns import TaskData
 from train.tasks.options import pair_model_for

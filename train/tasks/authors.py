@@ -7,14 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from train.engine.data import authors_of
 from train.tasks.base import Task
-
-
-def authors_of(ds: Any) -> list[Any] | None:
-    """The ``author`` column of a data set whose rows name authors (else ``None``)."""
-    if "author" not in ds.column_names or not any(ds["author"]):
-        return None
-    return list(ds["author"])
 
 
 def per_author(

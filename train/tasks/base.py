@@ -131,6 +131,22 @@ class Task:
         """The task with cut-offs tuned on dev (where the task has any)."""
         return self
 
+    def dev_value(
+        self, targets: np.ndarray, scores: np.ndarray, authors: list[Any] | None = None
+    ) -> float:
+        """The dev metric (what selects weights) at the cut-offs tuned on these scores: over
+        authors (their rows' scores averaged, as the test is judged) when ``authors`` names
+        each row's, else over rows."""
+        from train.tasks.authors import author_metrics
+
+        tuned = self.tune(targets, scores)
+        if authors is None:
+            metrics = tuned.metrics(targets, scores)
+        else:
+            metrics = author_metrics(tuned, authors, targets, scores)
+        value = metrics.get(self.dev_metric)
+        return float(value) if value is not None else 0.0
+
     def majority(self, train_targets: np.ndarray) -> np.ndarray:
         """The majority baseline's scores (one row, broadcast to every test row)."""
         raise NotImplementedError

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from tests.train.conftest import tiny_args, toy_phase3
-from train.engine.finetune import dev_value
 from train.engine.weight_ensemble import MIXES, best_mix, mix
 from train.tasks.mbti import MbtiTask
 
@@ -38,6 +37,15 @@ def test_the_best_mix_on_dev_is_left_in_the_model_ties_going_to_the_fine_tuned_e
     assert chosen == 1.0 and torch.allclose(model.weight, torch.ones(1, 2))
 
 
+def test_equal_ends_are_one_model_scored_once():
+    model = torch.nn.Linear(2, 1, bias=False)
+    calls = []
+    chosen, scores = best_mix(
+        model, {"weight": model.weight.detach().clone()}, lambda: calls.append(1) or 0.5
+    )
+    assert calls == [1] and chosen == 1.0 and scores == dict.fromkeys(MIXES, 0.5)
+
+
 def test_dev_is_judged_per_author_when_rows_name_authors():
     """Posts that a cut-off cannot separate, authors whose mean posts it can: 1.0 over authors,
     less over rows."""
@@ -51,8 +59,8 @@ def test_dev_is_judged_per_author_when_rows_name_authors():
     targets = np.asarray([[y] * 4 for y, ps in posts.values() for _ in ps], dtype=np.float32)
     scores = np.asarray([[p] * 4 for _, ps in posts.values() for p in ps])
     task = MbtiTask()
-    assert dev_value(task, targets, scores, authors) == pytest.approx(1.0)
-    assert dev_value(task, targets, scores, None) < 0.9
+    assert task.dev_value(targets, scores, authors) == pytest.approx(1.0)
+    assert task.dev_value(targets, scores) < 0.9
 
 
 def test_evaluation_keeps_the_rows_order_under_length_grouping(tmp_path):
@@ -77,8 +85,8 @@ def test_evaluation_keeps_the_rows_order_under_length_grouping(tmp_path):
 def test_the_kept_model_is_the_mix_that_was_best_on_dev(tiny_encoder, toy_splits, tmp_path):
     """Phase 3 with the defaults (warm-up, WiSE-FT): every mix was scored on dev over authors,
     the chosen one is the best, and the saved model scores that on dev again."""
+    from train.engine.data import authors_of
     from train.predict.predictor import load_predictor
-    from train.tasks.authors import authors_of
 
     result = toy_phase3(tiny_encoder, toy_splits, tmp_path / "p3", max_steps=6)
     wise = result.metrics["wise_ft"]
@@ -89,7 +97,7 @@ def test_the_kept_model_is_the_mix_that_was_best_on_dev(tiny_encoder, toy_splits
     predictor = load_predictor(result.model_dir, precision="fp32")
     scores = predictor.scores(dev["text"])
     targets = predictor.task.targets(dev, file="dev")
-    again = dev_value(predictor.task, targets, scores, authors_of(dev))
+    again = predictor.task.dev_value(targets, scores, authors_of(dev))
     assert again == pytest.approx(wise["dev"][f"{wise['mix']:g}"], abs=1e-6)
 
 
