@@ -70,7 +70,7 @@ class TrainArgs(ConsoleOptions):
         True,
         help="After fine-tuning, keep the mix of the warmed-up and the fine-tuned weights "
         "(0, 1/4, 1/2, 3/4 or all fine-tuned) that is best on dev (WiSE-FT; needs the head "
-        "warm-up).",
+        "warm-up, so a resumed run does not mix).",
     )
     freeze_word_embeddings: bool = option(
         False,
