@@ -1,5 +1,6 @@
-"""Judging a person, not a post: scores averaged per author, metrics per author, and one
-person's answer from several texts with how many of them vote for each outcome."""
+"""Judging a person, not a post: the per-author section of the test metrics (the scores
+averaged per author: :meth:`Task.author_metrics`), and one person's answer from several texts
+with how many of them vote for each outcome."""
 
 from __future__ import annotations
 
@@ -11,40 +12,6 @@ from train.engine.data import authors_of
 from train.tasks.base import Task
 
 
-def per_author(
-    authors: list[Any], targets: np.ndarray, scores: np.ndarray
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Authors (first-seen order; rows without one left out), their mean scores and their
-    targets (the mean of their rows' targets: one label per author, as MBTI data has)."""
-    order: dict[str, list[int]] = {}
-    for i, author in enumerate(authors):
-        if author is not None and str(author) != "":
-            order.setdefault(str(author), []).append(i)
-    names = list(order)
-    targets, scores = np.asarray(targets, dtype=float), np.asarray(scores, dtype=float)
-    width = targets.shape[1] if targets.ndim == 2 else 1
-    mean_t = np.asarray([targets[idx].mean(axis=0) for idx in order.values()]).reshape(-1, width)
-    mean_s = np.asarray([scores[idx].mean(axis=0) for idx in order.values()]).reshape(-1, width)
-    return names, mean_t, mean_s
-
-
-def author_metrics(
-    task: Task,
-    authors: list[Any],
-    targets: np.ndarray,
-    scores: np.ndarray,
-    train_targets: np.ndarray | None = None,
-) -> dict[str, Any]:
-    """The task's metrics over authors (post scores averaged per author), with ``n_authors``;
-    a sigmoid task's author target is the majority of its rows (mean >= 0.5)."""
-    names, mean_t, mean_s = per_author(authors, targets, scores)
-    if task.problem_type == "multi_label_classification":
-        mean_t = (mean_t >= 0.5).astype(float)
-    out = task.metrics(mean_t, mean_s, train_targets) if names else {}
-    out["n_authors"] = len(names)
-    return out
-
-
 def per_author_section(
     task: Task, ds: Any, targets: np.ndarray, scores: np.ndarray, train_targets: np.ndarray
 ) -> dict[str, Any]:
@@ -53,7 +20,7 @@ def per_author_section(
     authors = authors_of(ds) if len(ds) else None
     if authors is None:
         return {}
-    return {"per_author": author_metrics(task, authors, targets, scores, train_targets)}
+    return {"per_author": task.author_metrics(authors, targets, scores, train_targets)}
 
 
 def person(task: Task, scores: np.ndarray) -> dict[str, Any]:

@@ -137,15 +137,30 @@ class Task:
         """The dev metric (what selects weights) at the cut-offs tuned on these scores: over
         authors (their rows' scores averaged, as the test is judged) when ``authors`` names
         each row's, else over rows."""
-        from train.tasks.authors import author_metrics
-
         tuned = self.tune(targets, scores)
         if authors is None:
             metrics = tuned.metrics(targets, scores)
         else:
-            metrics = author_metrics(tuned, authors, targets, scores)
+            metrics = tuned.author_metrics(authors, targets, scores)
         value = metrics.get(self.dev_metric)
         return float(value) if value is not None else 0.0
+
+    def author_metrics(
+        self,
+        authors: list[Any],
+        targets: np.ndarray,
+        scores: np.ndarray,
+        train_targets: np.ndarray | None = None,
+    ) -> dict[str, Any]:
+        """The task's metrics over authors (post scores averaged per author), with
+        ``n_authors``; a sigmoid task's author target is the majority of its rows (mean >=
+        0.5)."""
+        names, mean_t, mean_s = per_author(authors, targets, scores)
+        if self.problem_type == "multi_label_classification":
+            mean_t = (mean_t >= 0.5).astype(float)
+        out = self.metrics(mean_t, mean_s, train_targets) if names else {}
+        out["n_authors"] = len(names)
+        return out
 
     def majority(self, train_targets: np.ndarray) -> np.ndarray:
         """The majority baseline's scores (one row, broadcast to every test row)."""
@@ -169,6 +184,23 @@ class Task:
             f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self) if f.init
         }
         return {"name": self.name, **fields}
+
+
+def per_author(
+    authors: list[Any], targets: np.ndarray, scores: np.ndarray
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Authors (first-seen order; rows without one left out), their mean scores and their
+    targets (the mean of their rows' targets: one label per author, as MBTI data has)."""
+    order: dict[str, list[int]] = {}
+    for i, author in enumerate(authors):
+        if author is not None and str(author) != "":
+            order.setdefault(str(author), []).append(i)
+    names = list(order)
+    targets, scores = np.asarray(targets, dtype=float), np.asarray(scores, dtype=float)
+    width = targets.shape[1] if targets.ndim == 2 else 1
+    mean_t = np.asarray([targets[idx].mean(axis=0) for idx in order.values()]).reshape(-1, width)
+    mean_s = np.asarray([scores[idx].mean(axis=0) for idx in order.values()]).reshape(-1, width)
+    return names, mean_t, mean_s
 
 
 def check_label_column(ds: datasets.Dataset, *, file: str) -> None:

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from train.tasks import MbtiTask, SingleLabelTask
-from train.tasks.authors import author_metrics, per_author, person
+from train.tasks.authors import person
+from train.tasks.base import per_author
 
 
 def test_scores_are_averaged_per_author_in_first_seen_order():
@@ -26,7 +27,7 @@ def test_author_metrics_judge_people_not_posts():
     scores = np.array([[0.9, 0.1], [0.8, 0.2], [0.3, 0.7], [0.2, 0.8], [0.4, 0.6]])
     authors = ["a", "a", "a", "b", "b"]
     per_post = task.metrics(targets, scores)["accuracy"]
-    per_person = author_metrics(task, authors, targets, scores)
+    per_person = task.author_metrics(authors, targets, scores)
     assert per_post == 0.8 and per_person["accuracy"] == 1.0 and per_person["n_authors"] == 2
 
 
@@ -34,7 +35,7 @@ def test_mbti_author_targets_are_the_majority_of_their_posts():
     task = MbtiTask()
     targets = np.array([[1, 1, 1, 0], [1, 1, 1, 0], [0, 0, 0, 1]], dtype=float)
     probs = np.array([[0.9, 0.9, 0.9, 0.1], [0.7, 0.6, 0.8, 0.3], [0.2, 0.1, 0.3, 0.6]])
-    m = author_metrics(task, ["u1", "u1", "u2"], targets, probs)
+    m = task.author_metrics(["u1", "u1", "u2"], targets, probs)
     assert m["type_accuracy"] == 1.0 and m["n_authors"] == 2
 
 
@@ -58,7 +59,7 @@ def test_the_mean_decides_where_the_votes_say_otherwise():
     assert axis["votes"] == {"E": 1, "I": 2}
     assert out["label"][0] == axis["pole"] == "E" and axis["agreement"] == pytest.approx(1 / 3)
     # the per-author metrics judge the same person the same way
-    metrics = author_metrics(MbtiTask(), ["u"] * 3, np.array([[0, 1, 0, 0]] * 3), probs)
+    metrics = MbtiTask().author_metrics(["u"] * 3, np.array([[0, 1, 0, 0]] * 3), probs)
     assert metrics["E/I"]["accuracy"] == 1.0
 
 
