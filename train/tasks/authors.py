@@ -17,7 +17,7 @@ def per_author_section(
 ) -> dict[str, Any]:
     """``{"per_author": ...}``: ``ds``'s metrics over authors when its rows name them (every
     study arm and phase 3 add it to their test metrics), else ``{}``."""
-    authors = authors_of(ds) if len(ds) else None
+    authors = authors_of(ds)
     if authors is None:
         return {}
     return {"per_author": task.author_metrics(authors, targets, scores, train_targets)}
