@@ -134,6 +134,7 @@ def main() -> None:
     p.add_argument("--dev-users", default="0.15")
     p.add_argument("--fractions", default="0.1,0.3,1")
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--seed", type=int, help="the first seed (default 0): seeds N .. N+seeds-1")
     p.add_argument("--max-length", type=int, default=64)
     # the training options below default to train all's own (TrainArgs) when not given
     p.add_argument("--epochs", type=float)
@@ -155,7 +156,7 @@ def main() -> None:
         opts.out / "data", opts.posts_per_user, opts.bench_posts_per_user, opts.min_words
     )
     given = ("epochs", "min_steps", "lr", "freeze_encoder_steps", "head_warmup_epochs")
-    given += ("head_lr", "head")
+    given += ("head_lr", "head", "seed")
     args = TrainArgs(
         max_length=opts.max_length,
         progress=False,
