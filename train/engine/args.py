@@ -30,6 +30,7 @@ class TrainArgs(ConsoleOptions):
     ``wise_ft``: the best-on-dev mix of the warmed-up and the fine-tuned weights is kept (dev
     per author where rows name authors); plain fine-tuning per author went 57.1 -> 58.2 on
     Kaggle held-out users (frozen arm 58.3) and 49.2 -> 51.8 on MbtiBench (frozen 52.0).
+    Phase 1 does not mix (its encoder is an intermediate that phase 1 exists to move).
     ``early_stopping_patience`` counts evaluations (one per epoch) without improvement of the
     dev metric; ``None`` (or 0 on the command line) disables it.
     """
@@ -70,7 +71,8 @@ class TrainArgs(ConsoleOptions):
         True,
         help="After fine-tuning, keep the mix of the warmed-up and the fine-tuned weights "
         "(0, 1/4, 1/2, 3/4 or all fine-tuned) that is best on dev (WiSE-FT; needs the head "
-        "warm-up, so a resumed run does not mix).",
+        "warm-up, so a resumed run does not mix; phase 1, an intermediate encoder, never "
+        "mixes).",
     )
     freeze_word_embeddings: bool = option(
         False,

@@ -133,15 +133,17 @@ def fit_task(
 
     dev_targets = np.asarray(dev_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)
     start = warmed_up_weights(trainer)
+
+    def dev_evaluation() -> tuple[float, np.ndarray]:
+        scores = predict_scores(trainer, task, dev_t)
+        return task.dev_value(dev_targets, scores, dev_authors), scores
+
     wise_ft: dict[str, Any] = {}
     if args.wise_ft and start is not None and len(dev_t):
-        chosen, by_mix = best_mix(
-            trainer.model,
-            start,
-            lambda: task.dev_value(dev_targets, predict_scores(trainer, task, dev_t), dev_authors),
-        )
+        chosen, by_mix, dev_scores = best_mix(trainer.model, start, dev_evaluation)
         wise_ft = {"wise_ft": {"mix": chosen, "dev": {f"{a:g}": v for a, v in by_mix.items()}}}
-    dev_scores = predict_scores(trainer, task, dev_t)
+    else:
+        dev_scores = predict_scores(trainer, task, dev_t)
     task = task.tune(dev_targets, dev_scores)
     train_targets = np.asarray(train_t["labels"], dtype=np.float32)
     test_targets = np.asarray(test_t["labels"], dtype=np.float32).reshape(-1, task.n_outputs)

@@ -12,11 +12,12 @@ logistic regression on the base encoder's features beat fine-tuning per author).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 
 MIXES = (0.0, 0.25, 0.5, 0.75, 1.0)
+T = TypeVar("T")
 
 
 def cpu_copy(model: Any) -> dict[str, torch.Tensor]:
@@ -40,21 +41,25 @@ def mix(
 def best_mix(
     model: Any,
     start: dict[str, torch.Tensor],
-    evaluate: Callable[[], float],
+    evaluate: Callable[[], tuple[float, T]],
     mixes: Sequence[float] = MIXES,
-) -> tuple[float, dict[float, float]]:
-    """Load each mix of ``start`` and ``model``'s current (fine-tuned) weights, score it with
-    ``evaluate`` (greater is better), and leave ``model`` holding the best (on ties the one
-    nearer the fine-tuned end). Returns the chosen mix and every mix's score (when the two ends
-    are the same weights, that model is scored once)."""
+) -> tuple[float, dict[float, float], T]:
+    """Load each mix of ``start`` and ``model``'s current (fine-tuned) weights, evaluate it
+    (``evaluate()``: its score, greater is better, and what the score came from, e.g. the dev
+    predictions), and leave ``model`` holding the best (on ties the one nearer the fine-tuned
+    end). Returns the chosen mix, every mix's score and the chosen mix's evaluation (when the
+    two ends are the same weights, that model is evaluated once)."""
     end = cpu_copy(model)
     if all(torch.equal(start[key], value) for key, value in end.items()):
         # fine-tuning kept the model it started from (step 0 was best): one model, one score
-        return 1.0, dict.fromkeys(mixes, float(evaluate()))
+        score, evaluation = evaluate()
+        return 1.0, dict.fromkeys(mixes, float(score)), evaluation
     scores: dict[float, float] = {}
+    evaluations: dict[float, T] = {}
     for alpha in mixes:
         model.load_state_dict(mix(start, end, alpha))
-        scores[alpha] = float(evaluate())
+        score, evaluations[alpha] = evaluate()
+        scores[alpha] = float(score)
     chosen = max(scores, key=lambda a: (scores[a], a))
     model.load_state_dict(mix(start, end, chosen))
-    return chosen, scores
+    return chosen, scores, evaluations[chosen]

@@ -27,21 +27,23 @@ def test_the_best_mix_on_dev_is_left_in_the_model_ties_going_to_the_fine_tuned_e
     with torch.no_grad():
         model.weight.fill_(4.0)  # the fine-tuned end
 
-    def closeness_to_one() -> float:
-        return -abs(float(model.weight[0, 0].detach()) - 1.0)
+    def closeness_to_one() -> tuple[float, float]:
+        weight = float(model.weight[0, 0].detach())
+        return -abs(weight - 1.0), weight
 
-    chosen, scores = best_mix(model, start, closeness_to_one)
+    chosen, scores, weight = best_mix(model, start, closeness_to_one)
     assert chosen == 0.25 and set(scores) == set(MIXES)
+    assert weight == 1.0  # the chosen mix's own evaluation, not the last one's (a = 1: 4.0)
     assert torch.allclose(model.weight, torch.ones(1, 2))
-    chosen, _ = best_mix(model, start, lambda: 0.0)
+    chosen, _, _ = best_mix(model, start, lambda: (0.0, None))
     assert chosen == 1.0 and torch.allclose(model.weight, torch.ones(1, 2))
 
 
 def test_equal_ends_are_one_model_scored_once():
     model = torch.nn.Linear(2, 1, bias=False)
     calls = []
-    chosen, scores = best_mix(
-        model, {"weight": model.weight.detach().clone()}, lambda: calls.append(1) or 0.5
+    chosen, scores, _ = best_mix(
+        model, {"weight": model.weight.detach().clone()}, lambda: (calls.append(1) or 0.5, None)
     )
     assert calls == [1] and chosen == 1.0 and scores == dict.fromkeys(MIXES, 0.5)
 

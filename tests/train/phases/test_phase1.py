@@ -30,6 +30,16 @@ def test_phase1_writes_a_loadable_model_with_lineage(phase1_dir, tiny_encoder, t
     assert any("loss" in row for row in phase1_dir.log_history)
 
 
+def test_phase1_warms_its_head_up_but_does_not_mix(phase1_dir):
+    """Phase 1's encoder is an intermediate: WiSE-FT (on by default) is phase 3's."""
+    from train.engine.args import TrainArgs
+
+    assert TrainArgs().wise_ft and tiny_args().wise_ft and tiny_args().head_warmup_epochs
+    assert "wise_ft" not in phase1_dir.metrics
+    manifest = json.loads((phase1_dir.model_dir / "manifest.json").read_text())
+    assert manifest["train_args"]["wise_ft"] is False
+
+
 def test_phase1_learns_the_axes_of_a_learnable_toy_set(tiny_encoder, tmp_path):
     """Axis keywords in every sentence: the training loss must fall clearly."""
     data = write_jsonl(tmp_path / "ts.jsonl", toy_type_sentences(n_per_type=6))
