@@ -55,10 +55,9 @@ class Similarity(Protocol):
         """One score per pair."""
 
 
-class TaskClassifier:
-    """A classifier of any task (``mbti``, ``single``, ``multi``): per text the task's answer
-    (:meth:`~train.tasks.base.Task.describe`), per person the shared rule of
-    :func:`train.tasks.authors.person` (the answer for the mean scores, with the votes)."""
+class SavedModel:
+    """A saved ``train`` model behind :func:`~train.predict.predictor.load_predictor`: what
+    :class:`TaskClassifier` and :class:`RegressionScorer` share."""
 
     def __init__(
         self, model_dir: Path, device: str | None = None, batch_size: int = 32,
@@ -70,6 +69,15 @@ class TaskClassifier:
         self.batch_size = batch_size
         self.predictor = load_predictor(model_dir, device, precision)
         self.precision = self.predictor.precision
+
+
+class TaskClassifier(SavedModel):
+    """A classifier of any task (``mbti``, ``single``, ``multi``): per text the task's answer
+    (:meth:`~train.tasks.base.Task.describe`), per person the shared rule of
+    :func:`train.tasks.authors.person` (the answer for the mean scores, with the votes)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.spec = self.predictor.task
         self.task = self.spec.name
         self.labels = list(self.spec.phase_labels or self.spec.output_names)
@@ -84,21 +92,13 @@ class TaskClassifier:
         return person(self.spec, np.asarray([p["scores"] for p in predictions]))
 
 
-class RegressionScorer:
+class RegressionScorer(SavedModel):
     """A regression model (cross- or bi-encoder): a pair's score on the task's range."""
 
     task = "regression"
 
-    def __init__(
-        self, model_dir: Path, device: str | None = None, batch_size: int = 32,
-        precision: str = "auto",
-    ) -> None:  # fmt: skip
-        from train.predict.predictor import load_predictor
-
-        self.name = str(model_dir)
-        self.batch_size = batch_size
-        self.predictor = load_predictor(model_dir, device, precision)
-        self.precision = self.predictor.precision
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.score_range: tuple[float, float] = self.predictor.task.score_range  # type: ignore[attr-defined]
 
     def score(self, pairs: list[tuple[str, str]]) -> list[float]:
