@@ -95,24 +95,29 @@ def pooled_features(
     finally:
         model.train(was_training)
     n = len(loader.dataset) if hasattr(loader, "dataset") else None
-    feats, labels = _in_global_order(feats, device, n), _in_global_order(labels, device, n)
-    return feats, labels, _in_global_order(weights, device, n) if weights else None
+    columns = _in_global_order([feats, labels, *([weights] if weights else [])], device, n)
+    return columns[0], columns[1], columns[2] if weights else None
 
 
 def _in_global_order(
-    parts: list[torch.Tensor], device: torch.device, rows: int | None
-) -> torch.Tensor:
-    """One process's per-batch tensors, concatenated; with several processes, every process's,
-    step by step and rank by rank: the global batch of a step is its ranks' batches in rank
-    order (the seeded sampler's split), so the rows come in one process's order at the global
-    batch size. ``rows`` drops the repeats that even out the last step's batches."""
+    columns: list[list[torch.Tensor]], device: torch.device, rows: int | None
+) -> list[torch.Tensor]:
+    """One process's per-batch tensors of each column, concatenated; with several processes,
+    every process's (one ``all_gather_object`` for all columns), step by step and rank by rank:
+    the global batch of a step is its ranks' batches in rank order (the seeded sampler's
+    split), so the rows come in one process's order at the global batch size. ``rows`` drops
+    the repeats that even out the last step's batches."""
     if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
-        return torch.cat(parts)
+        return [torch.cat(parts) for parts in columns]
     everyone: list[Any] = [None] * torch.distributed.get_world_size()
-    torch.distributed.all_gather_object(everyone, [p.cpu() for p in parts])
-    steps = max(len(batches) for batches in everyone)
-    ordered = [b[step] for step in range(steps) for b in everyone if step < len(b)]
-    return torch.cat(ordered)[:rows].to(device)
+    torch.distributed.all_gather_object(everyone, [[p.cpu() for p in c] for c in columns])
+    out = []
+    for column in range(len(columns)):
+        per_rank = [rank[column] for rank in everyone]
+        steps = max(len(batches) for batches in per_rank)
+        ordered = [b[step] for step in range(steps) for b in per_rank if step < len(b)]
+        out.append(torch.cat(ordered)[:rows].to(device))
+    return out
 
 
 def train_head(
