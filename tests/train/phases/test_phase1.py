@@ -30,7 +30,7 @@ def test_phase1_writes_a_loadable_model_with_lineage(phase1_dir, tiny_encoder, t
     assert any("loss" in row for row in phase1_dir.log_history)
 
 
-def test_phase1_warms_its_head_up_but_does_not_mix(phase1_dir):
+def test_phase1_does_not_mix_although_wise_ft_and_the_warm_up_are_on(phase1_dir):
     """Phase 1's encoder is an intermediate: WiSE-FT (on by default) is phase 3's."""
     from train.engine.args import TrainArgs
 
