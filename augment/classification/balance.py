@@ -24,7 +24,7 @@ from augment.classification.inputs import (
     Inputs,
     MaskCounts,
     Texts,
-    authors_of,
+    every_author,
     mask_all,
     mask_texts,
     read_inputs,
@@ -176,7 +176,7 @@ def search(
 def pool_authors(cfg: BalanceConfig, inputs: Inputs, texts: Texts) -> list[str] | None:
     """The author of each usable pool text when ``--author-pooling`` and every pool row has
     one; else ``None``."""
-    every = authors_of(inputs.pool, cfg.author_col) if cfg.author_pooling else None
+    every = every_author(inputs.pool, cfg.author_col) if cfg.author_pooling else None
     return [every[i] for i in texts.usable] if every else None
 
 
@@ -213,7 +213,7 @@ def estimate(
     folds or no class needing silver."""
     if cfg.folds < 2 or not inputs.needy:
         return None
-    gold_authors = authors_of(inputs.gold, cfg.author_col)
+    gold_authors = every_author(inputs.gold, cfg.author_col)
     folds = min(cfg.folds, len(inputs.labels))
     oof = oof_proba(
         new_teacher, gold_emb, texts.gold, y, folds=folds, seed=cfg.seed, groups=gold_authors

@@ -144,7 +144,7 @@ def load_pool(cfg: BalanceConfig) -> datasets.Dataset:
     return read_table(cfg.pool, columns={"text": cfg.pool_text_col}, required=["text"])
 
 
-def authors_of(ds: datasets.Dataset, col: str) -> list[str] | None:
+def every_author(ds: datasets.Dataset, col: str) -> list[str] | None:
     """The author of every row, or ``None`` when the column is missing or has a blank."""
     if col not in ds.column_names or any(a is None or str(a) == "" for a in ds[col]):
         return None
