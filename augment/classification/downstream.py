@@ -132,23 +132,21 @@ def linear_student_check(
     task = SingleLabelTask(labels=tuple(labels))
 
     def arms(g: datasets.Dataset, s: datasets.Dataset, seed: int, what: str) -> dict:
-        """Per student, the macro-F1 x 100 of ``g`` and of ``g + s``; and their sizes."""
+        """Per student, the macro-F1 x 100 of ``g`` and of ``g + s``."""
         out: dict[str, list[float]] = {n: [] for n in LINEAR_STUDENTS}
-        sizes = []
         for name, train in (("gold", g), ("gold + silver", datasets.concatenate_datasets([g, s]))):
             source = f"{name}, {what}"
             data = TaskData(task.fit(train, file=source), train, no_dev, test_ds, source)
-            sizes.append(len(train))
             for student, (features, c, _) in LINEAR_STUDENTS.items():
                 if features == "frozen":
                     result = frozen_baseline(data, encoder, seed=seed, c=c)
                 else:
                     result = tfidf_baseline(data, seed=seed, c=c)
                 out[student].append(100 * float(result.metrics["macro_f1"]))
-        return {"scores": out, "sizes": sizes}
+        return out
 
-    whole = arms(gold_ds, silver_ds, seeds[0], "all rows")["scores"]
-    resampled = []
+    whole = arms(gold_ds, silver_ds, seeds[0], "all rows")
+    resampled, sizes = [], []
     for seed in seeds:
         rng = np.random.default_rng(seed)
         g = gold_ds.select(rng.integers(0, len(gold_ds), len(gold_ds)))
@@ -156,14 +154,15 @@ def linear_student_check(
             rng.integers(0, len(silver_ds), len(silver_ds)) if len(silver_ds) else []
         )
         resampled.append(arms(g, s, seed, f"seed {seed}"))
+        sizes.append((len(g), len(g) + len(s)))
     return {
         name: PairedResult(
             "macro_f1",
             list(seeds),
-            [r["scores"][name][0] for r in resampled],
-            [r["scores"][name][1] for r in resampled],
-            n_train_a=[r["sizes"][0] for r in resampled],
-            n_train_b=[r["sizes"][1] for r in resampled],
+            [r[name][0] for r in resampled],
+            [r[name][1] for r in resampled],
+            n_train_a=[a for a, _ in sizes],
+            n_train_b=[b for _, b in sizes],
             all_gold=(whole[name][0], whole[name][1]),
         )
         for name in LINEAR_STUDENTS
