@@ -67,7 +67,7 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
 
 
-class StudyHead(nn.Sequential):
+class ClassifierHead(nn.Sequential):
     """The classifier head: hidden -> ``hidden_sizes`` -> n_out, ReLU and dropout (the study's:
     512 -> 256 -> 128; no hidden sizes: dropout and one linear layer)."""
 
@@ -138,7 +138,9 @@ class PooledHeadModel(EncoderModel):
     def __init__(self, config: EncoderHeadConfig, n_outputs: int) -> None:
         super().__init__(config)
         self.encoder = build_encoder(config.encoder_config())
-        self.head = StudyHead(config.hidden_size, n_outputs, config.head_dropout, config.head_sizes)
+        self.head = ClassifierHead(
+            config.hidden_size, n_outputs, config.head_dropout, config.head_sizes
+        )
         self.post_init()
 
     def head_loss(
