@@ -154,14 +154,13 @@ class BiEncoderPredictor(Predictor):
     def __init__(
         self, model_dir: str | Path, device: str | None = None, precision: str = "auto"
     ) -> None:
-        from sentence_transformers import SentenceTransformer
-
         from train.engine.encoding import to_precision, torch_precision
+        from train.engine.sentence_fit import load_bi_encoder
         from train.tasks import task_from_config
         from train.tasks.bi_encoder import read_bi_spec
 
         self.task = task_from_config(read_bi_spec(Path(model_dir))["task"])
-        model = SentenceTransformer(str(model_dir), device=device)
+        model = load_bi_encoder(str(model_dir), device=device)
         self.precision = torch_precision(precision, model.device.type)
         self.model = to_precision(model, self.precision)
 
