@@ -89,7 +89,7 @@ def fit_task(
     from train.engine.collators import ClassificationCollator
     from train.engine.data import authors_of
     from train.engine.head_warmup import warmed_up_weights
-    from train.engine.trainer import fit, pad_multiple
+    from train.engine.trainer import best_weights, fit, pad_multiple
     from train.engine.weight_ensemble import best_mix
 
     task = data.task
@@ -140,7 +140,9 @@ def fit_task(
 
     wise_ft: dict[str, Any] = {}
     if args.wise_ft and start is not None and len(dev_t):
-        chosen, by_mix, dev_scores = best_mix(trainer.model, start, dev_evaluation)
+        chosen, by_mix, dev_scores = best_mix(
+            trainer.model, start, dev_evaluation, end=best_weights(trainer)
+        )
         wise_ft = {"wise_ft": {"mix": chosen, "dev": {f"{a:g}": v for a, v in by_mix.items()}}}
     else:
         dev_scores = predict_scores(trainer, task, dev_t)

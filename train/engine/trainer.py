@@ -157,6 +157,15 @@ class BestWeights(TrainerCallback):
             kwargs["model"].load_state_dict(self.weights)
 
 
+def best_weights(trainer: Any) -> dict[str, torch.Tensor] | None:
+    """The CPU copy of the weights that :class:`BestWeights` loaded into the model at the end of
+    training (``None``: no dev evaluation, the model holds its last weights)."""
+    for callback in trainer.callback_handler.callbacks:
+        if isinstance(callback, BestWeights):
+            return callback.weights
+    return None
+
+
 def planned_steps(args: TrainArgs, n_train: int | None) -> int:
     """``max_steps`` for the Trainer: ``--max-steps`` when given; else, when ``--epochs`` over
     ``n_train`` rows would be fewer than ``--min-steps`` optimiser steps, ``--min-steps``

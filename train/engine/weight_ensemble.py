@@ -43,13 +43,16 @@ def best_mix(
     start: dict[str, torch.Tensor],
     evaluate: Callable[[], tuple[float, T]],
     mixes: Sequence[float] = MIXES,
+    end: dict[str, torch.Tensor] | None = None,
 ) -> tuple[float, dict[float, float], T]:
     """Load each mix of ``start`` and ``model``'s current (fine-tuned) weights, evaluate it
     (``evaluate()``: its score, greater is better, and what the score came from, e.g. the dev
     predictions), and leave ``model`` holding the best (on ties the one nearer the fine-tuned
     end). Returns the chosen mix, every mix's score and the chosen mix's evaluation (when the
-    two ends are the same weights, that model is evaluated once)."""
-    end = cpu_copy(model)
+    two ends are the same weights, that model is evaluated once). ``end``: a CPU copy of the
+    weights ``model`` holds, when one is at hand (:func:`~train.engine.trainer.best_weights`);
+    else one is taken."""
+    end = cpu_copy(model) if end is None else end
     if all(torch.equal(start[key], value) for key, value in end.items()):
         # fine-tuning kept the model it started from (step 0 was best): one model, one score
         score, evaluation = evaluate()

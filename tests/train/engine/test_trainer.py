@@ -154,3 +154,23 @@ def test_freeze_word_embeddings_keeps_them_as_loaded(tiny_encoder, toy_splits, t
         trained["encoder.embeddings.position_embeddings.weight"],
         loaded["embeddings.position_embeddings.weight"],
     )
+
+
+def test_best_weights_are_the_best_evaluation_s_and_what_the_model_holds_at_the_end():
+    """WiSE-FT mixes towards them without a copy of its own (:func:`best_weights`)."""
+    from types import SimpleNamespace
+
+    from train.engine.trainer import BestWeights, best_weights
+
+    model = torch.nn.Linear(2, 1)
+    callback = BestWeights("macro_f1", greater_is_better=True)
+    trainer = SimpleNamespace(callback_handler=SimpleNamespace(callbacks=[callback]))
+    assert best_weights(trainer) is None  # no evaluation yet
+    for value, score in ((1.0, 0.4), (2.0, 0.7), (3.0, 0.5)):
+        with torch.no_grad():
+            model.weight.fill_(value)
+        callback.on_evaluate(None, None, None, metrics={"eval_macro_f1": score}, model=model)
+    callback.on_train_end(None, None, None, model=model)
+    kept = best_weights(trainer)
+    assert torch.equal(kept["weight"], torch.full((1, 2), 2.0))
+    assert all(torch.equal(kept[k], v) for k, v in model.state_dict().items())

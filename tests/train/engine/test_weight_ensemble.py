@@ -106,3 +106,14 @@ def test_the_kept_model_is_the_mix_that_was_best_on_dev(tiny_encoder, toy_splits
 def test_without_wise_ft_nothing_is_mixed(tiny_encoder, toy_splits, tmp_path):
     result = toy_phase3(tiny_encoder, toy_splits, tmp_path / "p3", max_steps=2, wise_ft=False)
     assert "wise_ft" not in result.metrics
+
+
+def test_a_given_end_is_mixed_towards_instead_of_a_copy_of_the_model():
+    model = torch.nn.Linear(2, 1, bias=False)
+    with torch.no_grad():
+        model.weight.fill_(4.0)
+    start, end = {"weight": torch.zeros(1, 2)}, {"weight": torch.full((1, 2), 2.0)}
+    chosen, _, _ = best_mix(
+        model, start, lambda: (-abs(float(model.weight[0, 0].detach()) - 1.0), None), end=end
+    )
+    assert chosen == 0.5 and torch.allclose(model.weight, torch.ones(1, 2))
