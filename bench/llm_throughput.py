@@ -11,7 +11,9 @@ N requests each way and reports achieved time against the ideal ``N x latency / 
 ``run_task`` without a cache (``--no-cache``) and with the SQLite cache on disk (a fresh file
 per run: every answer written), validation on; ``auto``: the runner with ``--concurrency
 auto --max-concurrency C`` (no cache; on this server the window grows from its start to C: the
-ramp and the timing of each answer are what it costs against ``runner``); a plain
+ramp and the timing of each answer are what it costs against ``runner``); ``warm``: ``auto``
+with the on-disk cache in which an earlier ``auto`` run against this server (untimed, before
+the repeats) left its window, so it starts there (its anchor: ``cached``); a plain
 ``openai.AsyncOpenAI`` + semaphore loop
 (the library baseline); a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
 this server and machine allow any Python client); and, with ``--curator``, Bespoke Curator
@@ -37,11 +39,13 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,6 +155,24 @@ def run_auto(base_url: str, n: int, concurrency: int) -> None:
         use_cache=False,
     )
     result = run_task(BenchTask(), rows(n, f"w{concurrency}-"), config, progress=False)
+    assert len(result.records) == n and not result.failures, result.failures[:3]
+
+
+WARM_RUNS = iter(range(1_000_000))
+
+
+def run_auto_warm(base_url: str, n: int, concurrency: int, caches: Path) -> None:
+    """``auto`` with the on-disk cache of this concurrency, where the previous ``auto`` run
+    against this server left its window (new rows each run: every answer sent and written)."""
+    config = LLMConfig(
+        model="bench-model",
+        base_url=base_url,
+        concurrency="auto",
+        max_concurrency=concurrency,
+        cache_path=caches / f"c{concurrency}.sqlite",
+    )
+    prefix = f"m{concurrency}-{next(WARM_RUNS)}-"
+    result = run_task(BenchTask(), rows(n, prefix), config, progress=False)
     assert len(result.records) == n and not result.failures, result.failures[:3]
 
 
@@ -348,10 +370,12 @@ def main() -> None:
     if args.capacity:
         capacity_sweep(args)
         return
+    warm_caches = Path(tempfile.mkdtemp(prefix="bench-warm-"))
     ways: dict[str, Callable] = {
         "runner": run_runner,
         "auto": run_auto,
         "cached": run_runner_cached,
+        "warm": partial(run_auto_warm, caches=warm_caches),
         "openai": run_plain_openai,
         "aiohttp": run_bare_aiohttp,
     }
@@ -375,6 +399,7 @@ def main() -> None:
             ideal = n * args.latency / c
             steal_before = stolen_seconds()
             runs: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}
+            ways["warm"](base_url, n, c)  # leaves the window that `warm` starts from
             for _ in range(args.repeat):
                 for name, run in ways.items():
                     runs[name].append(timed(run, base_url, n, c))
@@ -392,6 +417,7 @@ def main() -> None:
     finally:
         proc.kill()
         proc.wait()
+        shutil.rmtree(warm_caches, ignore_errors=True)
     if args.no_resume:
         return
     with tempfile.TemporaryDirectory() as tmp:

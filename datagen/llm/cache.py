@@ -7,7 +7,9 @@ hash: neither the API key nor the base URL is stored. Answers that arrive in the
 event loop are committed together at the end of that turn (one transaction, not one per
 answer), so a SIGKILL loses at most the answers of the turn it interrupts. The Batch API's
 submitted jobs are kept here too (:meth:`ResponseCache.batch_job`), so a killed poll resumes the
-same batch. One connection per process, used from the event-loop thread only.
+same batch, and so is the ``--concurrency auto`` window each server and model ended at
+(:meth:`ResponseCache.window`, keyed by a hash of both), where the next run against them
+starts. One connection per process, used from the event-loop thread only.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ CREATE TABLE IF NOT EXISTS batch_jobs (
     input_file_id TEXT NOT NULL,
     batch_id TEXT,
     created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS windows (
+    server TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    updated_at REAL NOT NULL
 )
 """
 
@@ -110,6 +117,11 @@ class RequestKeys:
         digest = self._head.copy()
         digest.update(_canonical(messages))
         return digest.hexdigest()
+
+
+def server_key(config: LLMConfig) -> str:
+    """The key of the server and model answering (sha256: the base URL is not stored)."""
+    return hashlib.sha256(_canonical([config.endpoint(), config.model])).hexdigest()
 
 
 def _canonical(value: Any) -> bytes:
@@ -202,6 +214,18 @@ class ResponseCache:
         self.flush()
         with self._transaction():
             self._db.execute("DELETE FROM batch_jobs WHERE request_set = ?", (request_set,))
+
+    def window(self, server: str) -> int | None:
+        """The ``--concurrency auto`` window the last run against ``server`` ended at."""
+        row = self._db.execute("SELECT size FROM windows WHERE server = ?", (server,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def remember_window(self, server: str, size: int) -> None:
+        """Where the next ``--concurrency auto`` run against ``server`` starts."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO windows VALUES (?, ?, ?)", (server, size, time.time())
+            )
 
     def _transaction(self) -> sqlite3.Connection:
         self._db.execute("BEGIN")

@@ -22,7 +22,7 @@ from datagen.llm.limits import RateLimiter, backoff_delay, retry_after
 from datagen.llm.tokens import estimate_prompt_tokens
 from datagen.llm.transport import ChatTransport
 from datagen.llm.usage import Usage
-from datagen.llm.window import Window
+from datagen.llm.window import INITIAL, Window
 from schemas.errors import InputError
 from schemas.manifest import redact
 
@@ -45,11 +45,14 @@ class ChatClient:
     """``openai.AsyncOpenAI`` (its own retries off) plus ours: backoff with jitter on 429, 5xx,
     timeouts and connection errors, ``Retry-After`` / ``x-ratelimit-*`` honoured, ``concurrency``
     requests in flight at most (``auto``: a :class:`~datagen.llm.window.Window` found while
-    running) and the RPM/TPM limiter. Non-retryable 4xx answers, an empty
-    account (429 ``insufficient_quota``) and ``x-should-retry: false`` raise :class:`InputError`
-    at once; so does a server never reached after all retries."""
+    running, from ``window_start`` when given: where the last run against the server ended)
+    and the RPM/TPM limiter. Non-retryable 4xx answers, an empty account (429
+    ``insufficient_quota``) and ``x-should-retry: false`` raise :class:`InputError` at once; so
+    does a server never reached after all retries."""
 
-    def __init__(self, config: LLMConfig, body: dict, usage: Usage) -> None:
+    def __init__(
+        self, config: LLMConfig, body: dict, usage: Usage, window_start: int | None = None
+    ) -> None:
         self.config = config
         self.body = body
         self.usage = usage
@@ -75,7 +78,12 @@ class ChatClient:
         # --concurrency auto: chat requests are timed and move the window (the Batch API's
         # few file and batch calls only take a slot)
         self.window = (
-            Window(config.max_concurrency, timeout=config.timeout)
+            Window(
+                config.max_concurrency,
+                window_start or INITIAL,
+                timeout=config.timeout,
+                proven=window_start or 1,
+            )
             if config.auto_concurrency and not config.batch_api
             else None
         )
@@ -177,6 +185,7 @@ class ChatClient:
         """The ``auto`` window into ``usage`` (final and largest size, cuts); nothing in fixed
         mode."""
         if self.window is not None:
+            usage.window_start = self.window.started
             usage.window_final = self.window.size
             usage.window_max = self.window.largest
             usage.window_cuts = self.window.cuts

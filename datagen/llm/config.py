@@ -61,7 +61,8 @@ class LLMConfig:
         help=f"Requests in flight at once (default {DEFAULT_CONCURRENCY}), or 'auto': found while "
         "running, growing while the latency holds and cut when it rises or the server errs "
         "(for vLLM, llama.cpp, TGI: servers that slow down rather than answer 429), up to "
-        "--max-concurrency.",
+        "--max-concurrency; it starts where the last run against the same server and model "
+        "ended (kept in the cache), else at 4.",
     )
     max_concurrency: int = option(
         256, help="Most requests in flight with --concurrency auto.", ge=1

@@ -16,7 +16,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache
+from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache, server_key
 from datagen.llm.client import ChatClient, RequestFailed
 from datagen.llm.config import LLMConfig
 from datagen.llm.messages import feedback_messages, initial_messages, request_body, strip_fences
@@ -65,12 +65,15 @@ async def run_conversations(
     usage = Usage(model=config.model, batch_api=config.batch_api, cache=config.use_cache)
     body = request_body(task, config)
     cache = open_cache(config)
-    client = ChatClient(config, body, usage)
+    server = server_key(config)
+    client = ChatClient(config, body, usage, window_start=cache.window(server))
     try:
         ask = await make_ask(body, cache, usage, client, rows)
         records, failures = await solve_all(task, rows, config, ask, usage, progress)
     finally:
         client.report(usage)
+        if client.window is not None:
+            cache.remember_window(server, client.window.size)
         await client.close()
         cache.close()
     usage.seconds = round(time.monotonic() - started, 3)

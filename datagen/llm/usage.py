@@ -13,8 +13,9 @@ class Usage:
     ``cached_hits``: answers replayed from the cache; ``retries``: transport retries (429, 5xx,
     timeouts, dropped connections); ``validation_retries``: follow-ups after an invalid answer;
     ``cache``: whether a response cache was used (``--no-cache``: none, so no "from cache");
-    ``window_final`` / ``window_max`` / ``window_cuts``: with ``--concurrency auto``, the window
-    at the end, the largest it reached and how often it was cut (``None`` with a fixed one).
+    ``window_start`` / ``window_final`` / ``window_max`` / ``window_cuts``: with ``--concurrency
+    auto``, the window at the start (4, or where the last run against the server ended), at the
+    end, the largest it reached and how often it was cut (``None`` with a fixed one).
     Token counts and ``cost_usd`` cover the requests sent in this run only."""
 
     model: str = ""
@@ -28,6 +29,7 @@ class Usage:
     validation_retries: int = 0
     batch_api: bool = False
     cache: bool = True
+    window_start: int | None = None
     window_final: int | None = None
     window_max: int | None = None
     window_cuts: int | None = None
@@ -38,8 +40,8 @@ class Usage:
         self.completion_tokens += completion_tokens
 
     def __add__(self, other: Usage) -> Usage:
-        """Two runs' counts together (the first one's model; the window: the later run's final
-        size, the larger maximum, the cuts of both)."""
+        """Two runs' counts together (the first one's model; the window: the first run's start,
+        the later run's final size, the larger maximum, the cuts of both)."""
         sums = {
             f.name: getattr(self, f.name) + getattr(other, f.name)
             for f in fields(self)
@@ -47,6 +49,7 @@ class Usage:
         }
         windows = [u for u in (self, other) if u.window_final is not None]
         if windows:
+            sums["window_start"] = windows[0].window_start
             sums["window_final"] = windows[-1].window_final
             sums["window_max"] = max(u.window_max or 0 for u in windows)
             sums["window_cuts"] = sum(u.window_cuts or 0 for u in windows)
@@ -78,7 +81,8 @@ class Usage:
             f"est. ${self.cost_usd:.4f}, {self.retries} retries, "
             f"{self.validation_retries} validation retries, {self.seconds:.1f} s"
             + (
-                f", concurrency auto: {self.window_final} at the end "
+                f", concurrency auto: {self.window_start} at the start, {self.window_final} at "
+                "the end "
                 f"(at most {self.window_max}, cut {self.window_cuts}x)"
                 if self.window_final is not None
                 else ""

@@ -30,6 +30,11 @@ window is found the way TCP finds its congestion window (AIMD):
   are those of requests sent while any of those was still at the server (they shared it with
   the old load): one overload is cut for once.
 
+A run starts at :data:`INITIAL`, or where the last run against the same server and model ended
+(kept in the LLM cache: each of a command's runs, e.g. ``--fill frame``'s one per sentence, and
+the next command start at the window found, not at 4 again); that window counts as proven, so
+an overload error in its first round halves it rather than going back to 1.
+
 The window stays between 1 and ``--max-concurrency``. The RPM/TPM limits bound it too: a
 request waiting for the rate limiter is not at the server, so the window only grows while the
 server really holds that many requests. Latency is timed from the send to the answer, never the
@@ -62,10 +67,17 @@ class Window:
     ``False`` overloaded, ``None`` says nothing about load).
     """
 
-    def __init__(self, maximum: int, initial: int = INITIAL, timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        maximum: int,
+        initial: int = INITIAL,
+        timeout: float | None = None,
+        proven: int = 1,
+    ) -> None:
         self.maximum = maximum
         self.timeout = timeout  # a request's timeout: bounds slow start's jumps (None: none)
         self.size = max(1, min(initial, maximum))
+        self.started = self.size
         self.largest = self.size
         self.cuts = 0
         self.in_flight = 0  # requests at the server now (inside start/finish)
@@ -75,7 +87,7 @@ class Window:
         self._draining = 0  # requests sent before the last cut still at the server
         self._slow_start = True
         self._jump_to = 0  # slow start's next size, taken when the window is next full
-        self._proven = 1  # the largest window whose round came back whole (slow start)
+        self._proven = min(proven, self.size)  # the largest window known to come back whole
         self._cut_at = 0  # the size the last cut started from
         self._rounds: deque[float] = deque(maxlen=HISTORY)
         self._reference = math.inf

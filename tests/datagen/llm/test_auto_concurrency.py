@@ -79,6 +79,36 @@ def test_window_grows_to_max_concurrency_on_a_server_with_room(make_config):
     assert held == 16
 
 
+def test_the_next_run_starts_where_the_last_one_ended_on_the_same_server(make_config, tmp_path):
+    """The window a server sustained is kept in the LLM cache (by a hash: no URL stored), so a
+    command's next run against it does not ramp up from 4 again; ``--no-cache`` keeps none."""
+    with LatencyServer(0.05, ANSWER, capacity=1000) as server:
+        config = make_config(server, concurrency="auto", max_concurrency=16)
+        first = run_task(SameWordTask(), make_rows(240), config, progress=False).usage
+        rows = [{**row, "id": f"again-{row['id']}"} for row in make_rows(48)]  # not cached
+        second = run_task(SameWordTask(), rows, config, progress=False)
+        held = server.capacity.in_flight_max
+        other_model = make_config(server, concurrency="auto", max_concurrency=16, model="m2")
+        elsewhere = run_task(SameWordTask(), make_rows(8), other_model, progress=False).usage
+        uncached = make_config(server, concurrency="auto", max_concurrency=16, use_cache=False)
+        forgetful = run_task(SameWordTask(), make_rows(8), uncached, progress=False).usage
+    assert (first.window_start, first.window_final) == (INITIAL, 16)
+    assert second.usage.window_start == 16 and second.usage.requests == 48
+    assert held == 16 and not second.failures
+    assert elsewhere.window_start == INITIAL == forgetful.window_start
+    stored = (tmp_path / "cache" / "llm.sqlite").read_bytes()
+    assert b"127.0.0.1" not in stored
+
+
+def test_a_remembered_window_is_halved_not_reset_by_an_overload_error():
+    from datagen.llm.window import Window
+
+    window = Window(64, 32, proven=32)
+    ticket = window.start()
+    window.finish(ticket, False)
+    assert window.size == 16
+
+
 def test_window_does_not_grow_past_what_the_rpm_limit_lets_through(make_config):
     # 300 RPM = 5 per second, a burst of 5: after the burst one request is at the server at a
     # time, so the window is never full again and stops growing
@@ -112,16 +142,17 @@ def test_bad_concurrency_is_an_input_error(value):
 
 
 def test_usage_sums_keep_the_window():
-    first = Usage(model="m", requests=3, window_final=8, window_max=20, window_cuts=2)
-    second = Usage(model="m", requests=2, window_final=5, window_max=9, window_cuts=1)
+    first = Usage(model="m", requests=3, window_start=4, window_final=8, window_max=20,
+                  window_cuts=2)  # fmt: skip
+    second = Usage(model="m", requests=2, window_start=8, window_final=5, window_max=9,
+                   window_cuts=1)  # fmt: skip
     total = first + second
-    assert (total.requests, total.window_final, total.window_max, total.window_cuts) == (
-        5, 5, 20, 3,
-    )  # fmt: skip
+    assert (total.requests, total.window_start, total.window_final, total.window_max,
+            total.window_cuts) == (5, 4, 5, 20, 3)  # fmt: skip
     assert (Usage(requests=1) + second).window_final == 5
     assert (first + Usage(requests=1)).window_final == 8
     assert (Usage() + Usage()).window_final is None
-    assert "concurrency auto: 5 at the end (at most 20, cut 3x)" in total.summary()
+    assert "concurrency auto: 4 at the start, 5 at the end (at most 20, cut 3x)" in total.summary()
 
 
 def test_slow_start_doubles_each_round_then_grows_additively(monkeypatch):
