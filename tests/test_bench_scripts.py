@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+import numpy as np
 
 from bench.latency_server import LatencyServer
 
@@ -138,3 +139,34 @@ def test_silver_real_summarises_every_student_over_the_draws():
     assert one["draws"] == 1 and one["mean_diff"] == 1.0 and one["sd_diff"] is None
     assert one["mean_all_gold_diff"] is None  # an older result without the all-of-gold arm
     assert student_gains([{"draw": 0, "eval": None}]) == {}
+
+
+def test_llm_type_probe_reads_scores_that_follow_the_type_and_not_those_that_do_not():
+    """bench/llm_type_probe.py's probe of scored cells (no model: the scores are made here).
+    Every type sees the same words; in one set the word of the type's E/I pole scores higher
+    under that type's prompt, in the other every prompt scores alike. The contrast sharpens a
+    faint shift without making one of scores that are all equal."""
+    from bench.llm_type_probe import probe_of
+    from schemas.labels import MBTI
+
+    rng = np.random.default_rng(0)
+
+    def cells(shift: float) -> dict[str, list[dict]]:
+        out = {}
+        for s in range(8):
+            words = ["alone", "together", *(f"w{s}x{i}" for i in range(6))]
+            base = rng.normal(0, 1, len(words)) + np.array([3.0, 3.0, *([0.0] * 6)])
+            out[f"b{s}"] = [{
+                "label": label, "text": f"I [MASK] sentence {s}.", "words": words,
+                "logprob_word": base + shift * np.array(
+                    [label[0] == "I", label[0] == "E", *([0.0] * 6)], dtype=float),
+                "logprob_rest": np.zeros(len(words)),
+            } for label in MBTI.labels]  # fmt: skip
+        return out
+
+    following, ignoring = cells(0.3), cells(0.0)
+    probe = probe_of(following, "word", 4)
+    assert probe["axis_accuracy"]["E/I"] >= 0.9
+    assert probe["type_accuracy"] < 0.5  # only E/I follows the type
+    flat = probe_of(ignoring, "word", 4)
+    assert flat["axis_accuracy"]["E/I"] <= 0.6 and flat["distinct_top_fills_per_sentence"] == 1
