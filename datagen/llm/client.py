@@ -182,8 +182,8 @@ class ChatClient:
         return result
 
     def report(self, usage: Usage) -> None:
-        """The ``auto`` window into ``usage`` (final and largest size, cuts); nothing in fixed
-        mode."""
+        """The ``auto`` window into ``usage`` (its start, final and largest size, cuts); nothing
+        in fixed mode."""
         if self.window is not None:
             usage.window_start = self.window.started
             usage.window_final = self.window.size
