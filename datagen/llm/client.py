@@ -22,7 +22,7 @@ from datagen.llm.limits import RateLimiter, backoff_delay, retry_after
 from datagen.llm.tokens import estimate_prompt_tokens
 from datagen.llm.transport import ChatTransport
 from datagen.llm.usage import Usage
-from datagen.llm.window import INITIAL, Window
+from datagen.llm.window import Window
 from schemas.errors import InputError
 from schemas.manifest import redact
 
@@ -78,12 +78,7 @@ class ChatClient:
         # --concurrency auto: chat requests are timed and move the window (the Batch API's
         # few file and batch calls only take a slot)
         self.window = (
-            Window(
-                config.max_concurrency,
-                window_start or INITIAL,
-                timeout=config.timeout,
-                proven=window_start or 1,
-            )
+            Window(config.max_concurrency, timeout=config.timeout, remembered=window_start)
             if config.auto_concurrency and not config.batch_api
             else None
         )

@@ -68,15 +68,12 @@ class Window:
     """
 
     def __init__(
-        self,
-        maximum: int,
-        initial: int = INITIAL,
-        timeout: float | None = None,
-        proven: int = 1,
+        self, maximum: int, timeout: float | None = None, remembered: int | None = None
     ) -> None:
         self.maximum = maximum
         self.timeout = timeout  # a request's timeout: bounds slow start's jumps (None: none)
-        self.size = max(1, min(initial, maximum))
+        # where the last run against the server ended, else INITIAL
+        self.size = max(1, min(remembered or INITIAL, maximum))
         self.started = self.size
         self.largest = self.size
         self.cuts = 0
@@ -87,7 +84,8 @@ class Window:
         self._draining = 0  # requests sent before the last cut still at the server
         self._slow_start = True
         self._jump_to = 0  # slow start's next size, taken when the window is next full
-        self._proven = min(proven, self.size)  # the largest window known to come back whole
+        # the largest window known to come back whole: a remembered one did, last run
+        self._proven = self.size if remembered else 1
         self._cut_at = 0  # the size the last cut started from
         self._rounds: deque[float] = deque(maxlen=HISTORY)
         self._reference = math.inf

@@ -103,7 +103,7 @@ def test_the_next_run_starts_where_the_last_one_ended_on_the_same_server(make_co
 def test_a_remembered_window_is_halved_not_reset_by_an_overload_error():
     from datagen.llm.window import Window
 
-    window = Window(64, 32, proven=32)
+    window = Window(64, remembered=32)
     ticket = window.start()
     window.finish(ticket, False)
     assert window.size == 16
