@@ -88,8 +88,7 @@ def fit_task(
     ``data.test``; ``out`` is where the caller will write (resumable checkpoints beside it)."""
     from train.engine.collators import ClassificationCollator
     from train.engine.data import authors_of
-    from train.engine.head_warmup import warmed_up_weights
-    from train.engine.trainer import best_weights, fit, pad_multiple
+    from train.engine.trainer import best_weights, fit, pad_multiple, warmed_up_weights
     from train.engine.weight_ensemble import best_mix
 
     task = data.task

@@ -60,14 +60,6 @@ class HeadWarmup(TrainerCallback):
         self.start = cpu_copy(model)
 
 
-def warmed_up_weights(trainer: Any) -> dict[str, torch.Tensor] | None:
-    """The warmed-up model's weights of a run that warmed its head up (else ``None``)."""
-    for callback in trainer.callback_handler.callbacks:
-        if isinstance(callback, HeadWarmup):
-            return callback.start
-    return None
-
-
 @torch.no_grad()
 def pooled_features(
     model: Any, loader: Any

@@ -157,13 +157,22 @@ class BestWeights(TrainerCallback):
             kwargs["model"].load_state_dict(self.weights)
 
 
+def _callback(trainer: Any, kind: type[TrainerCallback]) -> Any:
+    """``trainer``'s callback of class ``kind`` (``None``: it has none)."""
+    return next((c for c in trainer.callback_handler.callbacks if isinstance(c, kind)), None)
+
+
+def warmed_up_weights(trainer: Any) -> dict[str, torch.Tensor] | None:
+    """The warmed-up model's weights of a run that warmed its head up (else ``None``)."""
+    warmup = _callback(trainer, HeadWarmup)
+    return None if warmup is None else warmup.start
+
+
 def best_weights(trainer: Any) -> dict[str, torch.Tensor] | None:
     """The CPU copy of the weights that :class:`BestWeights` loaded into the model at the end of
     training (``None``: no dev evaluation, the model holds its last weights)."""
-    for callback in trainer.callback_handler.callbacks:
-        if isinstance(callback, BestWeights):
-            return callback.weights
-    return None
+    best = _callback(trainer, BestWeights)
+    return None if best is None else best.weights
 
 
 def planned_steps(args: TrainArgs, n_train: int | None) -> int:
