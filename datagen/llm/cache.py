@@ -69,7 +69,9 @@ class LLMResponse:
     @classmethod
     def from_completion(cls, body: dict | bytes | str) -> LLMResponse:
         """The answer in a chat-completion body (JSON text or already decoded): first choice's
-        content, its token logprobs (``null`` fields dropped) and the usage counts."""
+        content, its token logprobs (``null`` fields dropped) and the usage counts. A text
+        completion's ``text`` is its content and its logprobs (``tokens``, ``token_logprobs``)
+        come in the chat form."""
         if not isinstance(body, dict):
             try:
                 body = json.loads(body)
@@ -80,8 +82,8 @@ class LLMResponse:
         try:
             choice = (body.get("choices") or [{}])[0]
             message = choice.get("message") or {}
-            content = message.get("content")
-            tokens = (choice.get("logprobs") or {}).get("content") or None
+            content = message.get("content") if "text" not in choice else choice["text"]
+            tokens = (choice.get("logprobs") or {}).get("content") or _chat_form(choice) or None
             logprobs = [_without_nulls(token) for token in tokens] if tokens else None
             usage = body.get("usage") or {}
             prompt_tokens = int(usage.get("prompt_tokens") or 0)
@@ -94,6 +96,14 @@ class LLMResponse:
             prompt_tokens,
             completion_tokens,
         )
+
+
+def _chat_form(choice: dict) -> list[dict]:
+    """A text completion's logprobs (``tokens`` and ``token_logprobs`` side by side) as the
+    chat form's list of ``{token, logprob}``."""
+    logprobs = choice.get("logprobs") or {}
+    tokens, values = logprobs.get("tokens") or [], logprobs.get("token_logprobs") or []
+    return [{"token": t, "logprob": lp} for t, lp in zip(tokens, values, strict=True)]
 
 
 def _without_nulls(token: dict) -> dict:

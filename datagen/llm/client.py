@@ -51,7 +51,12 @@ class ChatClient:
     does a server never reached after all retries."""
 
     def __init__(
-        self, config: LLMConfig, body: dict, usage: Usage, window_start: int | None = None
+        self,
+        config: LLMConfig,
+        body: dict,
+        usage: Usage,
+        window_start: int | None = None,
+        endpoint: str = "chat",
     ) -> None:
         self.config = config
         self.body = body
@@ -73,7 +78,9 @@ class ChatClient:
             max_retries=0,
             http_client=transport(limits=connections),
         )
-        self._chat = ChatTransport(self._api, self._key, config.timeout, most)
+        path = "/completions" if endpoint == "completions" else "/chat/completions"
+        self._chat = ChatTransport(self._api, self._key, config.timeout, most, path)
+        self._completions = endpoint == "completions"
         self.limiter = RateLimiter(config.rpm, config.tpm)
         # --concurrency auto: chat requests are timed and move the window (the Batch API's
         # few file and batch calls only take a slot)
@@ -87,9 +94,13 @@ class ChatClient:
         self._stopped: InputError | None = None
 
     async def complete(self, messages: list[dict]) -> LLMResponse:
-        """One chat completion (no cache here: the runner looks there first)."""
+        """One chat completion, or a text completion whose request fields are ``messages[0]``
+        (no cache here: the runner looks there first)."""
         tokens = estimate_prompt_tokens(messages) + self._completion_budget
-        body = {"model": self.config.model, "messages": messages, **self.body}
+        if self._completions:
+            body = {"model": self.config.model, **self.body, **messages[0]}
+        else:
+            body = {"model": self.config.model, "messages": messages, **self.body}
 
         response, headers = await self.call(
             lambda api: self._chat.post(body), tokens=tokens, measure=self.window is not None

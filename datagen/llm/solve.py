@@ -66,7 +66,9 @@ async def run_conversations(
     body = request_body(task, config)
     cache = open_cache(config)
     server = server_key(config)
-    client = ChatClient(config, body, usage, window_start=cache.window(server))
+    client = ChatClient(
+        config, body, usage, window_start=cache.window(server), endpoint=task.endpoint
+    )
     try:
         ask = await make_ask(body, cache, usage, client, rows)
         records, failures = await solve_all(task, rows, config, ask, usage, progress)

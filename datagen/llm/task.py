@@ -33,6 +33,10 @@ class LLMTask:
     - ``json_answer = False`` with :meth:`read_answer` and :meth:`request_fields`: an answer in
       plain text, spelt by a grammar the task sends (llama.cpp's GBNF ``grammar``): no schema is
       sent or put into the prompt.
+    - ``endpoint = "completions"``: the request goes to ``/completions`` (a text completion, no
+      chat template on the server's side); ``prompt(row)`` then returns one dict, the row's own
+      request fields (its ``prompt`` text and whatever else differs by row, e.g. ``grammar``),
+      and the answer's logprobs arrive in the chat form (``token``, ``logprob``).
 
     Identical messages + parameters are one cache entry: when you want several different answers
     to the "same" question (e.g. batches of base sentences), make the messages differ (batch
@@ -44,6 +48,7 @@ class LLMTask:
     prompt_templates: tuple[str, ...] = ()
     est_completion_tokens: int = 256
     json_answer: ClassVar[bool] = True
+    endpoint: ClassVar[str] = "chat"
 
     def prompt(self, row: dict[str, Any]) -> list[dict[str, str]]:
         raise NotImplementedError

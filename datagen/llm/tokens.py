@@ -15,7 +15,9 @@ def estimate_text_tokens(text: str) -> int:
 
 
 def estimate_prompt_tokens(messages: list[dict]) -> int:
-    """Estimated prompt tokens of a chat request (OpenAI-style per-message overhead)."""
+    """Estimated prompt tokens of a chat request (OpenAI-style per-message overhead), or of a
+    text completion's ``prompt`` (its one dict of request fields)."""
     return REPLY_OVERHEAD + sum(
-        MESSAGE_OVERHEAD + estimate_text_tokens(str(m.get("content") or "")) for m in messages
+        MESSAGE_OVERHEAD + estimate_text_tokens(str(m.get("content") or m.get("prompt") or ""))
+        for m in messages
     )

@@ -23,15 +23,23 @@ from datagen.llm.config import public_url
 
 
 class ChatTransport:
-    """POST ``/chat/completions`` under ``api``'s base URL with its headers and ``key``.
+    """POST ``/chat/completions`` (or ``path``) under ``api``'s base URL with its headers and
+    ``key``.
 
     A base URL with ``user:password`` sends those as Basic auth instead of the key (as httpx
     does), never in the URL.
     """
 
-    def __init__(self, api: openai.AsyncOpenAI, key: str, timeout: float, connections: int) -> None:
+    def __init__(
+        self,
+        api: openai.AsyncOpenAI,
+        key: str,
+        timeout: float,
+        connections: int,
+        path: str = "/chat/completions",
+    ) -> None:
         self._api = api
-        url = str(api.base_url).rstrip("/") + "/chat/completions"
+        url = str(api.base_url).rstrip("/") + path
         headers = {k: v for k, v in api.default_headers.items() if isinstance(v, str)}
         headers["Authorization"] = f"Bearer {key}"
         parts = urlsplit(url)

@@ -63,9 +63,12 @@ def run(opts: MaskedOptions) -> None:
         "rows": len(records),
         "failures": len(failures),
     }
-    per_type = {"slot": opts.slot, "fill": opts.fill, **type_context_info(opts)}
-    if opts.fill == "frame":
-        per_type["type_contrast"] = opts.type_contrast
+    slot = "offline" if opts.scores else opts.slot
+    per_type = {"slot": slot, "fill": opts.fill, **type_context_info(opts)}
+    if opts.fill in ("frame", "score"):
+        per_type["type_contrast"] = opts.contrast
+    if opts.scores:
+        per_type["chat_template"] = opts.chat_template
     manifest.add(
         backend=generator.backend,
         lang=lang,
@@ -88,7 +91,7 @@ def run(opts: MaskedOptions) -> None:
             backend=generator.backend,
             model=generator.model,
             type_context=per_type["type_context"] if opts.per_type else 0,
-            type_contrast=opts.type_contrast if opts.per_type else 0.0,
+            type_contrast=opts.contrast if opts.per_type else 0.0,
         )
         out.text("report.md", report)
     opts.say(

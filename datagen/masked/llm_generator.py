@@ -13,9 +13,11 @@ from datagen.llm import RunResult, llm_generator
 from datagen.llm.runner import BACKEND
 from datagen.masked.frame_run import FrameFills
 from datagen.masked.offline import slots
+from datagen.masked.offline.generator import OfflineGenerator
 from datagen.masked.offline.type_texts import load_type_texts
 from datagen.masked.offline.vocabulary import TypeVocabulary, build_vocabulary
 from datagen.masked.options import MaskedOptions
+from datagen.masked.score import PerTypeScoreTask, ScoredFills
 from datagen.masked.tasks import (
     MaskedAllTypesTask,
     MaskSlotTask,
@@ -44,7 +46,8 @@ class LLMMaskedGenerator:
     def __init__(self, lang: str, opts: MaskedOptions) -> None:
         config = opts.llm
         self.model, self.lang, self.config = config.model, lang, config
-        self.articles, self.per_type = opts.articles, opts.per_type
+        self.articles, self.per_type, self.k = opts.articles, opts.per_type, opts.k
+        self.scores = opts.scores
         self.context_sentences = n = opts.context_sentences
         self._type_texts: dict[str, list[str]] | None = None
         self.info: dict[str, Any] = {}
@@ -60,7 +63,12 @@ class LLMMaskedGenerator:
                 config, logprobs=opts.logprobs, top_logprobs=top, max_validation_retries=0
             )
             self.fills = FrameFills(
-                task, frame_config, progress=opts.progress, contrast=opts.type_contrast
+                task, frame_config, progress=opts.progress, contrast=opts.contrast
+            )
+        elif opts.scores:
+            task = PerTypeScoreTask(lang, model=config.model, chat_template=opts.chat_template)
+            self.fills = ScoredFills(
+                task, config, k=opts.k, progress=opts.progress, contrast=opts.contrast
             )
         else:
             if opts.fill == "word":
@@ -71,12 +79,14 @@ class LLMMaskedGenerator:
                 fill = PerTypeFillTask(lang, k=opts.k, model=config.model, context=n > 0)
                 fill_config = replace(config, logprobs=opts.logprobs)
             self.fills = llm_generator(fill, fill_config, progress=opts.progress)
-        if opts.per_type and opts.slot == "llm":
+        if opts.per_type and opts.slot == "llm" and not opts.scores:
             self.slots = llm_generator(MaskSlotTask(lang), config, progress=opts.progress)
 
     def estimate(self, rows: Sequence[dict]) -> str:
         if not self.per_type:
             return self.fills.estimate(rows)
+        if self.scores:
+            return self.fills.estimate(self._per_type_rows(self._offline_candidates(rows)[0]))
         if self.slots is None:
             return self.fills.estimate(self._per_type_rows(offline_slots(rows, self.lang)[0]))
         guess = [{"id": r["id"], "masked": f"{MASK} {r['text']}"} for r in rows]
@@ -90,7 +100,10 @@ class LLMMaskedGenerator:
         results: list[RunResult] = []
         failures: list[dict] = []
         fill_rows: Sequence[dict] = rows
-        if self.per_type and self.slots is None:
+        if self.scores:
+            masked, failures = self._offline_candidates(rows)
+            fill_rows = self._per_type_rows(masked)
+        elif self.per_type and self.slots is None:
             masked, failures = offline_slots(rows, self.lang)
             fill_rows = self._per_type_rows(masked)
         elif self.per_type:
@@ -117,12 +130,26 @@ class LLMMaskedGenerator:
             self._type_texts = load_type_texts(self.articles, self.lang)
         return self._type_texts
 
+    def _offline_candidates(self, rows: Sequence[dict]) -> tuple[list[dict], list[dict]]:
+        """``--fill score``: each sentence masked by the offline backend, with ``words``: the
+        union of its 16 types' fills (and the offline failures)."""
+        offline = OfflineGenerator(self.articles, self.lang, k=self.k).run(rows)
+        masked: dict[str, dict] = {}
+        for record in offline.records:
+            entry = masked.setdefault(record["base_id"], {
+                "id": record["base_id"], "masked": record["text"], "words": set()})  # fmt: skip
+            entry["words"] |= {c["word"] for c in record["candidates"]}
+        found = [{**m, "words": sorted(m["words"])} for m in masked.values()]
+        return found, _staged(offline, "offline")
+
     def _per_type_rows(self, masked: list[dict]) -> list[dict]:
-        """A row per (masked sentence, type), with its type context when it is on."""
+        """A row per (masked sentence, type), with its type context when it is on (with
+        ``--fill score`` the same for every sentence of a type)."""
         rows = _per_type_rows(masked)
         if not self.context_sentences:
             return rows
-        return with_context(rows, context_pools(self._texts(), self.lang), self.context_sentences)
+        pools = context_pools(self._texts(), self.lang)
+        return with_context(rows, pools, self.context_sentences, per_sentence=not self.scores)
 
     def _info(self, results: list[RunResult]) -> dict[str, Any]:
         tasks = [g.task for g in (self.slots, self.fills) if g is not None]
@@ -161,8 +188,9 @@ def _staged(result: RunResult, stage: str) -> list[dict]:
 
 
 def _per_type_rows(masked: list[dict]) -> list[dict]:
+    """A row per (masked sentence, type); the sentence's other fields (``words``) kept."""
     return [
-        {"id": f"{m['id']}-{t}", "base_id": m["id"], "masked": m["masked"], "label": t}
+        {**m, "id": f"{m['id']}-{t}", "base_id": m["id"], "label": t}
         for m in masked
         for t in MBTI.labels
     ]

@@ -12,7 +12,10 @@ from schemas.errors import InputError
 from schemas.options import group, option
 
 SLOT_CHOOSERS = ("llm", "offline")
-FILL_MODES = ("list", "word", "frame")
+FILL_MODES = ("list", "word", "frame", "score")
+CHAT_TEMPLATES = ("chatml", "plain")
+SCORE_CONTEXT, SCORE_CONTRAST = 6, 4.0  # --fill score's defaults (bench/llm_type_probe.py)
+OTHER_CONTEXT = 3
 
 
 @dataclass
@@ -61,23 +64,38 @@ class MaskedOptions(ConsoleOptions):
         "each continued into a whole word by one more request (greedy, most probable first, "
         "until none can beat the k-th fill), scored by the sum of their tokens' logprobs; no "
         "validation retries; --max-tokens defaults to the sentence up to the blank plus a few "
-        "tokens).",
+        "tokens) or score (for small models on llama.cpp's server, with --articles: the model "
+        "chooses nothing but scores words: the slot and the candidates are the offline "
+        "backend's, all 16 types' fills of the sentence, and each (sentence, type, word) is one "
+        "/v1/completions request, the prompt in --chat-template and the sentence up to the "
+        "blank, the word spelt by a grammar of its token ids; its tokens' logprobs are its "
+        "score).",
         choices=FILL_MODES,
     )
-    type_context: int = option(
-        3,
+    chat_template: str = option(
+        "chatml",
+        help="With --fill score: how the prompt's messages become the one text /v1/completions "
+        "takes: chatml (<|im_start|>role ... <|im_end|>: SmolLM2, Qwen) or plain (the messages' "
+        "text one after the other, for base models).",
+        choices=CHAT_TEMPLATES,
+    )
+    type_context: int | None = option(
+        None,
         help="With --per-type and --articles: each (sentence, type) prompt describes the type by "
         "this many sentences of its own articles (type names and function codes masked as "
-        "[TYPE], chosen per sentence and type with a fixed seed), instead of naming it (prompt "
-        "templates v2); 0 = off: the type named, as templates v1.",
+        "[TYPE], chosen with a fixed seed per sentence and type, or with --fill score per type: "
+        "the same for every sentence), instead of naming it (prompt templates v2); 0 = off: "
+        f"the type named, as templates v1. Default: {SCORE_CONTEXT} with --fill score, else "
+        f"{OTHER_CONTEXT}.",
         ge=0,
     )
-    type_contrast: float = option(
-        0.0,
-        help="With --per-type --fill frame: reweight each type's fills by how much more "
-        "probable they are under that type than under the sentence's 16 types on average, "
+    type_contrast: float | None = option(
+        None,
+        help="With --per-type --fill frame or score: reweight each type's fills by how much "
+        "more probable they are under that type than under the sentence's 16 types on average, "
         "p_t(w)^(1+a) / mean(p(w))^a (type-word PMI, as in contrastive decoding), for small "
-        "models whose fills barely move with the type; 0 = off: the model's probabilities.",
+        "models whose fills barely move with the type; 0 = off: the model's probabilities. "
+        f"Default: {SCORE_CONTRAST:g} with --fill score, else 0.",
         ge=0,
     )
     k: int = option(5, help="Candidate fills per type (at most).", ge=1)
@@ -86,20 +104,42 @@ class MaskedOptions(ConsoleOptions):
     llm: LLMConfig = group(LLMConfig, panel="LLM")
 
     @property
+    def scores(self) -> bool:
+        """``--per-type --fill score``: the model scores the offline backend's candidates."""
+        return self.per_type and self.fill == "score"
+
+    @property
     def context_sentences(self) -> int:
-        """Article sentences in each per-type prompt: ``--type-context`` with ``--per-type`` and
-        ``--articles``, else 0 (the type named)."""
-        return self.type_context if self.per_type and self.articles is not None else 0
+        """Article sentences in each per-type prompt: ``--type-context`` (or the mode's default)
+        with ``--per-type`` and ``--articles``, else 0 (the type named)."""
+        if not self.per_type or self.articles is None:
+            return 0
+        if self.type_context is not None:
+            return self.type_context
+        return SCORE_CONTEXT if self.scores else OTHER_CONTEXT
+
+    @property
+    def contrast(self) -> float:
+        """The type contrast in effect: ``--type-contrast`` or the mode's default."""
+        if self.type_contrast is not None:
+            return self.type_contrast
+        return SCORE_CONTRAST if self.scores else 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self.lang = parse_lang(self.lang) if self.lang else None
-        if self.type_contrast and not (self.per_type and self.fill == "frame"):
-            raise InputError("--type-contrast reweights --per-type --fill frame fills",
+        if self.type_contrast and not (self.per_type and self.fill in ("frame", "score")):
+            raise InputError("--type-contrast reweights --per-type --fill frame or score fills",
                              field="--type-contrast")  # fmt: skip
-        if self.fill == "frame" and self.llm.batch_api:
+        if self.fill in ("frame", "score") and self.llm.batch_api:
             raise InputError(
-                "--fill frame sends a GBNF grammar per request, which the Batch API does not "
-                "take; use --fill word",
+                f"--fill {self.fill} sends a GBNF grammar per request, which the Batch API does "
+                "not take; use --fill word",
+                field="--fill",
+            )
+        if self.scores and (self.articles is None or not self.logprobs):
+            raise InputError(
+                "--fill score needs --articles (the offline backend's candidates and the type "
+                "context) and the server's logprobs",
                 field="--fill",
             )

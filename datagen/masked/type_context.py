@@ -5,7 +5,10 @@ what ``INFJ`` means, still reads a different person for each type.
 The sentences come from :func:`~datagen.masked.offline.type_texts.load_type_texts` (type names
 and function codes already masked as ``[TYPE]``), kept when they read as a sentence
 (:func:`context_pools`), and are chosen per (masked sentence, type) by a generator seeded with
-:data:`SEED`, the masked sentence and the type (:func:`choose_context`): the same inputs give the
+:data:`SEED`, the masked sentence and the type (:func:`choose_context`), or per type alone with
+``--fill score`` (one description of a type for all its sentences: a shift of the model's word
+scores that is the same for every sentence of a type is what a type probe tested on unseen
+sentences can read; 0.676 vs 0.613 per axis in bench/llm_type_probe.py): the same inputs give the
 same prompts, so a rerun is served from the cache, and neither the order of the articles nor the
 other sentences of the run change a prompt.
 """
@@ -58,10 +61,18 @@ def choose_context(pool: Sequence[str], masked: str, label: str, n: int) -> list
     return [pool[i] for i in sorted(chosen)]
 
 
-def with_context(rows: Sequence[dict], pools: Mapping[str, Sequence[str]], n: int) -> list[dict]:
-    """Per-type rows ``{..., masked, label}`` with their ``context`` sentences added."""
+def with_context(
+    rows: Sequence[dict], pools: Mapping[str, Sequence[str]], n: int, *, per_sentence: bool = True
+) -> list[dict]:
+    """Per-type rows ``{..., masked, label}`` with their ``context`` sentences added (drawn per
+    sentence and type, or per type alone)."""
     return [
-        {**row, "context": choose_context(pools[row["label"]], row["masked"], row["label"], n)}
+        {
+            **row,
+            "context": choose_context(
+                pools[row["label"]], row["masked"] if per_sentence else "", row["label"], n
+            ),
+        }
         for row in rows
     ]
 
@@ -73,6 +84,10 @@ def format_context(sentences: Sequence[str]) -> str:
 
 def type_context_info(opts: MaskedOptions) -> dict[str, int]:
     """The manifest's record of the setting (inside ``per_type``): the sentences per prompt (0:
-    off) and, when on, the seed of their choice."""
+    off) and, when on, the seed of their choice (and with ``--fill score``, that it is per
+    type)."""
     n = opts.context_sentences
-    return {"type_context": n, **({"type_context_seed": SEED} if n else {})}
+    if not n:
+        return {"type_context": 0}
+    return {"type_context": n, "type_context_seed": SEED,
+            **({"type_context_choice": "type"} if opts.scores else {})}  # fmt: skip
