@@ -174,3 +174,39 @@ def test_base_sentences_from_a_small_model_under_a_grammar(server_url, tmp_path,
     for text in ds["text"]:
         assert text.startswith("I ") and text[-1] in ".!?" and 5 <= len(text.split()) <= 20
     print(json.dumps({"base_sentences": list(ds["text"])}))
+
+
+@pytest.mark.timeout(900)
+def test_score_mode_scores_every_candidate_and_a_rerun_sends_nothing(
+    server_url, sample_dir, tmp_path, cli
+):
+    """``--fill score`` (the mode whose type probe reaches 0.68 per axis on 25 sample sentences,
+    docs/benchmarks.md): on two sentences every (sentence, type, word) is scored through the
+    server's tokenizer and token grammar (no failure), and a rerun is served from the cache,
+    token ids included. Two sentences are too few for the probe to mean anything: printed."""
+    articles = tmp_path / "articles"
+    proc = cli("datagen", "ingest", sample_dir / "articles", "--label-from", "path",
+               "--out", articles, "-q", timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    base = tmp_path / "base.txt"
+    base.write_text("\n".join(SENTENCES[:2]) + "\n", encoding="utf-8")
+    usage = {}
+    for name in ("score", "again"):
+        out = tmp_path / name
+        proc = cli(
+            "datagen", "masked-sentences", base, "--out", out, "--base-url", server_url,
+            "--model", os.environ.get("MBTIKIT_LLM_MODEL", "smollm2"), "--per-type",
+            "--fill", "score", "--articles", articles, "--concurrency", "2", "--timeout", "300",
+            "--cache-file", tmp_path / "llm.sqlite", "--no-progress",
+            timeout=800,
+        )  # fmt: skip
+        print(proc.stderr[-2000:])
+        assert proc.returncode == 0, proc.stderr
+        assert "failed" not in proc.stderr
+        ds = datasets.load_from_disk(str(out))
+        validate_rows(ds, "masked", file=out)
+        assert len(ds) == 32 and (out / "failures.jsonl").read_text() == ""
+        manifest = json.loads((out / "manifest.json").read_text())
+        usage[name] = manifest["usage"]["masked_score"]
+    assert usage["score"]["requests"] >= 32 * 5 and usage["again"]["requests"] == 0
+    print(json.dumps({"type_probe": manifest["type_probe"], "usage": usage["score"]}))

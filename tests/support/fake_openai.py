@@ -18,7 +18,10 @@ Usage::
         server.max_in_flight   # most chat requests handled at the same time
         server.request_headers # their HTTP headers (lower-case names), server.arrivals (times)
 
-Endpoints: ``POST /v1/chat/completions``; for the Batch API ``POST /v1/files`` (multipart),
+Endpoints: ``POST /v1/chat/completions``, ``POST /v1/completions`` (a text completion: the
+responder and ``logprobs_fn`` get its request, whose ``prompt`` is the text; logprobs come back
+in its ``tokens``/``token_logprobs`` form), ``POST /extras/tokenize`` (llama-cpp-python's route,
+with ``tokenizer``); for the Batch API ``POST /v1/files`` (multipart),
 ``GET /v1/files/{id}``, ``GET /v1/files/{id}/content``, ``POST /v1/batches``,
 ``GET /v1/batches/{id}``.
 
@@ -41,6 +44,8 @@ Arguments:
   logprob -0.05 and ``top_logprobs`` alternatives; :func:`llama_cpp_logprobs` for llama.cpp's
   shape). Fields such as llama.cpp's ``grammar`` are not applied, only recorded in
   ``requests``: a responder may read them.
+- ``tokenizer``: a :class:`PieceTokenizer` (or any ``text -> ids``) that answers
+  ``/extras/tokenize`` (404 without one); the texts it was asked are in ``tokenized``.
 - ``response_headers``: extra headers on every 200 (e.g. ``x-ratelimit-remaining-requests``).
 - ``batch_polls``: how many ``GET /v1/batches/{id}`` calls before a batch is finished (default 1).
 - ``batch_faults(line, batch_number) -> "expired" | "error" | None``: per request line of a
@@ -174,6 +179,60 @@ def default_logprobs(request: dict, content: str) -> list[dict]:
     ]
 
 
+def text_completion(request: dict, content: str, logprobs: list[dict] | None = None) -> dict:
+    """A text_completion body (``/v1/completions``) answering ``request`` with ``content``."""
+    prompt, completion_tokens = count_tokens(request["prompt"]), count_tokens(content)
+    legacy = None
+    if logprobs is not None:
+        legacy = {"tokens": [t["token"] for t in logprobs],
+                  "token_logprobs": [t["logprob"] for t in logprobs],
+                  "top_logprobs": [{t["token"]: t["logprob"]} for t in logprobs],
+                  "text_offset": [0] * len(logprobs)}  # fmt: skip
+    return {
+        "id": f"cmpl-{uuid.uuid4().hex[:12]}",
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": request.get("model", "fake"),
+        "choices": [{"index": 0, "text": content, "finish_reason": "stop", "logprobs": legacy}],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt + completion_tokens,
+        },
+    }
+
+
+class PieceTokenizer:
+    """A tokenizer for the fake server: GPT-2-style pieces (a word carries its leading space),
+    words of more than ``piece`` letters cut into pieces of ``piece`` letters; ids handed out in
+    the order pieces are first seen (:meth:`decode` maps them back)."""
+
+    def __init__(self, piece: int = 6) -> None:
+        self.piece = piece
+        self.ids: dict[str, int] = {}
+        self.pieces: list[str] = []
+        self._lock = threading.Lock()
+
+    def split(self, text: str) -> list[str]:
+        out = []
+        for token in re.findall(r" ?[^\W\d_]+| ?\d+| ?[^\w\s]+|\s+", text):
+            head = self.piece + (token[0] == " ")
+            out += [token[:head]] + [token[i : i + self.piece]
+                                     for i in range(head, len(token), self.piece)]  # fmt: skip
+        return out
+
+    def __call__(self, text: str) -> list[int]:
+        with self._lock:
+            for piece in self.split(text):
+                if piece not in self.ids:
+                    self.ids[piece] = len(self.pieces)
+                    self.pieces.append(piece)
+            return [self.ids[piece] for piece in self.split(text)]
+
+    def decode(self, ids: list[int]) -> list[str]:
+        return [self.pieces[i] for i in ids]
+
+
 Alternatives = Callable[[dict, list[str]], dict[int, list[tuple[str, float]]]]
 
 
@@ -212,6 +271,7 @@ class FakeOpenAI:
         response_headers: dict[str, str] | None = None,
         batch_polls: int = 1,
         batch_faults: Callable[[dict, int], str | None] | None = None,
+        tokenizer: Callable[[str], list[int]] | None = None,
     ) -> None:
         self.responder = responder or (lambda request: "{}")
         self.faults = faults
@@ -220,6 +280,8 @@ class FakeOpenAI:
         self.response_headers = dict(response_headers or {})
         self.batch_polls = batch_polls
         self.batch_faults = batch_faults
+        self.tokenizer = tokenizer
+        self.tokenized: list[str] = []
         self.requests: list[dict] = []
         self.answered: list[dict] = []
         self.request_headers: list[dict[str, str]] = []
@@ -273,8 +335,11 @@ class FakeOpenAI:
         return self.faults[n] if n < len(self.faults) else None
 
     def completion(self, request: dict, content: str) -> dict:
-        """A chat.completion object for ``content`` (also used for batch results)."""
+        """A chat.completion object for ``content`` (also used for batch results), or a
+        text_completion for a request with a ``prompt``."""
         logprobs = self.logprobs_fn(request, content) if request.get("logprobs") else None
+        if "prompt" in request:
+            return text_completion(request, content, logprobs)
         return chat_completion(request, content, logprobs)
 
     # batch -----------------------------------------------------------------------------
@@ -406,8 +471,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
         body = self._body()
         path = self.path.split("?")[0]
-        if path.endswith("/chat/completions"):
+        if path.endswith("/completions"):  # chat or text
             self._chat(json.loads(body))
+        elif path == "/extras/tokenize" and self.fake.tokenizer is not None:
+            text = json.loads(body)["input"]
+            with self.fake._lock:
+                self.fake.tokenized.append(text)
+            self._send(200, {"tokens": self.fake.tokenizer(text)})
         elif path.endswith("/files"):
             self._upload(body)
         elif path.endswith("/batches"):
