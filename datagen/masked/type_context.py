@@ -8,9 +8,9 @@ and function codes already masked as ``[TYPE]``), kept when they read as a sente
 :data:`SEED`, the masked sentence and the type (:func:`choose_context`), or per type alone with
 ``--fill score`` (one description of a type for all its sentences: a shift of the model's word
 scores that is the same for every sentence of a type is what a type probe tested on unseen
-sentences can read; 0.676 vs 0.613 per axis in bench/llm_type_probe.py): the same inputs give the
-same prompts, so a rerun is served from the cache, and neither the order of the articles nor the
-other sentences of the run change a prompt.
+sentences can read; 0.641 vs 0.573 per axis on 25 sample sentences, docs/benchmarks.md): the
+same inputs give the same prompts, so a rerun is served from the cache, and neither the order of
+the articles nor the other sentences of the run change a prompt.
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ def test_base_sentences_from_a_small_model_under_a_grammar(server_url, tmp_path,
 def test_score_mode_scores_every_candidate_and_a_rerun_sends_nothing(
     server_url, sample_dir, tmp_path, cli
 ):
-    """``--fill score`` (the mode whose type probe reaches 0.68 per axis on 25 sample sentences,
+    """``--fill score`` (SmolLM2's type probe over 25 and 50 sample sentences is in
     docs/benchmarks.md): on two sentences every (sentence, type, word) is scored through the
     server's tokenizer and token grammar (no failure), and a rerun is served from the cache,
     token ids included. Two sentences are too few for the probe to mean anything: printed."""
