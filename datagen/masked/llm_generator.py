@@ -66,7 +66,9 @@ class LLMMaskedGenerator:
                 task, frame_config, progress=opts.progress, contrast=opts.contrast
             )
         elif opts.scores:
-            task = PerTypeScoreTask(lang, model=config.model, chat_template=opts.chat_template)
+            task = PerTypeScoreTask(
+                lang, model=config.model, chat_template=opts.chat_template, context=n > 0
+            )
             self.fills = ScoredFills(
                 task, config, k=opts.k, progress=opts.progress, contrast=opts.contrast
             )

@@ -62,8 +62,9 @@ def render_chat(messages: Sequence[dict], template: str) -> str:
 
 class PerTypeScoreTask(PerTypeTask):
     """Rows ``{id, base_id, masked, label, context, word, word_ids}``: one text completion that
-    spells ``word`` (its token ids) after the type's prompt and the sentence up to the blank; the
-    answer is ``{row, logprob}``, the sum of the word's token logprobs."""
+    spells ``word`` (its token ids) after the type's prompt (the type described by the row's
+    ``context``, template v2, or with ``context=False`` named, v1) and the sentence up to the
+    blank; the answer is ``{row, logprob}``, the sum of the word's token logprobs."""
 
     name = "masked_score"
     template_source = ("datagen.masked", "masked_frame")
@@ -72,8 +73,8 @@ class PerTypeScoreTask(PerTypeTask):
     endpoint = "completions"
     est_completion_tokens = 2
 
-    def __init__(self, lang: str, *, model: str, chat_template: str) -> None:
-        super().__init__(lang, context=True)
+    def __init__(self, lang: str, *, model: str, chat_template: str, context: bool = True) -> None:
+        super().__init__(lang, context=context)
         self.model, self.chat_template = model, chat_template
         self.prompt_templates = (self.template.text, f"chat template: {chat_template}")
 
@@ -104,9 +105,9 @@ class NotCached(LookupError):
 
 
 class ServerTokenizer:
-    """The server's own token ids of a text (no special tokens parsed, no BOS), through the LLM
-    cache: asked once per text, then read from there (so is a rerun without the server);
-    ``send=False``: from the cache only (:class:`NotCached` otherwise)."""
+    """The server's own token ids of a text (with what it puts in front, such as a BOS token),
+    through the LLM cache: asked once per text, then read from there (so is a rerun without the
+    server); ``send=False``: from the cache only (:class:`NotCached` otherwise)."""
 
     def __init__(self, config: LLMConfig, *, send: bool = True) -> None:
         self.config, self.send = config, send
@@ -142,7 +143,10 @@ class ServerTokenizer:
                 error = f"{type(err).__name__}: {err}"
                 continue
             if response.status_code == 200:
-                tokens = response.json().get("tokens")
+                try:
+                    tokens = response.json().get("tokens")
+                except (ValueError, AttributeError):
+                    tokens = None
                 if isinstance(tokens, list) and all(isinstance(t, int) for t in tokens):
                     self.route = (path, field)
                     return tokens
@@ -151,12 +155,14 @@ class ServerTokenizer:
 
     def word_ids(self, head: str, gap: str, word: str) -> list[int]:
         """The ids of ``word`` as the tokenizer splits it after ``head`` and ``gap``: the tail
-        of ``head + gap + word``'s ids after ``head``'s (or ``gap + word``'s alone when the
-        tokenizer merges across the boundary)."""
+        of ``head + gap + word``'s ids after ``head``'s (or, when the tokenizer merges across
+        the boundary or there is no ``head``, ``gap + word``'s after what the server puts in
+        front of any text)."""
         start, whole = self(head), self(head + gap + word)
         if head and whole[: len(start)] == start and len(whole) > len(start):
             return whole[len(start) :]
-        return self(gap + word)
+        front, alone = self(""), self(gap + word)
+        return alone[len(front) :] if alone[: len(front)] == front else alone
 
     def close(self) -> None:
         if self._http is not None:

@@ -202,3 +202,40 @@ def test_options_the_mode_needs(extra, field, tmp_path, datagen_in_process):
         "--base-url", "http://127.0.0.1:9/v1", "--model", "m",
     )  # fmt: skip
     assert_clean_error(proc, field)
+
+
+def test_type_context_0_names_the_type(articles, tmp_path, datagen_in_process):
+    """``--type-context 0``: the type named (template v1), no article sentence in the prompt."""
+    base = write_base(tmp_path / "base.txt", SENTENCES[:1])
+    tokenizer = PieceTokenizer()
+    with FakeOpenAI(lambda request: "".join(tokenizer.decode(word_ids(request))),
+                    logprobs_fn=lambda r, c: [{"token": "x", "logprob": -1.0}] * len(word_ids(r)),
+                    tokenizer=tokenizer) as server:  # fmt: skip
+        proc = run_score(datagen_in_process, server, base, tmp_path / "masked", tmp_path,
+                         "--articles", articles, "--type-context", "0")  # fmt: skip
+        prompts = [r["prompt"] for r in server.requests]
+    assert proc.returncode == 0, proc.stderr
+    assert prompts and all(contexts({"prompt": p}) == [] for p in prompts)
+    assert any("ENFP" in p for p in prompts) and any("ISTJ" in p for p in prompts)
+    _, _, manifest = load(tmp_path / "masked")
+    assert manifest["per_type"]["type_context"] == 0
+    assert "masked_frame.v1.txt" in manifest["prompt_templates"]
+
+
+def test_word_ids_are_the_tail_after_the_sentence_start_without_what_the_server_adds():
+    """A tokenizer that puts a BOS token (999) in front of every text: the word's ids are what
+    follows the sentence up to the blank, or, with the blank first, what follows the BOS."""
+    from datagen.llm.config import LLMConfig
+    from datagen.masked.score import ServerTokenizer
+
+    pieces = PieceTokenizer()
+    with FakeOpenAI(tokenizer=lambda text: [999, *pieces(text)]) as server:
+        config = LLMConfig(base_url=server.base_url, model="m", use_cache=False)
+        tokenizer = ServerTokenizer(config)
+        try:
+            after_head = tokenizer.word_ids("I", " ", "spontaneously")
+            first = tokenizer.word_ids("", "", "Often")
+        finally:
+            tokenizer.close()
+    assert pieces.decode(after_head) == [" sponta", "neousl", "y"]
+    assert pieces.decode(first) == ["Often"]
