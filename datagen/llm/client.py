@@ -78,9 +78,9 @@ class ChatClient:
             max_retries=0,
             http_client=transport(limits=connections),
         )
-        path = "/completions" if endpoint == "completions" else "/chat/completions"
-        self._chat = ChatTransport(self._api, self._key, config.timeout, most, path)
         self._completions = endpoint == "completions"
+        path = "/completions" if self._completions else "/chat/completions"
+        self._chat = ChatTransport(self._api, self._key, config.timeout, most, path)
         self.limiter = RateLimiter(config.rpm, config.tpm)
         # --concurrency auto: chat requests are timed and move the window (the Batch API's
         # few file and batch calls only take a slot)

@@ -20,7 +20,6 @@ Token ids come from the server: llama-cpp-python's ``/extras/tokenize`` or llama
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import sys
@@ -30,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from datagen.llm import LLMConfig, OnlineGenerator, RunResult, Usage, estimate
-from datagen.llm.cache import LLMResponse, ResponseCache
+from datagen.llm import LLMConfig, OnlineGenerator, RunResult, estimate
+from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache
 from datagen.llm.config import resolve_api_key
 from datagen.masked.answers import normalise_candidates
 from datagen.masked.contrast import contrast_types
@@ -113,22 +112,25 @@ class ServerTokenizer:
         self.config, self.send = config, send
         self.url = config.endpoint().removesuffix("/v1")
         self.cache = ResponseCache(config.cache_path if config.use_cache else None)
+        self._keys = RequestKeys(config, {"tokenize": True})  # endpoint + model, as requests
         self.route: tuple[str, str] | None = None
         self._http: httpx.Client | None = None
 
-    def key(self, text: str) -> str:
-        head = json.dumps(["tokenize", self.config.endpoint(), self.config.model, text])
-        return hashlib.sha256(head.encode()).hexdigest()
+    def __enter__(self) -> ServerTokenizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def __call__(self, text: str) -> list[int]:
-        hit = self.cache.get(self.key(text))
+        key = self._keys([{"text": text}])
+        hit = self.cache.get(key)
         if hit is not None:
             return json.loads(hit.content or "[]")
         if not self.send:
             raise NotCached(text)
         ids = self._ask(text)
-        self.cache.put(self.key(text), self.config.model,
-                       LLMResponse(json.dumps(ids), None, 0, 0))  # fmt: skip
+        self.cache.put(key, self.config.model, LLMResponse(json.dumps(ids), None, 0, 0))
         return ids
 
     def _ask(self, text: str) -> list[int]:
@@ -179,29 +181,29 @@ class ScoredFills:
     ) -> None:
         self.task, self.k, self.progress, self.contrast = task, k, progress, contrast
         self.config = replace(config, temperature=0.0, logprobs=False, max_validation_retries=0)
-        self.usage = Usage(model=config.model)
 
     def scorings(self, rows: Sequence[dict], tokenizer: ServerTokenizer) -> list[dict]:
         """One row per (cell, word), a type's words in a row (with a tokenizer that may not
-        send, only the words whose ids the cache holds)."""
+        send, only the words whose ids the cache holds). A sentence's words are tokenized once,
+        not once per type."""
+        ids_of: dict[tuple[str, str], list[int] | None] = {}
         out = []
         for row in rows:
             head, gap, _ = split_frame(row["masked"])
             for word in row["words"]:
-                try:
-                    ids = tokenizer.word_ids(head, gap, word)
-                except NotCached:
-                    continue
-                out.append({**row, "id": f"{row['id']}:{word}", "cell": row["id"], "word": word,
-                            "word_ids": ids})  # fmt: skip
+                if (row["masked"], word) not in ids_of:
+                    try:
+                        ids_of[row["masked"], word] = tokenizer.word_ids(head, gap, word)
+                    except NotCached:
+                        ids_of[row["masked"], word] = None
+                if (ids := ids_of[row["masked"], word]) is not None:
+                    out.append({**row, "id": f"{row['id']}:{word}", "cell": row["id"],
+                                "word": word, "word_ids": ids})  # fmt: skip
         return out
 
     def estimate(self, rows: Sequence[dict]) -> str:
-        tokenizer = ServerTokenizer(self.config, send=False)
-        try:
+        with ServerTokenizer(self.config, send=False) as tokenizer:
             known = self.scorings(rows, tokenizer)
-        finally:
-            tokenizer.close()
         total = sum(len(r["words"]) for r in rows)
         found = estimate(self.task, known, self.config)
         unknown = total - len(known)
@@ -209,13 +211,9 @@ class ScoredFills:
         return f"{found.summary()}\nnote: {total:,} word scorings, one request each"
 
     def run(self, rows: Sequence[dict]) -> RunResult:
-        tokenizer = ServerTokenizer(self.config)
-        try:
+        with ServerTokenizer(self.config) as tokenizer:
             scorings = self.scorings(rows, tokenizer)
-        finally:
-            tokenizer.close()
         result = OnlineGenerator(self.task, self.config, progress=self.progress).run(scorings)
-        self.usage = result.usage
         scores: dict[str, dict[str, float]] = {}
         for record in result.records:
             row = record["row"]
@@ -239,7 +237,7 @@ class ScoredFills:
                 task = self.task
                 records.append(masked_row(row["base_id"], row["masked"], row["label"],
                                           candidates, task.model, task.prompt_sha))  # fmt: skip
-        return RunResult(records, failures, self.usage)
+        return RunResult(records, failures, result.usage)
 
 
 def _softmax(logprobs: dict[str, float]) -> dict[str, float] | None:

@@ -222,12 +222,13 @@ class PieceTokenizer:
         return out
 
     def __call__(self, text: str) -> list[int]:
+        pieces = self.split(text)
         with self._lock:
-            for piece in self.split(text):
+            for piece in pieces:
                 if piece not in self.ids:
                     self.ids[piece] = len(self.pieces)
                     self.pieces.append(piece)
-            return [self.ids[piece] for piece in self.split(text)]
+            return [self.ids[piece] for piece in pieces]
 
     def decode(self, ids: list[int]) -> list[str]:
         return [self.pieces[i] for i in ids]
