@@ -2,16 +2,18 @@
 recall@10 / query speed of the approximate FAISS indexes against exact search.
 
     python bench/embed_search.py encode [--n-texts 2000] [--texts posts.tsv|posts.jsonl]
-        [--precisions fp32,bf16,int8] [--repeats 3] [--pools 10000,100000]
+        [--precisions fp32,bf16,int8,torch:fp32,torch:bf16] [--repeats 3] [--pools 10000,100000]
     python bench/embed_search.py recall [--n 80000] [--queries 2000] [--repeats 3]
     python bench/embed_search.py recall --embeddings E.npy [--texts train.tsv --max-texts 20000]
 
-``encode`` times our encoding (batches by token count) in each of ``--precisions`` against the
-anchor, plain fp32 ``SentenceTransformer.encode`` (batches by character count), all batch 32, on
-``--texts`` (a TSV's first column or a JSONL's ``text``) or synthetic word strings, in interleaved
-rounds (medians, the load average printed before and after), and checks each precision's quality
-against the anchor: the cosine of each text's two embeddings and the overlap of each text's top-10
-neighbours among the texts. It then times search on random unit vectors (384-d, like MiniLM): search
+``encode`` times our encoding (batches by token count) in each of ``--precisions`` (as
+``--encode-precision`` takes them: OpenVINO's fp32 and bf16 where it is installed; ``torch:P``:
+torch's, as with ``--devices``) against the anchor, plain fp32 ``SentenceTransformer.encode``
+(batches by character count), all batch 32, on ``--texts`` (a TSV's first column or a JSONL's
+``text``) or synthetic word strings, in interleaved rounds (medians, the load average printed
+before and after), and checks each precision's quality against the anchor: the cosine of each
+text's two embeddings and the overlap of each text's top-10 neighbours among the texts. It
+then times search on random unit vectors (384-d, like MiniLM): search
 cost depends only on sizes, not on content; 1M is timed only when FAISS is installed. ``recall``
 compares ``--index`` flat, hnsw and ivf with exact search on a synthetic clustered corpus (a
 Gaussian mixture, so neighbours mean something) and, with ``--embeddings``, on real embeddings: a
@@ -35,6 +37,7 @@ import numpy as np
 
 from augment.search.embeddings import embed, load_embedder
 from augment.search.semantic import build_faiss_index, semantic_search
+from train.engine.encoding import precision_label
 from train.engine.sentence_fit import load_bi_encoder
 
 K = 10
@@ -71,6 +74,13 @@ def _best(fn, repeat: int = 3) -> float:
     return min(times)
 
 
+def _ours(spec: str):
+    """Our encoder for a ``--precisions`` entry: ``P`` as ``--encode-precision P`` loads it,
+    ``torch:P`` in torch."""
+    runtime, _, precision = spec.rpartition(":")
+    return load_embedder(None, "cpu", precision, runtime == "torch")
+
+
 def encode_bench(args: argparse.Namespace) -> None:
     """Each ``--precisions`` through our encode path (token-count batches) against the anchor,
     plain fp32 ``SentenceTransformer.encode`` (character-count batches), both batch 32:
@@ -79,15 +89,15 @@ def encode_bench(args: argparse.Namespace) -> None:
     overlap of each text's top-10 neighbours among the texts); then search time per pool."""
     texts = _read_texts(args.texts, args.n_texts) if args.texts else _texts(args.n_texts)
     plain = load_bi_encoder(None, device="cpu")  # fp32, as sentence-transformers loads it
-    models = {p: load_embedder(None, "cpu", p) for p in args.precisions.split(",")}
+    models = [_ours(p) for p in args.precisions.split(",")]
 
     def run_plain() -> np.ndarray:
         return plain.encode(texts, batch_size=32, normalize_embeddings=True)
 
     runs: dict[str, Callable[[], np.ndarray]] = {"plain fp32": run_plain}
-    runs |= {f"ours {p}": (lambda m=m: embed(texts, m)) for p, m in models.items()}
+    runs |= {f"ours {precision_label(m)}": (lambda m=m: embed(texts, m)) for m in models}
     plain.encode(texts[:64])
-    for m in models.values():
+    for m in models:
         embed(texts[:64], m)  # warm-up: ONNX Runtime's first runs, torch's kernels
     times: dict[str, list[float]] = {name: [] for name in runs}
     emb: dict[str, np.ndarray] = {}
@@ -104,7 +114,7 @@ def encode_bench(args: argparse.Namespace) -> None:
     print(f"\nencode {len(texts):,} texts ({args.texts.name if args.texts else 'synthetic'}), "
           f"batch 32, median of {args.repeats} interleaved repeats; anchor: plain "
           f"SentenceTransformer.encode fp32")  # fmt: skip
-    print(f"{'run':12s} {'median s':>8s} {'texts/s':>8s} {'x anchor':>8s} {'cos mean':>8s} "
+    print(f"{'run':20s} {'median s':>8s} {'texts/s':>8s} {'x anchor':>8s} {'cos mean':>8s} "
           f"{'cos min':>8s} {'top-10 overlap':>14s}")  # fmt: skip
     for name in names:
         t = statistics.median(times[name])
@@ -112,7 +122,7 @@ def encode_bench(args: argparse.Namespace) -> None:
         overlap = np.mean(
             [len(set(a) & set(b)) / K for a, b in zip(_top10(emb[name]), ref_top, strict=True)]
         )
-        print(f"{name:12s} {t:8.2f} {len(texts) / t:8.1f} {anchor / t:7.2f}x {cos.mean():8.4f} "
+        print(f"{name:20s} {t:8.2f} {len(texts) / t:8.1f} {anchor / t:7.2f}x {cos.mean():8.4f} "
               f"{cos.min():8.4f} {overlap:14.3f}")  # fmt: skip
     if args.pools:
         search_bench(args)
@@ -263,7 +273,11 @@ def main() -> None:
     enc.add_argument(
         "--texts", type=Path, help="TSV (first column) or JSONL (text) of real posts to encode"
     )
-    enc.add_argument("--precisions", default="fp32,int8", help="ours: fp32, bf16, int8, auto")
+    enc.add_argument(
+        "--precisions",
+        default="fp32,bf16,int8,torch:fp32,torch:bf16",
+        help="ours: fp32, bf16, int8, auto as --encode-precision takes them; torch:P in torch",
+    )
     enc.add_argument("--repeats", type=int, default=3, help="interleaved rounds (medians)")
     enc.add_argument("--pools", default="10000,100000", help="search pool sizes ('': none)")
     enc.add_argument("--queries", type=int, default=500)

@@ -127,11 +127,13 @@ def teacher_factory(cfg: BalanceConfig, present: Sequence[str]) -> Callable[[], 
 
 
 def encode_precision(cfg: BalanceConfig) -> str:
-    """The precision the embedder encodes in (its model is loaded once: this is that one)."""
+    """The precision the embedder encodes in, with its runtime where that is not torch's
+    (``bf16-openvino``; its model is loaded once: this is that one)."""
+    from train.engine.encoding import precision_label
+
     encoding = cfg.encoding
-    return embedder_for(
-        cfg.embedder, encoding.encode_precision, encoding.device_list()
-    ).encode_precision
+    return precision_label(embedder_for(cfg.embedder, encoding.encode_precision,
+                                        encoding.device_list()))  # fmt: skip
 
 
 def encoder(cfg: BalanceConfig) -> Encoder:

@@ -27,8 +27,9 @@ def load_embedder(
 ):
     """Load a bi-encoder once per (model, device, precision): ``precision`` as
     ``--encode-precision`` takes it (:func:`train.engine.encoding.resolve_precision`; ``auto``:
-    bf16 on CUDA and on CPUs with native bf16, int8 through ONNX Runtime on other CPUs when it
-    is installed, else fp32); the resolved one is the model's ``encode_precision``.
+    bf16 on CUDA and on CPUs with native bf16, else fp32, or int8 through ONNX Runtime on a CPU
+    without OpenVINO); the resolved one is the model's ``encode_precision``, the runtime its
+    ``encode_runtime`` (OpenVINO for fp32 and bf16 on a CPU where it is installed).
     ``torch_only``: a ``SentenceTransformer`` (for ``embed(..., devices=...)``)."""
     from train.engine.encoding import load_encoder
 
@@ -118,5 +119,7 @@ def embed_cached(
 
     if not cache or not texts:
         return encode(texts)
-    cache_id = EmbeddingCache.model_key(resolve_model(name_or_path), model.encode_precision)
+    from train.engine.encoding import precision_label
+
+    cache_id = EmbeddingCache.model_key(resolve_model(name_or_path), precision_label(model))
     return EmbeddingCache(cache_id).embed(texts, encode)

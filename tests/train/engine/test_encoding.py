@@ -1,6 +1,8 @@
 """``--encode-precision``: ``auto`` resolves by device and CPU, int8 (ONNX Runtime) gives
-embeddings close to fp32's and builds its model once, and every command that embeds takes the
-option (and refuses a precision it does not know, before any work)."""
+embeddings close to fp32's and builds its model once, fp32 and bf16 run on OpenVINO on a CPU
+(fp32's embeddings are torch's, the IR is converted once, torch takes over where it cannot),
+and every command that embeds takes the option (and refuses a precision it does not know,
+before any work)."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ import pytest
 from schemas.errors import InputError
 from schemas.options import build
 from tests.support.cli import assert_clean_error, run_cli
-from train.engine import encoding, onnx_encoder
-from train.engine.encoding import EncodeOptions, load_encoder, resolve_precision
+from train.engine import encoding, onnx_encoder, openvino_encoder
+from train.engine.encoding import EncodeOptions, load_encoder, precision_label, resolve_precision
 
 TEXTS = [
     "I love quiet evenings with a good book.",
@@ -35,19 +37,24 @@ def cache_root(onnx_cache, monkeypatch):
 
 @pytest.fixture
 def cpu(monkeypatch):
-    """A CPU without native bf16, with onnxruntime installed (as the flags make it)."""
+    """A CPU without native bf16, with onnxruntime and OpenVINO installed (as the flags make
+    it)."""
 
-    def set_cpu(native_bf16: bool = False, ort: bool = True) -> None:
+    def set_cpu(native_bf16: bool = False, ort: bool = True, ov: bool = True) -> None:
         monkeypatch.setattr(encoding, "cpu_has_native_bf16", lambda: native_bf16)
         monkeypatch.setattr(onnx_encoder, "onnxruntime_available", lambda: ort)
+        monkeypatch.setattr(openvino_encoder, "openvino_available", lambda: ov)
 
     return set_cpu
 
 
-def test_auto_is_int8_on_a_cpu_without_native_bf16_when_onnxruntime_is_there(cpu):
-    cpu(native_bf16=False, ort=True)
+def test_auto_on_a_cpu_without_native_bf16_is_fp32_with_openvino_else_int8_with_onnxruntime(cpu):
+    cpu(native_bf16=False, ort=True, ov=True)
+    assert resolve_precision("auto", "cpu") == "fp32"
+    cpu(native_bf16=False, ort=True, ov=False)
     assert resolve_precision("auto", "cpu") == "int8"
-    cpu(native_bf16=False, ort=False)
+    assert resolve_precision("auto", "cpu", torch_only=True) == "fp32"
+    cpu(native_bf16=False, ort=False, ov=False)
     assert resolve_precision("auto", "cpu") == "fp32"
     cpu(native_bf16=True, ort=True)
     assert resolve_precision("auto", "cpu") == "bf16"
@@ -97,6 +104,52 @@ def test_int8_embeddings_are_close_to_fp32_and_the_model_is_built_once(
     monkeypatch.setattr(onnx_encoder, "export_int8", no_export)
     again = load_encoder.__wrapped__(minilm_path, "cpu", "int8")
     np.testing.assert_allclose(embed(TEXTS, again, batch_size=2), b, atol=1e-6)
+
+
+def test_openvino_runs_fp32_as_torch_does_and_bf16_close_and_converts_once(
+    minilm_path, cache_root, monkeypatch
+):
+    from augment.search.embeddings import embed
+
+    torch_fp32 = load_encoder.__wrapped__(minilm_path, "cpu", "fp32", True)
+    ov_fp32 = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
+    ov_bf16 = load_encoder.__wrapped__(minilm_path, "cpu", "bf16")
+    assert [precision_label(m) for m in (torch_fp32, ov_fp32, ov_bf16)] == [
+        "fp32", "fp32-openvino", "bf16-openvino"]  # fmt: skip
+    built = openvino_encoder.model_cache_file(minilm_path)
+    assert built.is_file() and built.is_relative_to(cache_root / "openvino")
+    assert built.with_suffix(".bin").is_file()
+    assert [p.name for p in built.parent.parent.iterdir()] == [built.parent.name]  # no leftovers
+    reference = embed(TEXTS, torch_fp32, batch_size=2)
+    np.testing.assert_allclose(embed(TEXTS, ov_fp32, batch_size=2), reference, atol=1e-5)
+    cosine = (embed(TEXTS, ov_bf16, batch_size=2) * reference).sum(axis=1)
+    assert cosine.min() > 0.995, cosine
+    assert ov_fp32.encode(TEXTS[0], normalize_embeddings=True).shape == (384,)
+    assert ov_fp32.encode([]).shape == (0, 384)
+
+    def no_convert(*_):
+        raise AssertionError("the cached IR is converted again")
+
+    monkeypatch.setattr(openvino_encoder, "convert", no_convert)
+    again = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
+    np.testing.assert_allclose(embed(TEXTS, again, batch_size=2), reference, atol=1e-5)
+
+
+def test_a_model_openvino_cannot_run_encodes_in_torch_with_one_warning(
+    minilm_path, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setenv("MBTIKIT_CACHE", str(tmp_path))
+
+    def fails(*_):
+        raise RuntimeError("unsupported operation")
+
+    monkeypatch.setattr(openvino_encoder, "convert", fails)
+    with caplog.at_level("WARNING"):
+        model = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
+    assert precision_label(model) == "fp32" and model.encode_runtime == "torch"
+    assert [r.getMessage() for r in caplog.records] == [
+        f"OpenVINO could not run {minilm_path} (RuntimeError); encoding with torch"]  # fmt: skip
+    assert model.encode(TEXTS[:2]).shape == (2, 384)
 
 
 def _commands_that_embed():
