@@ -43,7 +43,13 @@ def test_balances_gold_with_confident_silver(cli, gold_posts, pool_posts, tmp_pa
         )
     assert manifest["teacher"] == "mean:tfidf+logreg" and manifest["threshold"] == 0.6
     # --encode-precision auto, resolved for this machine's CPU
-    assert manifest["encode_precision"] in ("fp32", "bf16", "int8")
+    assert manifest["encode_precision"] in (
+        "fp32",
+        "bf16",
+        "int8",
+        "fp32-openvino",
+        "bf16-openvino",
+    )
     # target max = 12, capped by the default --max-growth 1.5 at 1.5 x sport's 4 gold rows
     assert manifest["counts"]["requested_targets"]["sport"] == 12
     assert manifest["counts"]["targets"]["sport"] == 6 and manifest["max_growth"] == 1.5
