@@ -7,9 +7,9 @@ bf16 natively (AVX512_BF16 or AMX); on another CPU fp32 when OpenVINO is install
 always available.
 
 On a CPU a bi-encoder's fp32 and bf16 run on OpenVINO when it is installed
-(:mod:`train.engine.openvino_encoder`: 2.6x / 4.4x plain fp32 encode, against torch's 1.3x /
-3.1x); torch runs them where OpenVINO is missing or cannot convert the model, and for a pool
-of processes (``--devices``). int8 is ONNX Runtime's.
+(:mod:`train.engine.openvino_encoder`: 2.41x / 3.80x plain fp32 encode on Kaggle posts,
+against torch's 1.18x / 3.07x); torch runs them where OpenVINO is missing or cannot convert
+the model, and for a pool of processes (``--devices``). int8 is ONNX Runtime's.
 """
 
 from __future__ import annotations
@@ -78,7 +78,8 @@ DEVICE = re.compile(r"cpu|mps|(cuda|npu|xpu)(:\d+)?")
 def cpu_has_native_bf16() -> bool:
     """True when the CPU multiplies bf16 natively (AVX512_BF16 or AMX); elsewhere PyTorch
     emulates it and bf16 encodes 2-6x slower than fp32 (measured on an AVX2-only EPYC); with
-    native bf16 it is 2.21x plain fp32 encode, int8 1.36x (2,000 Kaggle posts, 2 EPYC cores)."""
+    native bf16 torch encodes 2.21-3.07x as fast as plain fp32 (two EPYC machines whose bf16
+    matmul rates differ twofold), int8 1.36-1.79x (2,000 Kaggle posts, 2 cores)."""
     try:
         flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -6,12 +6,12 @@ read by OpenVINO and kept as OpenVINO IR under the project cache root (``openvin
 by the model's path and files and the OpenVINO version: a later load reads it (0.3 s for
 MiniLM) instead of exporting again. The compiled model runs with
 the ``LATENCY`` hint on torch's thread count and ``INFERENCE_PRECISION_HINT`` ``f32`` or
-``bf16`` (where the CPU has no native bf16 OpenVINO computes in fp32).
+``bf16`` (``auto`` asks for bf16 only where the CPU multiplies it natively).
 
 Why (2,000 Kaggle MBTI posts, MiniLM, batches of 32 by token count, vs fp32
 ``SentenceTransformer.encode``, 2 EPYC cores with AVX512-BF16; ``bench/embed_search.py``): the
-fused graph runs fp32 at 2.6x the anchor with the same neighbours (top-10 overlap 1.000) and
-bf16 at 4.4x with 0.993 of them, where torch runs fp32 at 1.3x and bf16 at 3.1x (0.986).
+fused graph runs fp32 at 2.41x the anchor with the same neighbours (top-10 overlap 1.000) and
+bf16 at 3.80x with 0.993 of them, where torch runs fp32 at 1.18x and bf16 at 3.07x (0.986).
 """
 
 from __future__ import annotations
