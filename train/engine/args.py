@@ -17,7 +17,8 @@ DEFAULT_EPOCHS = 3.0
 class TrainArgs(ConsoleOptions):
     """Options shared by every phase (and ``-q``/``-v``/``--progress``).
 
-    ``bf16``/``tf32`` ``None`` means automatic (on for CUDA, off on CPU). ``max_steps`` > 0
+    ``bf16``/``tf32`` ``None`` means automatic (bf16: on for CUDA and for a CPU with native
+    bf16; tf32: on for CUDA). ``max_steps`` > 0
     overrides ``epochs`` (tests use a few steps); otherwise ``min_steps`` lengthens short runs.
     ``head_lr``: the new head learns faster than the pretrained encoder (on Corona tweets, at
     the encoder's 5e-5 the 4-layer head learnt nothing for ~100 steps); so do phase 2's label
@@ -85,7 +86,11 @@ class TrainArgs(ConsoleOptions):
     )
     weight_decay: float = option(0.01, help="AdamW weight decay.", ge=0)
     grad_accum: int = option(1, help="Gradient accumulation steps.", ge=1)
-    bf16: bool | None = option(None, help="bf16 mixed precision (default: on for CUDA).")
+    bf16: bool | None = option(
+        None,
+        help="bf16 mixed precision (default: on for CUDA and for a CPU with native bf16, "
+        "AVX512_BF16 or AMX; off where a CPU would emulate it).",
+    )
     tf32: bool | None = option(None, help="TF32 matmuls (default: on for CUDA).")
     group_by_length: bool = option(True, help="Length-grouped batches (less padding).")
     early_stopping_patience: int | None = option(

@@ -174,3 +174,13 @@ def test_best_weights_are_the_best_evaluation_s_and_what_the_model_holds_at_the_
     kept = best_weights(trainer)
     assert torch.equal(kept["weight"], torch.full((1, 2), 2.0))
     assert all(torch.equal(kept[k], v) for k, v in model.state_dict().items())
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_bf16_is_on_by_default_where_the_cpu_multiplies_it_natively(monkeypatch, native):
+    from train.engine import encoding
+
+    monkeypatch.setattr(encoding, "cpu_has_native_bf16", lambda: native)
+    assert training_arguments(tiny_args(), "unused", metric=None).bf16 is native
+    for given in (True, False):  # --bf16 / --no-bf16 win
+        assert training_arguments(tiny_args(bf16=given), "unused", metric=None).bf16 is given
