@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import shutil
+import uuid
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -81,6 +83,20 @@ def export_onnx(st_model: Any, out: Path) -> Path:
         if previous is not None and hasattr(bert, "set_attn_implementation"):
             bert.set_attn_implementation(previous)
     return out
+
+
+@contextlib.contextmanager
+def build_folder(entry: Path) -> Iterator[Path]:
+    """A new temporary folder beside the cache ``entry`` being built (a file or a folder),
+    removed with whatever is left in it at the end: the build moves its result to ``entry``
+    with ``os.replace``, so a reader never sees half of it."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = entry.parent / f".{uuid.uuid4().hex}"
+    tmp.mkdir()
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextlib.contextmanager

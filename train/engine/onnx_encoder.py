@@ -26,14 +26,18 @@ ONNX Runtime's token embeddings (:class:`~train.engine.exported_encoder.Exported
 from __future__ import annotations
 
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from train.engine import exported_encoder
-from train.engine.exported_encoder import ExportedSentenceEncoder, export_onnx, quiet
+from train.engine.exported_encoder import (
+    ExportedSentenceEncoder,
+    build_folder,
+    export_onnx,
+    quiet,
+)
 
 FORMAT = "matmulnbits8-b32-acc4-v1"
 """What the cached file holds; a change of export or quantisation bumps it (a new cache key)."""
@@ -73,10 +77,7 @@ def _export_int8(st_model: Any, out: Path) -> Path:
     from onnxruntime.transformers import optimizer
 
     config = st_model[0].auto_model.config
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{uuid.uuid4().hex}"
-    tmp.mkdir()
-    try:
+    with build_folder(out) as tmp:
         fused = optimizer.optimize_model(
             str(export_onnx(st_model, tmp / "fp32.onnx")),
             model_type="bert",
@@ -89,10 +90,6 @@ def _export_int8(st_model: Any, out: Path) -> Path:
         quantizer.process()
         onnx.save_model(quantizer.model.model, str(tmp / "model.onnx"))
         os.replace(tmp / "model.onnx", out)
-    finally:
-        for f in tmp.iterdir():
-            f.unlink()
-        tmp.rmdir()
     return out
 
 

@@ -16,16 +16,21 @@ bf16 at 3.80x with 0.993 of them, where torch runs fp32 at 1.18x and bf16 at 3.0
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from train.engine import exported_encoder
-from train.engine.exported_encoder import ExportedSentenceEncoder, export_onnx, quiet
+from train.engine.exported_encoder import (
+    ExportedSentenceEncoder,
+    build_folder,
+    export_onnx,
+    quiet,
+)
 
 FORMAT = "ir-traced-v1"
 """What the cached IR holds; a change of the conversion bumps it (a new cache key)."""
@@ -59,19 +64,11 @@ def convert(st_model: Any, out: Path) -> Path:
     concurrent build of the same model keeps the first)."""
     import openvino as ov
 
-    out.parent.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent.parent / f".{uuid.uuid4().hex}"
-    tmp.mkdir()
-    with quiet():
+    with build_folder(out.parent) as tmp, quiet():
         model = ov.Core().read_model(str(export_onnx(st_model, tmp / "fp32.onnx")))
-        ov.save_model(model, str(tmp / out.name), compress_to_fp16=False)
-    (tmp / "fp32.onnx").unlink()
-    try:
-        os.replace(tmp, out.parent)
-    except OSError:  # built meanwhile by another process: keep that one
-        for f in tmp.iterdir():
-            f.unlink()
-        tmp.rmdir()
+        ov.save_model(model, str(tmp / "ir" / out.name), compress_to_fp16=False)
+        with contextlib.suppress(OSError):  # built meanwhile by another process: keep that one
+            os.replace(tmp / "ir", out.parent)
     return out
 
 

@@ -95,15 +95,24 @@ def test_int8_embeddings_are_close_to_fp32_and_the_model_is_built_once(
     cosine = (a * b).sum(axis=1)
     assert cosine.min() > 0.99, cosine
     np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
-    assert int8.encode(TEXTS[0], normalize_embeddings=True).shape == (384,)
-    assert int8.encode([]).shape == (0, 384)
-
-    def no_export(*_):
-        raise AssertionError("the cached model is built again")
-
-    monkeypatch.setattr(onnx_encoder, "export_int8", no_export)
-    again = load_encoder.__wrapped__(minilm_path, "cpu", "int8")
+    _takes_one_text_and_none(int8)
+    again = _loaded_from_the_cache(monkeypatch, onnx_encoder, "export_int8", minilm_path, "int8")
     np.testing.assert_allclose(embed(TEXTS, again, batch_size=2), b, atol=1e-6)
+
+
+def _takes_one_text_and_none(model) -> None:
+    assert model.encode(TEXTS[0], normalize_embeddings=True).shape == (384,)
+    assert model.encode([]).shape == (0, 384)
+
+
+def _loaded_from_the_cache(monkeypatch, module, builder: str, model: str, precision: str):
+    """``model`` loaded again in ``precision`` while ``module.builder`` fails."""
+
+    def fails(*_):
+        raise AssertionError(f"{builder} ran again: the cached build was not used")
+
+    monkeypatch.setattr(module, builder, fails)
+    return load_encoder.__wrapped__(model, "cpu", precision)
 
 
 def test_openvino_runs_fp32_as_torch_does_and_bf16_close_and_converts_once(
@@ -124,14 +133,8 @@ def test_openvino_runs_fp32_as_torch_does_and_bf16_close_and_converts_once(
     np.testing.assert_allclose(embed(TEXTS, ov_fp32, batch_size=2), reference, atol=1e-5)
     cosine = (embed(TEXTS, ov_bf16, batch_size=2) * reference).sum(axis=1)
     assert cosine.min() > 0.995, cosine
-    assert ov_fp32.encode(TEXTS[0], normalize_embeddings=True).shape == (384,)
-    assert ov_fp32.encode([]).shape == (0, 384)
-
-    def no_convert(*_):
-        raise AssertionError("the cached IR is converted again")
-
-    monkeypatch.setattr(openvino_encoder, "convert", no_convert)
-    again = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
+    _takes_one_text_and_none(ov_fp32)
+    again = _loaded_from_the_cache(monkeypatch, openvino_encoder, "convert", minilm_path, "fp32")
     np.testing.assert_allclose(embed(TEXTS, again, batch_size=2), reference, atol=1e-5)
 
 
