@@ -175,6 +175,7 @@ def tiny_args(**overrides):
         warmup_ratio=0.0,
         min_steps=0,
         head_lr=None,  # the head at --lr, as the tests' learning rates were chosen
+        bf16=False,  # fp32 on every CPU: exact comparisons, the same figures on every machine
     )
     base.update(overrides)
     return TrainArgs(**base)

@@ -18,11 +18,11 @@ import logging
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from schemas.errors import InputError
 from schemas.options import option
+from train.engine import hardware
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 logger = logging.getLogger(__name__)
@@ -75,18 +75,6 @@ class EncodeOptions:
 DEVICE = re.compile(r"cpu|mps|(cuda|npu|xpu)(:\d+)?")
 
 
-def cpu_has_native_bf16() -> bool:
-    """True when the CPU multiplies bf16 natively (AVX512_BF16 or AMX); elsewhere PyTorch
-    emulates it and bf16 encodes 2-6x slower than fp32 (measured on an AVX2-only EPYC); with
-    native bf16 torch encodes 2.21-3.07x as fast as plain fp32 (two EPYC machines whose bf16
-    matmul rates differ twofold), int8 1.36-1.79x (2,000 Kaggle posts, 2 cores)."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
 def resolve_precision(precision: str, device_type: str, torch_only: bool = False) -> str:
     """``precision`` for a model on ``device_type`` (``cpu``, ``cuda``, ...): ``auto`` made
     concrete (fp32, bf16, fp16, int8; never int8 when ``torch_only``: a multi-process pool);
@@ -104,7 +92,7 @@ def resolve_precision(precision: str, device_type: str, torch_only: bool = False
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         if device_type != "cpu":
             return "fp32"
-        if cpu_has_native_bf16():
+        if hardware.cpu_has_native_bf16():
             return "bf16"
         if torch_only or openvino_available():
             return "fp32"

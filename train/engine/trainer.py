@@ -22,6 +22,7 @@ from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, Traini
 from transformers.trainer_utils import has_length
 
 from schemas.io import publish
+from train.engine import hardware
 from train.engine.args import TrainArgs
 from train.engine.distributed import main_process_writes, uses_cuda, world_size
 from train.engine.head_warmup import HeadWarmup, has_pooled_head
@@ -196,9 +197,7 @@ def bf16_by_default(cuda: bool) -> bool:
     natively (AVX512_BF16 or AMX: torch's CPU autocast trains MiniLM 1.74x as fast at the same
     dev loss, GoEmotions posts, 2 EPYC cores); off on other CPUs, where bf16 is emulated (2-6x
     slower)."""
-    from train.engine.encoding import cpu_has_native_bf16
-
-    return torch.cuda.is_bf16_supported() if cuda else cpu_has_native_bf16()
+    return torch.cuda.is_bf16_supported() if cuda else hardware.cpu_has_native_bf16()
 
 
 def training_arguments(

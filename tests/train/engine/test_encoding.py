@@ -12,7 +12,7 @@ import pytest
 from schemas.errors import InputError
 from schemas.options import build
 from tests.support.cli import assert_clean_error, run_cli
-from train.engine import encoding, onnx_encoder, openvino_encoder
+from train.engine import hardware, onnx_encoder, openvino_encoder
 from train.engine.encoding import EncodeOptions, load_encoder, precision_label, resolve_precision
 
 TEXTS = [
@@ -41,7 +41,7 @@ def cpu(monkeypatch):
     it)."""
 
     def set_cpu(native_bf16: bool = False, ort: bool = True, ov: bool = True) -> None:
-        monkeypatch.setattr(encoding, "cpu_has_native_bf16", lambda: native_bf16)
+        monkeypatch.setattr(hardware, "cpu_has_native_bf16", lambda: native_bf16)
         monkeypatch.setattr(onnx_encoder, "onnxruntime_available", lambda: ort)
         monkeypatch.setattr(openvino_encoder, "openvino_available", lambda: ov)
 

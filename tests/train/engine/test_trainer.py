@@ -178,9 +178,9 @@ def test_best_weights_are_the_best_evaluation_s_and_what_the_model_holds_at_the_
 
 @pytest.mark.parametrize("native", [True, False])
 def test_bf16_is_on_by_default_where_the_cpu_multiplies_it_natively(monkeypatch, native):
-    from train.engine import encoding
+    from train.engine import hardware
 
-    monkeypatch.setattr(encoding, "cpu_has_native_bf16", lambda: native)
-    assert training_arguments(tiny_args(), "unused", metric=None).bf16 is native
+    monkeypatch.setattr(hardware, "cpu_has_native_bf16", lambda: native)
+    assert training_arguments(tiny_args(bf16=None), "unused", metric=None).bf16 is native
     for given in (True, False):  # --bf16 / --no-bf16 win
         assert training_arguments(tiny_args(bf16=given), "unused", metric=None).bf16 is given
