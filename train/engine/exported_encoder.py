@@ -12,10 +12,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import shutil
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,26 @@ def model_cache_file(model_path: str, runtime: str, key: Sequence[str], name: st
     ] if root.is_dir() else []  # fmt: skip
     digest = hashlib.sha1("\n".join([str(root), *key, *stamps]).encode("utf-8")).hexdigest()
     return cache_path(runtime, digest[:16], name)
+
+
+KEEP_BUILDS = 8
+"""Builds kept per runtime (an OpenVINO IR of MiniLM is ~90 MB, and every ``train all`` seed
+exports a new phase-2 encoder whose build is never read again)."""
+
+
+def reuse_or_build(target: Path, build: Callable[[], Path]) -> Path:
+    """``target`` (a file in its own cache folder) as built before, or built now by ``build``;
+    the folder's time marks its last use, and after a build only the :data:`KEEP_BUILDS` most
+    recently used builds of the runtime stay."""
+    if target.is_file():
+        os.utime(target.parent)
+        return target
+    build()
+    builds = [p for p in target.parent.parent.iterdir() if p.is_dir() and p.name[0] != "."]
+    builds.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in builds[KEEP_BUILDS:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return target
 
 
 def input_names(tokenizer: Any) -> list[str]:

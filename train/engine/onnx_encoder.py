@@ -37,6 +37,7 @@ from train.engine.exported_encoder import (
     build_folder,
     export_onnx,
     quiet,
+    reuse_or_build,
 )
 
 FORMAT = "matmulnbits8-b32-acc4-v1"
@@ -120,6 +121,5 @@ def load_int8(st_model: Any, model_path: str) -> OnnxSentenceEncoder:
     """``st_model`` (loaded from ``model_path``) run by ONNX Runtime in int8; the quantised
     model is built on first use and read from the cache afterwards."""
     target = model_cache_file(model_path, "int8")
-    if not target.is_file():
-        export_int8(st_model, target)
+    reuse_or_build(target, lambda: export_int8(st_model, target))
     return OnnxSentenceEncoder(st_model, target)

@@ -30,6 +30,7 @@ from train.engine.exported_encoder import (
     build_folder,
     export_onnx,
     quiet,
+    reuse_or_build,
 )
 
 FORMAT = "ir-traced-v1"
@@ -104,6 +105,5 @@ def load_openvino(st_model: Any, model_path: str, precision: str) -> OpenVinoSen
     """``st_model`` (loaded from ``model_path``) run by OpenVINO in ``precision``; the IR is
     converted on first use and read from the cache afterwards."""
     target = model_cache_file(model_path)
-    if not target.is_file():
-        convert(st_model, target)
+    reuse_or_build(target, lambda: convert(st_model, target))
     return OpenVinoSentenceEncoder(st_model, target, precision)

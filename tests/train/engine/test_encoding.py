@@ -231,3 +231,27 @@ def test_a_classifier_runs_in_a_torch_precision_never_int8(cpu):
     assert torch_precision("fp32", "cpu") == "fp32"
     with pytest.raises(InputError, match="--encode-precision.*int8 runs bi-encoders"):
         torch_precision("int8", "cpu")
+
+
+def test_only_the_most_recently_used_builds_stay(tmp_path):
+    """A study exports a new phase-2 encoder every seed: its build (~90 MB of IR for MiniLM)
+    must not pile up in the cache."""
+    import os
+
+    from train.engine.exported_encoder import KEEP_BUILDS, reuse_or_build
+
+    runtime = tmp_path / "openvino"
+    for i in range(KEEP_BUILDS + 2):  # older builds, the first used longest ago
+        (runtime / f"b{i}").mkdir(parents=True)
+        (runtime / f"b{i}" / "model.xml").write_text("old")
+        os.utime(runtime / f"b{i}", (1_000 + i, 1_000 + i))
+    assert reuse_or_build(runtime / "b0" / "model.xml", lambda: 1 / 0).is_file()  # used now
+
+    def build() -> None:
+        (runtime / "new").mkdir()
+        (runtime / "new" / "model.xml").write_text("new")
+
+    reuse_or_build(runtime / "new" / "model.xml", build)
+    kept = sorted(p.name for p in runtime.iterdir())
+    assert len(kept) == KEEP_BUILDS and {"new", "b0"} <= set(kept)
+    assert not {"b1", "b2"} & set(kept)  # the least recently used went
