@@ -142,20 +142,21 @@ def load_encoder(
     from train.engine.sentence_fit import load_bi_encoder
 
     model = load_bi_encoder(name_or_path, device=device)
+    path = resolve_model(name_or_path)
     resolved = resolve_precision(precision, model.device.type, torch_only)
     if resolved == "int8":
         from train.engine.onnx_encoder import load_int8
 
-        return load_int8(model, resolve_model(name_or_path))
-    on_openvino = model.device.type == "cpu" and resolved in INFERENCE_PRECISION
-    if on_openvino and not torch_only and openvino_available():
+        return load_int8(model, path)
+    cpu = model.device.type == "cpu"
+    if cpu and resolved in INFERENCE_PRECISION and not torch_only and openvino_available():
         from train.engine.openvino_encoder import load_openvino
 
         try:
-            return load_openvino(model, resolve_model(name_or_path), resolved)
+            return load_openvino(model, path, resolved)
         except Exception as err:  # a model OpenVINO cannot convert still encodes, in torch
             logger.warning("OpenVINO could not run %s (%s); encoding with torch",
-                           resolve_model(name_or_path), type(err).__name__)  # fmt: skip
+                           path, type(err).__name__)  # fmt: skip
     model = to_precision(model, resolved)
     model.encode_precision = resolved
     model.encode_runtime = "torch"
@@ -166,10 +167,9 @@ def precision_label(model: Any) -> str:
     """What a bi-encoder's embeddings are cached and recorded under: its precision, and the
     runtime where that is neither torch nor ONNX Runtime's int8 (``bf16-openvino``): the
     runtimes' embeddings differ in the last digits, so one is never served for another."""
-    runtime = getattr(model, "encode_runtime", "torch")
-    if runtime in ("torch", "onnxruntime"):
+    if model.encode_runtime in ("torch", "onnxruntime"):
         return model.encode_precision
-    return f"{model.encode_precision}-{runtime}"
+    return f"{model.encode_precision}-{model.encode_runtime}"
 
 
 def encode_in_processes(model: Any, texts: list[str], devices: list[str], batch_size: int) -> Any:

@@ -100,13 +100,13 @@ class OnnxSentenceEncoder(ExportedSentenceEncoder):
     encode_precision = "int8"
     encode_runtime = "onnxruntime"
 
-    def __init__(self, st_model: Any, onnx_file: Path, threads: int | None = None) -> None:
+    def __init__(self, st_model: Any, onnx_file: Path) -> None:
         import onnxruntime as ort
         import torch
 
         super().__init__(st_model)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
+        options.intra_op_num_threads = torch.get_num_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = ort.InferenceSession(

@@ -78,9 +78,7 @@ class OpenVinoSentenceEncoder(ExportedSentenceEncoder):
 
     encode_runtime = "openvino"
 
-    def __init__(
-        self, st_model: Any, ir_file: Path, precision: str, threads: int | None = None
-    ) -> None:
+    def __init__(self, st_model: Any, ir_file: Path, precision: str) -> None:
         import openvino as ov
         import torch
 
@@ -89,7 +87,7 @@ class OpenVinoSentenceEncoder(ExportedSentenceEncoder):
         config = {
             "PERFORMANCE_HINT": "LATENCY",
             "INFERENCE_PRECISION_HINT": INFERENCE_PRECISION[precision],
-            "INFERENCE_NUM_THREADS": threads or torch.get_num_threads(),
+            "INFERENCE_NUM_THREADS": torch.get_num_threads(),
         }
         self.compiled = ov.Core().compile_model(str(ir_file), "CPU", config)
         self._requests = threading.local()  # one infer request per thread (train serve's)
