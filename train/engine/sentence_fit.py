@@ -5,10 +5,11 @@ cross-encoder (one output, ``BinaryCrossEntropyLoss``: the pair in one input lea
 
 The settings are :class:`~train.engine.args.TrainArgs`': ``epochs`` with the ``min_steps`` floor
 (or ``max_steps``), ``batch_size``, ``grad_accum``, ``lr``, ``warmup_ratio``,
-``weight_decay``, ``seed``, ``logging_steps``, ``report_to``, ``device`` and ``progress``. The
-training pairs are a ``datasets.Dataset`` with ``sentence1``, ``sentence2`` and ``score`` in
-[0, 1]. Nothing is saved: the fitted model is returned; ``out`` only names the Trainer's
-(unused) checkpoint folder beside it, as :func:`~train.engine.trainer.checkpoint_dir` says.
+``weight_decay``, ``seed``, ``bf16``, ``tf32``, ``logging_steps``, ``report_to``, ``device``
+and ``progress``. The training pairs are a ``datasets.Dataset`` with ``sentence1``,
+``sentence2`` and ``score`` in [0, 1]. Nothing is saved: the fitted model is returned; ``out``
+only names the Trainer's (unused) checkpoint folder beside it, as
+:func:`~train.engine.trainer.checkpoint_dir` says.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from schemas.models import resolve_model
 from train.engine.args import TrainArgs
 from train.engine.distributed import uses_cuda
 from train.engine.logs import no_progress_bars, no_widget_examples, quiet_loading, trainer_callbacks
-from train.engine.trainer import checkpoint_dir, epoch_steps, planned_steps
+from train.engine.trainer import checkpoint_dir, epoch_steps, mixed_precision, planned_steps
 
 
 def load_bi_encoder(
@@ -92,7 +93,8 @@ def fit_cross_encoder(model: Any, pairs: datasets.Dataset, args: TrainArgs, out:
 
 def _training_arguments(cls: type, args: TrainArgs, out: str | Path, n_train: int) -> Any:
     """``cls`` (a sentence-transformers ``TrainingArguments``) from ``args``: no checkpoints,
-    no pinned memory on a CPU (a warning there), bars only with ``progress``."""
+    no pinned memory on a CPU (a warning there), bars only with ``progress``; mixed precision
+    as the product's Trainer (bf16 by default on CUDA and on a CPU with native bf16)."""
     cuda = uses_cuda(args)
     return cls(
         output_dir=str(checkpoint_dir(out)),
@@ -107,6 +109,7 @@ def _training_arguments(cls: type, args: TrainArgs, out: str | Path, n_train: in
         save_strategy="no",
         report_to=args.reporters(),
         logging_steps=args.logging_steps,
+        **mixed_precision(args, cuda),
         use_cpu=not cuda,
         dataloader_pin_memory=cuda,
         disable_tqdm=not args.progress,

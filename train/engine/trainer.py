@@ -200,6 +200,15 @@ def bf16_by_default(cuda: bool) -> bool:
     return torch.cuda.is_bf16_supported() if cuda else hardware.cpu_has_native_bf16()
 
 
+def mixed_precision(args: TrainArgs, cuda: bool) -> dict[str, bool | None]:
+    """``bf16`` and ``tf32`` of a ``TrainingArguments`` (the product's Trainer and the
+    sentence-transformers fits): ``--bf16``/``--tf32`` as given, else their defaults
+    (:func:`bf16_by_default`; tf32 on CUDA; tf32 means nothing on a CPU)."""
+    bf16 = args.bf16 if args.bf16 is not None else bf16_by_default(cuda)
+    tf32 = args.tf32 if args.tf32 is not None else cuda
+    return {"bf16": bool(bf16), "tf32": bool(tf32) if cuda else None}
+
+
 def training_arguments(
     args: TrainArgs,
     out: str | Path,
@@ -216,8 +225,6 @@ def training_arguments(
     with ``--resume``); ``n_train`` (training rows) lets ``--min-steps`` lengthen a short run;
     ``evaluate_first``: with a metric, also evaluate before the first step."""
     cuda = uses_cuda(args)
-    bf16 = args.bf16 if args.bf16 is not None else bf16_by_default(cuda)
-    tf32 = args.tf32 if args.tf32 is not None else cuda
     strategy = "epoch" if metric else "no"
     checkpoints = strategy if args.resume else "no"
     return TrainingArguments(
@@ -233,8 +240,7 @@ def training_arguments(
         weight_decay=args.weight_decay,
         warmup_steps=args.warmup_ratio,
         lr_scheduler_type="linear",
-        bf16=bool(bf16),
-        tf32=bool(tf32) if cuda else None,
+        **mixed_precision(args, cuda),
         use_cpu=not cuda,
         train_sampling_strategy="group_by_length" if args.group_by_length else "random",
         length_column_name="length",

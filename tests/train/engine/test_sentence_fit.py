@@ -59,7 +59,7 @@ def encoder(tmp_path_factory: pytest.TempPathFactory) -> str:
 def fit_args(**overrides) -> TrainArgs:
     base = dict(
         epochs=1, max_steps=40, batch_size=8, lr=1e-3, warmup_ratio=0.0, min_steps=0,
-        device="cpu", progress=False, logging_steps=5,
+        device="cpu", progress=False, logging_steps=5, bf16=False,
     )  # fmt: skip
     return TrainArgs(**{**base, **overrides})
 
@@ -103,6 +103,24 @@ def test_cross_encoder_learns_the_pair_scores(encoder, tmp_path, capfd):
     err = capfd.readouterr().err
     for noise in ("it/s]", "{'loss'", "widget examples", "newly initialized", "MISSING"):
         assert noise not in err, err
+
+
+@pytest.mark.parametrize("bf16", [True, False])
+def test_fits_train_in_the_asked_precision(encoder, tmp_path, bf16):
+    """``--bf16`` reaches the sentence-transformers fits as the product's Trainer: the
+    encoder's linear layers compute in bf16 under it (CPU autocast), in fp32 without it."""
+    import torch
+
+    model = load_bi_encoder(encoder, device="cpu")
+    seen: set[torch.dtype] = set()
+    layer = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
+    hook = layer.register_forward_hook(lambda _m, _i, out: seen.add(out.dtype))
+    try:
+        fit_bi_encoder(model, topic_pairs(slice(0, 3)), fit_args(max_steps=2, bf16=bf16),
+                       tmp_path / "bi")  # fmt: skip
+    finally:
+        hook.remove()
+    assert seen == ({torch.bfloat16} if bf16 else {torch.float32})
 
 
 def test_pair_cosine_is_the_cosine_of_the_embeddings(encoder):
