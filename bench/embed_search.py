@@ -7,19 +7,20 @@ recall@10 / query speed of the approximate FAISS indexes against exact search.
     python bench/embed_search.py recall --embeddings E.npy [--texts train.tsv --max-texts 20000]
 
 ``encode`` times our encoding (batches by token count) in each of ``--precisions`` (as
-``--encode-precision`` takes them: OpenVINO's fp32 and bf16 where it is installed; ``torch:P``:
-torch's, as with ``--devices``) against the anchor, plain fp32 ``SentenceTransformer.encode``
-(batches by character count), all batch 32, on ``--texts`` (a TSV's first column or a JSONL's
-``text``) or synthetic word strings, in interleaved rounds (medians, the load average printed
-before and after), and checks each precision's quality against the anchor: the cosine of each
-text's two embeddings and the overlap of each text's top-10 neighbours among the texts. It
-then times search on random unit vectors (384-d, like MiniLM): search
-cost depends only on sizes, not on content; 1M is timed only when FAISS is installed. ``recall``
-compares ``--index`` flat, hnsw and ivf with exact search on a synthetic clustered corpus (a
-Gaussian mixture, so neighbours mean something) and, with ``--embeddings``, on real embeddings: a
-seeded ``--queries`` rows are the queries, the rest the corpus (``--texts``: the first column of a
-TSV, encoded once with the bundled MiniLM and cached in ``--embeddings``). Each index is built once;
-searches are repeated interleaved (the order rotates) and medians reported.
+``--encode-precision`` takes them: OpenVINO's fp32 and bf16 where it is installed; ``B:P``: on
+``--encode-backend B``, e.g. ``torch:fp32``, torch's as with ``--devices``) against the anchor,
+plain fp32 ``SentenceTransformer.encode`` (batches by character count), all batch 32, on
+``--texts`` (a TSV's first column or a JSONL's ``text``) or synthetic word strings, in
+interleaved rounds (medians, the load average printed before and after), and checks each
+precision's quality against the anchor: the cosine of each text's two embeddings and the
+overlap of each text's top-10 neighbours among the texts. It then times search on random unit
+vectors (384-d, like MiniLM): search cost depends only on sizes, not on content; 1M is timed
+only when FAISS is installed. ``recall`` compares ``--index`` flat, hnsw and ivf with exact search
+on a synthetic clustered corpus (a Gaussian mixture, so neighbours mean something) and, with
+``--embeddings``, on real embeddings: a seeded ``--queries`` rows are the queries, the rest the
+corpus (``--texts``: the first column of a TSV, encoded once with the bundled MiniLM and cached in
+``--embeddings``). Each index is built once; searches are repeated interleaved (the order rotates)
+and medians reported.
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def _best(fn, repeat: int = 3) -> float:
 
 def _ours(spec: str):
     """Our encoder for a ``--precisions`` entry: ``P`` as ``--encode-precision P`` loads it,
-    ``torch:P`` in torch."""
-    runtime, _, precision = spec.rpartition(":")
-    return load_embedder(None, "cpu", precision, runtime == "torch")
+    ``B:P`` with ``--encode-backend B`` too (``torch:fp32``)."""
+    backend, _, precision = spec.rpartition(":")
+    return load_embedder(None, "cpu", precision, backend or "auto")
 
 
 def encode_bench(args: argparse.Namespace) -> None:
@@ -276,7 +277,8 @@ def main() -> None:
     enc.add_argument(
         "--precisions",
         default="fp32,bf16,int8,torch:fp32,torch:bf16",
-        help="ours: fp32, bf16, int8, auto as --encode-precision takes them; torch:P in torch",
+        help="ours: fp32, bf16, int8, auto as --encode-precision takes them; B:P on "
+        "--encode-backend B (torch:fp32)",
     )
     enc.add_argument("--repeats", type=int, default=3, help="interleaved rounds (medians)")
     enc.add_argument("--pools", default="10000,100000", help="search pool sizes ('': none)")

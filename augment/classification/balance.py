@@ -131,9 +131,9 @@ def encode_precision(cfg: BalanceConfig) -> str:
     (``bf16-openvino``; its model is loaded once: this is that one)."""
     from train.engine.encoding import precision_label
 
-    encoding = cfg.encoding
-    return precision_label(embedder_for(cfg.embedder, encoding.encode_precision,
-                                        encoding.device_list()))  # fmt: skip
+    enc = cfg.encoding
+    model = embedder_for(cfg.embedder, enc.encode_precision, enc.device_list(), enc.encode_backend)
+    return precision_label(model)
 
 
 def encoder(cfg: BalanceConfig) -> Encoder:
@@ -147,6 +147,7 @@ def encoder(cfg: BalanceConfig) -> Encoder:
             cache=cfg.cache,
             show_progress=cfg.progress,
             precision=cfg.encoding.encode_precision,
+            backend=cfg.encoding.encode_backend,
             devices=cfg.encoding.device_list(),
         )
 

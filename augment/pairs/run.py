@@ -117,7 +117,11 @@ def evaluate(
         "test": str(cfg.eval_file),
         "n_test": len(test["score"]),
         "untuned": spearman_of(
-            load_embedder(cfg.embedder, None, cfg.encoding.encode_precision), test, cfg.batch_size
+            load_embedder(
+                cfg.embedder, None, cfg.encoding.encode_precision, cfg.encoding.encode_backend
+            ),
+            test,
+            cfg.batch_size,
         ),
         "teacher": teacher.spearman(test),
         **student_check(gold, combined, test, scale, cfg, work).summary(),

@@ -8,7 +8,7 @@ import numpy as np
 from augment.pairs.options import PairConfig
 from augment.pairs.reading import Pairs
 from augment.search.bm25 import bm25_neighbours
-from augment.search.embeddings import embed, load_embedder
+from augment.search.embeddings import embed, embedder_for
 from augment.search.semantic import semantic_search
 
 
@@ -36,7 +36,9 @@ def sample_pairs(gold: Pairs, cfg: PairConfig) -> tuple[list[tuple[str, str]], l
 
     if "semantic" in samplers:
         devices = cfg.encoding.device_list()
-        model = load_embedder(cfg.embedder, None, cfg.encoding.encode_precision, bool(devices))
+        model = embedder_for(
+            cfg.embedder, cfg.encoding.encode_precision, devices, cfg.encoding.encode_backend
+        )
         emb = embed(sentences, model, batch_size=cfg.batch_size, devices=devices)
         add(semantic_search(emb, emb, cfg.neighbours() + 1).ids, "semantic")
     if "bm25" in samplers:

@@ -12,10 +12,15 @@ import numpy as np
 from schemas.models import resolve_model
 
 
-def embedder_for(name_or_path: str | None, precision: str, devices: Sequence[str] | None) -> Any:
+def embedder_for(
+    name_or_path: str | None,
+    precision: str,
+    devices: Sequence[str] | None,
+    backend: str = "auto",
+) -> Any:
     """The bi-encoder that :func:`embed_cached` encodes with for these options (a torch model
     when ``devices`` spread the work over processes)."""
-    return load_embedder(name_or_path, None, precision, bool(devices))
+    return load_embedder(name_or_path, None, precision, "torch" if devices else backend)
 
 
 @lru_cache(maxsize=4)
@@ -23,17 +28,18 @@ def load_embedder(
     name_or_path: str | None = None,
     device: str | None = None,
     precision: str = "auto",
-    torch_only: bool = False,
+    backend: str = "auto",
 ):
-    """Load a bi-encoder once per (model, device, precision): ``precision`` as
+    """Load a bi-encoder once per (model, device, precision, backend): ``precision`` as
     ``--encode-precision`` takes it (:func:`train.engine.encoding.resolve_precision`; ``auto``:
     bf16 on CUDA and on CPUs with native bf16, else fp32, or int8 through ONNX Runtime on a CPU
     without OpenVINO); the resolved one is the model's ``encode_precision``, the runtime its
     ``encode_runtime`` (OpenVINO for fp32 and bf16 on a CPU where it is installed).
-    ``torch_only``: a ``SentenceTransformer`` (for ``embed(..., devices=...)``)."""
+    ``backend`` as ``--encode-backend`` takes it (``torch``: a ``SentenceTransformer``, for
+    ``embed(..., devices=...)``)."""
     from train.engine.encoding import load_encoder
 
-    return load_encoder.__wrapped__(name_or_path, device, precision, torch_only)
+    return load_encoder.__wrapped__(name_or_path, device, precision, backend)
 
 
 def token_length_order(texts: Sequence[str], model, chunk: int = 10_000) -> np.ndarray:
@@ -103,14 +109,15 @@ def embed_cached(
     cache: bool = True,
     show_progress: bool = False,
     precision: str = "auto",
+    backend: str = "auto",
     devices: Sequence[str] | None = None,
 ) -> np.ndarray:
-    """:func:`embed` with the model loaded by name in ``precision`` (by one process per entry
-    of ``devices`` when given); rows reused from the cache (kept per model and resolved
-    precision) when ``cache``."""
+    """:func:`embed` with the model loaded by name in ``precision`` on ``backend`` (by one
+    process per entry of ``devices`` when given); rows reused from the cache (kept per model
+    and resolved precision and runtime) when ``cache``."""
     from augment.search.embed_cache import EmbeddingCache
 
-    model = embedder_for(name_or_path, precision, devices)
+    model = embedder_for(name_or_path, precision, devices, backend)
 
     def encode(batch: Sequence[str]) -> np.ndarray:
         return embed(

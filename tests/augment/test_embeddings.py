@@ -20,7 +20,7 @@ def test_loading_the_embedder_draws_no_bar(minilm_path, capfd):
 def test_batches_by_token_count_keep_the_input_order(minilm_path):
     # fp32 (not the cached bf16 one of a CPU with native bf16, where the batch composition
     # moves the embeddings by ~3e-3): equal embeddings show the rows come back in order
-    model = load_embedder.__wrapped__(minilm_path, "cpu", "fp32", True)
+    model = load_embedder.__wrapped__(minilm_path, "cpu", "fp32", "torch")
     texts = ["a b c d e f g", "hi", "see https://example.com/a/b?c=d for more", "x y", "ok"]
     order = token_length_order(texts, model, chunk=2)  # chunks join up
     assert list(order) == [2, 0, 3, 1, 4]  # longest first, ties in input order

@@ -10,6 +10,8 @@ On a CPU a bi-encoder's fp32 and bf16 run on OpenVINO when it is installed
 (:mod:`train.engine.openvino_encoder`: 2.41x / 3.80x plain fp32 encode on Kaggle posts,
 against torch's 1.18x / 3.07x); torch runs them where OpenVINO is missing or cannot convert
 the model, and for a pool of processes (``--devices``). int8 is ONNX Runtime's.
+``--encode-backend`` picks the runtime instead (sentence-transformers' ``backend``): ``torch``,
+``openvino`` or ``onnx``, an error where it cannot run.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from schemas.options import option
 from train.engine import hardware
 
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
+#: runtimes of a bi-encoder: auto (as the module says), torch, OpenVINO (fp32, bf16), ONNX
+#: Runtime (int8)
+BACKENDS = ("auto", "torch", "openvino", "onnx")
 logger = logging.getLogger(__name__)
 
 
@@ -44,6 +49,13 @@ class EncodeOptions:
         "OpenVINO when it is installed. Embeddings are cached per precision and runtime.",
         choices=PRECISIONS,
     )
+    encode_backend: str = option(
+        "auto",
+        help="Runtime of a bi-encoder's forward passes: auto (on a CPU OpenVINO for fp32 and "
+        "bf16 where it is installed, ONNX Runtime for int8; else torch); torch; openvino "
+        "(fp32, bf16; CPU); onnx (int8; CPU). Classifiers run in torch.",
+        choices=BACKENDS,
+    )
     devices: str | None = option(
         None,
         help="Encode in several processes, one per device, comma-separated (cuda:0,cuda:1 or "
@@ -59,6 +71,9 @@ class EncodeOptions:
         if self.devices is not None and self.encode_precision == "int8":
             raise InputError("int8 encodes in one process: give fp32, bf16 or auto with "
                              "--devices", field="--encode-precision")  # fmt: skip
+        if self.devices is not None and self.encode_backend not in ("auto", "torch"):
+            raise InputError("--devices encodes in torch processes: give torch or auto with "
+                             "--devices", field="--encode-backend")  # fmt: skip
 
     def require_one_process(self) -> None:
         """For a command that runs its model in its own process (no ``--devices``)."""
@@ -75,36 +90,62 @@ class EncodeOptions:
 DEVICE = re.compile(r"cpu|mps|(cuda|npu|xpu)(:\d+)?")
 
 
-def resolve_precision(precision: str, device_type: str, torch_only: bool = False) -> str:
-    """``precision`` for a model on ``device_type`` (``cpu``, ``cuda``, ...): ``auto`` made
-    concrete (fp32, bf16, fp16, int8; never int8 when ``torch_only``: a multi-process pool);
-    int8 off a CPU, or without onnxruntime, is an error."""
+def resolve_precision(precision: str, device_type: str, backend: str = "auto") -> str:
+    """``precision`` for a bi-encoder on ``device_type`` (``cpu``, ``cuda``, ...) run by
+    ``backend`` (``--encode-backend``; ``torch`` for a pool of processes): ``auto`` made
+    concrete (fp32, bf16, fp16, int8; int8 only from ONNX Runtime); a precision the backend or
+    device cannot run, or a backend that is not installed, is an error."""
     from train.engine.onnx_encoder import onnxruntime_available
     from train.engine.openvino_encoder import openvino_available
 
     if precision not in PRECISIONS:
         raise InputError(f"must be one of {', '.join(PRECISIONS)}, got {precision!r}",
                          field="--encode-precision")  # fmt: skip
+    if backend not in BACKENDS:
+        raise InputError(f"must be one of {', '.join(BACKENDS)}, got {backend!r}",
+                         field="--encode-backend")  # fmt: skip
+    if backend in ("openvino", "onnx") and device_type != "cpu":
+        raise InputError(f"{backend} runs on a CPU, not on {device_type}",
+                         field="--encode-backend")  # fmt: skip
+    if backend == "openvino" and not openvino_available():
+        raise InputError("needs openvino (pip install openvino)", field="--encode-backend")
     if precision == "auto":
-        if device_type == "cuda":
-            import torch
-
-            return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-        if device_type != "cpu":
-            return "fp32"
-        if hardware.cpu_has_native_bf16():
-            return "bf16"
-        if torch_only or openvino_available():
-            return "fp32"
-        return "int8" if onnxruntime_available() else "fp32"
+        precision = _auto_precision(device_type, backend)
     if precision == "int8":
+        if backend in ("torch", "openvino"):
+            raise InputError(f"int8 runs on ONNX Runtime, not {backend}: give fp32, bf16 or "
+                             "auto", field="--encode-precision")  # fmt: skip
         if device_type != "cpu":
             raise InputError(f"int8 encoding runs on a CPU, not on {device_type}",
                              field="--encode-precision")  # fmt: skip
         if not onnxruntime_available():
             raise InputError("int8 encoding needs onnxruntime and onnx (pip install "
                              "onnxruntime onnx onnx-ir)", field="--encode-precision")  # fmt: skip
+    elif backend == "onnx":
+        raise InputError(f"ONNX Runtime runs int8 here, not {precision}: give int8 or auto",
+                         field="--encode-precision")  # fmt: skip
     return precision
+
+
+def _auto_precision(device_type: str, backend: str) -> str:
+    """``auto``: bf16 on CUDA (fp16 without bf16) and on a CPU with native bf16 (int8 for the
+    onnx backend); on another CPU fp32 unless only ONNX Runtime is there to speed it up."""
+    from train.engine.onnx_encoder import onnxruntime_available
+    from train.engine.openvino_encoder import openvino_available
+
+    if device_type == "cuda":
+        import torch
+
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    if device_type != "cpu":
+        return "fp32"
+    if backend == "onnx":
+        return "int8"
+    if hardware.cpu_has_native_bf16():
+        return "bf16"
+    if backend != "auto" or openvino_available():
+        return "fp32"
+    return "int8" if onnxruntime_available() else "fp32"
 
 
 def torch_precision(precision: str, device_type: str) -> str:
@@ -114,7 +155,7 @@ def torch_precision(precision: str, device_type: str) -> str:
     if precision == "int8":
         raise InputError("int8 runs bi-encoders (ONNX Runtime); give fp32, bf16 or auto for a "
                          "classifier", field="--encode-precision")  # fmt: skip
-    return resolve_precision(precision, device_type, torch_only=True)
+    return resolve_precision(precision, device_type, "torch")
 
 
 def to_precision(model: Any, precision: str) -> Any:
@@ -130,31 +171,34 @@ def load_encoder(
     name_or_path: str | None = None,
     device: str | None = None,
     precision: str = "auto",
-    torch_only: bool = False,
+    backend: str = "auto",
 ) -> Any:
     """A bi-encoder with ``encode`` (a ``SentenceTransformer``, or its OpenVINO or ONNX Runtime
-    twin), loaded once per (model, device, precision); its resolved precision in
-    ``.encode_precision``, the runtime in ``.encode_runtime``. ``torch_only``: a
-    ``SentenceTransformer`` whatever ``auto`` would pick (for a pool of processes,
-    :func:`encode_in_processes`)."""
+    twin), loaded once per (model, device, precision, backend); its resolved precision in
+    ``.encode_precision``, the runtime in ``.encode_runtime``. ``backend`` as
+    ``--encode-backend`` takes it; ``torch``: a ``SentenceTransformer`` whatever ``auto`` would
+    pick (for a pool of processes, :func:`encode_in_processes`)."""
     from schemas.models import resolve_model
     from train.engine.openvino_encoder import INFERENCE_PRECISION, openvino_available
     from train.engine.sentence_fit import load_bi_encoder
 
     model = load_bi_encoder(name_or_path, device=device)
     path = resolve_model(name_or_path)
-    resolved = resolve_precision(precision, model.device.type, torch_only)
+    resolved = resolve_precision(precision, model.device.type, backend)
     if resolved == "int8":
         from train.engine.onnx_encoder import load_int8
 
         return load_int8(model, path)
     cpu = model.device.type == "cpu"
-    if cpu and resolved in INFERENCE_PRECISION and not torch_only and openvino_available():
+    if cpu and resolved in INFERENCE_PRECISION and backend != "torch" and openvino_available():
         from train.engine.openvino_encoder import load_openvino
 
         try:
             return load_openvino(model, path, resolved)
         except Exception as err:  # a model OpenVINO cannot convert still encodes, in torch
+            if backend == "openvino":
+                raise InputError(f"OpenVINO could not run this model ({type(err).__name__})",
+                                 file=path, field="--encode-backend") from None  # fmt: skip
             logger.warning("OpenVINO could not run %s (%s); encoding with torch",
                            path, type(err).__name__)  # fmt: skip
     model = to_precision(model, resolved)

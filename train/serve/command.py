@@ -25,6 +25,7 @@ def run_serve(options: ServeOptions) -> None:
             device=options.device,
             batch_size=options.batch_size,
             precision=options.encoding.encode_precision,
+            backend=options.encoding.encode_backend,
         )
         return create_app(models, options)
 

@@ -109,12 +109,14 @@ class RegressionScorer(SavedModel):
 class BiEncoderSimilarity:
     """Cosine similarity of two sentences' embeddings under a sentence-transformers model."""
 
-    def __init__(self, model: str, device: str | None = None, precision: str = "auto") -> None:
+    def __init__(
+        self, model: str, device: str | None = None, precision: str = "auto", backend: str = "auto"
+    ) -> None:
         from train.engine.encoding import load_encoder
 
         self.name = model
         try:
-            self.model = load_encoder.__wrapped__(model, device, precision)
+            self.model = load_encoder.__wrapped__(model, device, precision, backend)
         except (OSError, ValueError) as err:
             raise InputError(
                 f"not a loadable sentence-transformers model ({type(err).__name__})", file=model
@@ -171,18 +173,21 @@ def load_models(
     device: str | None = None,
     batch_size: int = 32,
     precision: str = "auto",
+    backend: str = "auto",
 ) -> Models:
     """The models to serve: ``run`` is a ``train`` run or model directory (a classifier; with
     ``embedder``, also similarity) or a sentence-transformers model (similarity only); every
-    model runs in ``precision`` (``--encode-precision``)."""
+    model runs in ``precision`` (``--encode-precision``), the similarity model on ``backend``
+    (``--encode-backend``; classifiers run in torch)."""
     from train.tasks.bi_encoder import is_bi_encoder
 
     model_dir = locate_model(run)
     if model_dir is None:
         if embedder is not None:
             raise InputError("--embedder is for a classifier run; RUN is already an embedder")
-        return Models(classifier=None, similarity=BiEncoderSimilarity(str(run), device, precision))
-    similarity = BiEncoderSimilarity(embedder, device, precision) if embedder else None
+        similarity = BiEncoderSimilarity(str(run), device, precision, backend)
+        return Models(classifier=None, similarity=similarity)
+    similarity = BiEncoderSimilarity(embedder, device, precision, backend) if embedder else None
     if is_bi_encoder(model_dir) or task_name(model_dir) == "regression":
         return Models(None, similarity, RegressionScorer(model_dir, device, batch_size, precision))
     return Models(TaskClassifier(model_dir, device, batch_size, precision), similarity)

@@ -139,6 +139,7 @@ def run_study(cfg: StudyConfig) -> tuple[Path, list[Run]]:
     encoding = {
         "batch_size": cfg.args.eval_batch_size or 32,
         "precision": cfg.encoding.encode_precision,
+        "backend": cfg.encoding.encode_backend,
         "devices": cfg.encoding.device_list(),
     }
     encoder = FrozenEncoder(cfg.model, **encoding)

@@ -79,6 +79,7 @@ class FrozenEncoder:
     batch_size: int = 32
     device: str | None = None
     precision: str = "auto"  # as --encode-precision takes it
+    backend: str = "auto"  # as --encode-backend takes it
     devices: list[str] | None = None  # --devices: one encoding process per device
     _encoder: Any = field(default=None, init=False, repr=False)
     _seen: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
@@ -110,7 +111,10 @@ class FrozenEncoder:
 
             with quiet_loading():
                 self._encoder = load_encoder.__wrapped__(
-                    self.model, self.device, self.precision, bool(self.devices)
+                    self.model,
+                    self.device,
+                    self.precision,
+                    "torch" if self.devices else self.backend,
                 )
         return self._encoder
 

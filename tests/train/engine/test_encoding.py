@@ -53,7 +53,7 @@ def test_auto_on_a_cpu_without_native_bf16_is_fp32_with_openvino_else_int8_with_
     assert resolve_precision("auto", "cpu") == "fp32"
     cpu(native_bf16=False, ort=True, ov=False)
     assert resolve_precision("auto", "cpu") == "int8"
-    assert resolve_precision("auto", "cpu", torch_only=True) == "fp32"
+    assert resolve_precision("auto", "cpu", "torch") == "fp32"
     cpu(native_bf16=False, ort=False, ov=False)
     assert resolve_precision("auto", "cpu") == "fp32"
     cpu(native_bf16=True, ort=True)
@@ -120,7 +120,7 @@ def test_openvino_runs_fp32_as_torch_does_and_bf16_close_and_converts_once(
 ):
     from augment.search.embeddings import embed
 
-    torch_fp32 = load_encoder.__wrapped__(minilm_path, "cpu", "fp32", True)
+    torch_fp32 = load_encoder.__wrapped__(minilm_path, "cpu", "fp32", "torch")
     ov_fp32 = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
     ov_bf16 = load_encoder.__wrapped__(minilm_path, "cpu", "bf16")
     assert [precision_label(m) for m in (torch_fp32, ov_fp32, ov_bf16)] == [
@@ -177,6 +177,54 @@ def test_every_command_that_embeds_takes_the_one_option(cls, values):
     assert build(cls, {**values, "encode_precision": "int8"}).encoding.encode_precision == "int8"
     with pytest.raises(InputError, match="must be one of auto, fp32, bf16, int8"):
         build(cls, {**values, "encode_precision": "int4"})
+    assert build(cls, {**values, "encode_backend": "torch"}).encoding.encode_backend == "torch"
+
+
+def test_a_backend_runs_what_it_can_and_refuses_the_rest_naming_the_option(cpu):
+    """``--encode-backend``: auto picks per precision and CPU; torch, openvino and onnx (int8)
+    run only their precisions, on a CPU, when installed."""
+    cpu(native_bf16=False, ort=True, ov=True)
+    assert resolve_precision("auto", "cpu", "onnx") == "int8"
+    assert resolve_precision("auto", "cpu", "openvino") == "fp32"
+    assert resolve_precision("bf16", "cpu", "openvino") == "bf16"
+    cpu(native_bf16=False, ort=True, ov=False)
+    assert resolve_precision("auto", "cpu", "torch") == "fp32"  # auto alone would be int8
+    refused = [
+        (("auto", "cpu", "openvino"), "--encode-backend.*needs openvino"),
+        (("int8", "cpu", "torch"), "--encode-precision.*int8 runs on ONNX Runtime, not torch"),
+        (("fp32", "cpu", "onnx"), "--encode-precision.*ONNX Runtime runs int8 here, not fp32"),
+        (("auto", "cuda", "onnx"), "--encode-backend.*onnx runs on a CPU, not on cuda"),
+        (("auto", "cpu", "tensorrt"), "--encode-backend.*must be one of auto, torch"),
+    ]
+    for call, message in refused:
+        with pytest.raises(InputError, match=message):
+            resolve_precision(*call)
+    with pytest.raises(InputError, match="--encode-backend.*--devices encodes in torch"):
+        EncodeOptions(encode_backend="openvino", devices="cpu,cpu")
+
+
+@pytest.mark.parametrize("backend", ["torch", "openvino", "onnx"])
+def test_the_backend_asked_is_the_one_that_encodes(minilm_path, cache_root, backend):
+    model = load_encoder.__wrapped__(minilm_path, "cpu", "auto", backend)
+    runtime = {"onnx": "onnxruntime"}.get(backend, backend)
+    assert model.encode_runtime == runtime
+    assert model.encode(TEXTS[:2]).shape == (2, 384)
+
+
+def test_openvino_asked_for_a_model_it_cannot_run_is_a_clear_error(
+    minilm_path, tmp_path, monkeypatch
+):
+    """Without ``--encode-backend`` such a model falls back to torch (above); asked for, the
+    backend is not silently swapped."""
+    monkeypatch.setenv("MBTIKIT_CACHE", str(tmp_path))
+
+    def fails(*_):
+        raise RuntimeError("unsupported operation")
+
+    monkeypatch.setattr(openvino_encoder, "convert", fails)
+    with pytest.raises(InputError, match=r"--encode-backend.*OpenVINO could not run this model "
+                       r"\(RuntimeError\)"):  # fmt: skip
+        load_encoder.__wrapped__(minilm_path, "cpu", "fp32", "openvino")
 
 
 def test_an_unknown_precision_is_refused_on_the_command_line(tmp_path):
@@ -187,7 +235,7 @@ def test_an_unknown_precision_is_refused_on_the_command_line(tmp_path):
 def test_two_cpu_processes_give_the_embeddings_of_one(minilm_path):
     from augment.search.embeddings import embed
 
-    model = load_encoder.__wrapped__(minilm_path, "cpu", "fp32", True)
+    model = load_encoder.__wrapped__(minilm_path, "cpu", "fp32", "torch")
     texts = TEXTS * 3
     one = embed(texts, model, batch_size=4)
     two = embed(texts, model, batch_size=4, devices=["cpu", "cpu"])
@@ -201,7 +249,7 @@ def test_devices_are_checked_and_refuse_int8():
         EncodeOptions(devices="cpu,gpu0")
     with pytest.raises(InputError, match="int8 encodes in one process"):
         EncodeOptions(encode_precision="int8", devices="cpu,cpu")
-    assert resolve_precision("auto", "cpu", torch_only=True) in ("bf16", "fp32")
+    assert resolve_precision("auto", "cpu", "torch") in ("bf16", "fp32")
 
 
 def test_a_server_refuses_devices():
