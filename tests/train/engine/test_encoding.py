@@ -227,9 +227,11 @@ def test_openvino_asked_for_a_model_it_cannot_run_is_a_clear_error(
         load_encoder.__wrapped__(minilm_path, "cpu", "fp32", "openvino")
 
 
-def test_an_unknown_precision_is_refused_on_the_command_line(tmp_path):
-    proc = run_cli("train", "serve", "run", "--encode-precision", "int4", cwd=tmp_path)
-    assert_clean_error(proc, "--encode-precision")
+@pytest.mark.parametrize(("option", "value"), [("--encode-precision", "int4"),
+                                               ("--encode-backend", "tensorrt")])  # fmt: skip
+def test_an_unknown_precision_or_backend_is_refused_on_the_command_line(tmp_path, option, value):
+    proc = run_cli("train", "serve", "run", option, value, cwd=tmp_path)
+    assert_clean_error(proc, option)
 
 
 def test_two_cpu_processes_give_the_embeddings_of_one(minilm_path):
