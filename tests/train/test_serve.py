@@ -224,6 +224,13 @@ def test_a_run_without_a_model_is_one_error_line(cli, tmp_path: Path):
     assert_clean_error(cli("train", "serve", tmp_path, "--port", "0"), "holds no model to serve")
 
 
+def test_a_runtime_for_a_classifier_alone_is_one_error_line(cli, phase3_dir):
+    """``--encode-backend`` moves the similarity model; a classifier runs in torch, so asking
+    for another runtime with nothing to give it to is refused, not ignored."""
+    proc = cli("train", "serve", phase3_dir.model_dir, "--encode-backend", "openvino")
+    assert_clean_error(proc, "--encode-backend", "the classifier runs in torch")
+
+
 def test_a_port_in_use_is_one_error_line(cli, phase3_dir):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

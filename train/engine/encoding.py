@@ -53,7 +53,8 @@ class EncodeOptions:
         "auto",
         help="Runtime of a bi-encoder's forward passes: auto (on a CPU OpenVINO for fp32 and "
         "bf16 where it is installed, ONNX Runtime for int8; else torch); torch; openvino "
-        "(fp32, bf16; CPU); onnx (int8; CPU). Classifiers run in torch.",
+        "(fp32, bf16; CPU); onnx (int8; CPU). Classifiers run in torch (train predict "
+        "takes torch or auto).",
         choices=BACKENDS,
     )
     devices: str | None = option(
@@ -79,6 +80,13 @@ class EncodeOptions:
         """For a command that runs its model in its own process (no ``--devices``)."""
         if self.devices is not None:
             raise InputError("this command runs its model in its own process", field="--devices")
+
+    def require_torch(self) -> None:
+        """For a command whose models all run in torch (``train predict``'s classifiers and
+        regression models): a runtime asked for is refused, not silently swapped."""
+        if self.encode_backend not in ("auto", "torch"):
+            raise InputError("this command runs its model in torch: give torch or auto",
+                             field="--encode-backend")  # fmt: skip
 
     def device_list(self) -> list[str] | None:
         """``--devices`` as a list, or ``None`` when not given."""

@@ -96,6 +96,7 @@ class PredictOptions(ConsoleOptions):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.encoding.require_one_process()
+        self.encoding.require_torch()
         if bool(self.texts) == (self.file is not None):
             raise InputError("give either TEXT arguments or --file, not both or neither")
 

@@ -187,6 +187,9 @@ def load_models(
             raise InputError("--embedder is for a classifier run; RUN is already an embedder")
         similarity = BiEncoderSimilarity(str(run), device, precision, backend)
         return Models(classifier=None, similarity=similarity)
+    if embedder is None and backend not in ("auto", "torch"):
+        raise InputError("the classifier runs in torch: give torch or auto (or an --embedder "
+                         "to run on it)", field="--encode-backend")  # fmt: skip
     similarity = BiEncoderSimilarity(embedder, device, precision, backend) if embedder else None
     if is_bi_encoder(model_dir) or task_name(model_dir) == "regression":
         return Models(None, similarity, RegressionScorer(model_dir, device, batch_size, precision))

@@ -74,7 +74,7 @@ def test_bf16_predicts_as_fp32_does_within_bf16_rounding(phase3_dir):
     assert not np.array_equal(a, b)  # it did run in bf16
 
 
-def test_predict_cli_takes_the_precision_and_refuses_devices(cli, phase3_dir):
+def test_predict_cli_takes_the_precision_and_refuses_devices_and_other_runtimes(cli, phase3_dir):
     proc = cli("train", "predict", phase3_dir.model_dir, "alone quiet", "--format", "jsonl",
                "--encode-precision", "fp32")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -84,3 +84,5 @@ def test_predict_cli_takes_the_precision_and_refuses_devices(cli, phase3_dir):
     assert_clean_error(refused, "--devices")
     int8 = cli("train", "predict", phase3_dir.model_dir, "hi", "--encode-precision", "int8")
     assert_clean_error(int8, "--encode-precision")
+    openvino = cli("train", "predict", phase3_dir.model_dir, "hi", "--encode-backend", "openvino")
+    assert_clean_error(openvino, "--encode-backend")
