@@ -138,15 +138,20 @@ def test_openvino_runs_fp32_as_torch_does_and_bf16_close_and_converts_once(
     np.testing.assert_allclose(embed(TEXTS, again, batch_size=2), reference, atol=1e-5)
 
 
-def test_a_model_openvino_cannot_run_encodes_in_torch_with_one_warning(
-    minilm_path, tmp_path, monkeypatch, caplog
-):
+@pytest.fixture
+def openvino_cannot_convert(tmp_path, monkeypatch):
+    """An empty cache, and an OpenVINO conversion that fails (a model it cannot run)."""
     monkeypatch.setenv("MBTIKIT_CACHE", str(tmp_path))
 
     def fails(*_):
         raise RuntimeError("unsupported operation")
 
     monkeypatch.setattr(openvino_encoder, "convert", fails)
+
+
+def test_a_model_openvino_cannot_run_encodes_in_torch_with_one_warning(
+    minilm_path, openvino_cannot_convert, caplog
+):
     with caplog.at_level("WARNING"):
         model = load_encoder.__wrapped__(minilm_path, "cpu", "fp32")
     assert precision_label(model) == "fp32" and model.encode_runtime == "torch"
@@ -212,16 +217,10 @@ def test_the_backend_asked_is_the_one_that_encodes(minilm_path, cache_root, back
 
 
 def test_openvino_asked_for_a_model_it_cannot_run_is_a_clear_error(
-    minilm_path, tmp_path, monkeypatch
+    minilm_path, openvino_cannot_convert
 ):
     """Without ``--encode-backend`` such a model falls back to torch (above); asked for, the
     backend is not silently swapped."""
-    monkeypatch.setenv("MBTIKIT_CACHE", str(tmp_path))
-
-    def fails(*_):
-        raise RuntimeError("unsupported operation")
-
-    monkeypatch.setattr(openvino_encoder, "convert", fails)
     with pytest.raises(InputError, match=r"--encode-backend.*OpenVINO could not run this model "
                        r"\(RuntimeError\)"):  # fmt: skip
         load_encoder.__wrapped__(minilm_path, "cpu", "fp32", "openvino")
