@@ -16,8 +16,9 @@ batch shares the GPU): with n in flight each advances at ``min(1, K / n)``, so i
 request takes ``latency * max(1, n / K)`` and the server answers at most ``K / latency``
 requests per second, however many are sent. It never answers 429: an overloaded server only
 gets slower, until clients time out; a request whose client hung up is dropped (as vLLM aborts
-it), not served to the end. ``LatencyServer`` runs the same app in a background thread
-(tests).
+it), not served to the end. ``--slots N`` adds llama.cpp's ``GET /props`` answering
+``{"total_slots": N}`` (what ``--concurrency auto`` starts from when a server reports it).
+``LatencyServer`` runs the same app in a background thread (tests).
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ class SharedCapacity:
         self._schedule(loop)
 
 
-def make_app(latency: float, answer: str, capacity: int | None = None) -> web.Application:
+def make_app(
+    latency: float, answer: str, capacity: int | None = None, slots: int | None = None
+) -> web.Application:
     shared = SharedCapacity(latency, capacity) if capacity else None
 
     async def chat(request: web.Request) -> web.Response:
@@ -100,26 +103,33 @@ def make_app(latency: float, answer: str, capacity: int | None = None) -> web.Ap
             await asyncio.sleep(latency)
         return web.json_response(chat_completion(body, answer))
 
+    async def props(request: web.Request) -> web.Response:
+        return web.json_response({"total_slots": slots})
+
     app = web.Application()
     app.router.add_post("/v1/chat/completions", chat)
+    if slots:
+        app.router.add_get("/props", props)
     app[CAPACITY] = shared
     return app
 
 
 async def start(
-    latency: float, answer: str, capacity: int | None = None
+    latency: float, answer: str, capacity: int | None = None, slots: int | None = None
 ) -> tuple[web.AppRunner, int]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    app = make_app(latency, answer, capacity)
+    app = make_app(latency, answer, capacity, slots)
     runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
     await runner.setup()
     await web.SockSite(runner, sock, backlog=1024).start()
     return runner, sock.getsockname()[1]
 
 
-async def serve(latency: float, answer: str, capacity: int | None = None) -> None:
-    _, port = await start(latency, answer, capacity)
+async def serve(
+    latency: float, answer: str, capacity: int | None = None, slots: int | None = None
+) -> None:
+    _, port = await start(latency, answer, capacity, slots)
     print(f"http://127.0.0.1:{port}/v1", flush=True)
     await asyncio.Event().wait()
 
@@ -128,8 +138,14 @@ class LatencyServer:
     """The server in a background thread: ``with LatencyServer(0.05, answer, capacity=4) as s:
     s.base_url``; ``s.capacity.in_flight_max``: most requests it held at once."""
 
-    def __init__(self, latency: float, answer: str = "{}", capacity: int | None = None) -> None:
-        self.args = (latency, answer, capacity)
+    def __init__(
+        self,
+        latency: float,
+        answer: str = "{}",
+        capacity: int | None = None,
+        slots: int | None = None,
+    ) -> None:
+        self.args = (latency, answer, capacity, slots)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -168,8 +184,15 @@ def main() -> None:
         default=None,
         help="K: requests served at full speed; more share it (default: unlimited)",
     )
+    parser.add_argument(
+        "--slots",
+        type=int,
+        default=None,
+        help="answer GET /props with this total_slots, as llama.cpp's server does (default: no "
+        "/props route)",
+    )
     args = parser.parse_args()
-    asyncio.run(serve(args.latency, args.answer, args.capacity))
+    asyncio.run(serve(args.latency, args.answer, args.capacity, args.slots))
 
 
 if __name__ == "__main__":

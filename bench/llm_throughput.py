@@ -13,7 +13,10 @@ per run: every answer written), validation on; ``auto``: the runner with ``--con
 auto --max-concurrency C`` (no cache; on this server the window grows from its start to C: the
 ramp and the timing of each answer are what it costs against ``runner``); ``warm``: ``auto``
 with the on-disk cache in which an earlier ``auto`` run against this server (untimed, before
-the repeats) left its window, so it starts there (its anchor: ``cached``); a plain
+the repeats) left its window, so it starts there (its anchor: ``cached``); ``slots``:
+``auto`` from cold against a second server that reports its parallel slots as llama.cpp's does
+(``GET /props``, ``total_slots`` 1,024: room), so the first window is C (anchor: ``runner``); a
+plain
 ``openai.AsyncOpenAI`` + semaphore loop
 (the library baseline); a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
 this server and machine allow any Python client); and, with ``--curator``, Bespoke Curator
@@ -61,6 +64,7 @@ from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache  # noqa: E
 from datagen.llm.messages import initial_messages, request_body  # noqa: E402
 
 ANSWER = json.dumps({"word": "tidy", "score": 0.5})
+SLOTS = 1024  # the `slots` way's server reports this many (a server with room)
 
 
 class Fill(BaseModel):
@@ -90,10 +94,11 @@ class BenchTask(LLMTask):
 
 
 def start_server(
-    latency: float, kind: str = "latency", capacity: int | None = None
+    latency: float, kind: str = "latency", capacity: int | None = None, slots: int | None = None
 ) -> tuple[subprocess.Popen, str]:
     module = "bench.latency_server" if kind == "latency" else "tests.support.fake_openai"
     extra = ["--capacity", str(capacity)] if capacity else []
+    extra += ["--slots", str(slots)] if slots else []
     proc = subprocess.Popen(
         [sys.executable, "-m", module, "--latency", str(latency), "--answer", ANSWER, *extra],
         cwd=ROOT,
@@ -157,6 +162,13 @@ def run_auto(base_url: str, n: int, concurrency: int) -> None:
     )
     result = run_task(BenchTask(), rows(n, f"w{concurrency}-"), config, progress=False)
     assert len(result.records) == n and not result.failures, result.failures[:3]
+
+
+def run_auto_slots(base_url: str, n: int, concurrency: int, slots_url: str) -> None:
+    """``auto`` from cold against a second server of the same kind that answers llama.cpp's
+    ``GET /props`` with ``total_slots`` :data:`SLOTS` (a server with room that says so): the
+    first window is ``C`` instead of 4."""
+    run_auto(slots_url, n, concurrency)
 
 
 WARM_RUNS = itertools.count()  # a new row prefix per run: nothing is answered from the cache
@@ -383,6 +395,10 @@ def main() -> None:
     if args.curator:
         ways["curator"] = curator_way(args.curator)
     proc, base_url = start_server(args.latency, args.server)
+    slots_proc = None
+    if args.server == "latency":
+        slots_proc, slots_url = start_server(args.latency, slots=SLOTS)
+        ways["slots"] = partial(run_auto_slots, slots_url=slots_url)
     try:
         for name, run in ways.items():  # warm-up (imports, first connections)
             if name != "curator":
@@ -416,8 +432,10 @@ def main() -> None:
                   f"{steal / (wall_total * os.cpu_count()):>6.1%}", flush=True)  # fmt: skip
         print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     finally:
-        proc.kill()
-        proc.wait()
+        for server in (proc, slots_proc):
+            if server is not None:
+                server.kill()
+                server.wait()
         shutil.rmtree(warm_caches, ignore_errors=True)
     if args.no_resume:
         return

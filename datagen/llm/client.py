@@ -45,7 +45,8 @@ class ChatClient:
     """``openai.AsyncOpenAI`` (its own retries off) plus ours: backoff with jitter on 429, 5xx,
     timeouts and connection errors, ``Retry-After`` / ``x-ratelimit-*`` honoured, ``concurrency``
     requests in flight at most (``auto``: a :class:`~datagen.llm.window.Window` found while
-    running, from ``window_start`` when given: where the last run against the server ended)
+    running, from ``window_start`` when given: where the last run against the server ended, or
+    the slots it reports)
     and the RPM/TPM limiter. Non-retryable 4xx answers, an empty account (429
     ``insufficient_quota``) and ``x-should-retry: false`` raise :class:`InputError` at once; so
     does a server never reached after all retries."""

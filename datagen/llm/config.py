@@ -62,7 +62,8 @@ class LLMConfig:
         "running, growing while the latency holds and cut when it rises or the server errs "
         "(for vLLM, llama.cpp, TGI: servers that slow down rather than answer 429), up to "
         "--max-concurrency; it starts where the last run against the same server and model "
-        "ended (kept in the cache), else at 4.",
+        "ended (kept in the cache), else at the parallel slots the server reports (llama.cpp's "
+        "/props), else at 4.",
     )
     max_concurrency: int = option(
         256, help="Most requests in flight with --concurrency auto.", ge=1

@@ -20,6 +20,7 @@ from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache, server_ke
 from datagen.llm.client import ChatClient, RequestFailed
 from datagen.llm.config import LLMConfig
 from datagen.llm.messages import feedback_messages, initial_messages, request_body, strip_fences
+from datagen.llm.server_props import reported_slots
 from datagen.llm.spool import RecordSpool
 from datagen.llm.task import LLMTask
 from datagen.llm.usage import Usage
@@ -66,9 +67,10 @@ async def run_conversations(
     body = request_body(task, config)
     cache = open_cache(config)
     server = server_key(config)
-    client = ChatClient(
-        config, body, usage, window_start=cache.window(server), endpoint=task.endpoint
-    )
+    window_start = cache.window(server)
+    if window_start is None and config.auto_concurrency and not config.batch_api:
+        usage.window_slots = window_start = await reported_slots(config)
+    client = ChatClient(config, body, usage, window_start=window_start, endpoint=task.endpoint)
     try:
         ask = await make_ask(body, cache, usage, client, rows)
         records, failures = await solve_all(task, rows, config, ask, usage, progress)

@@ -14,8 +14,10 @@ class Usage:
     timeouts, dropped connections); ``validation_retries``: follow-ups after an invalid answer;
     ``cache``: whether a response cache was used (``--no-cache``: none, so no "from cache");
     ``window_start`` / ``window_final`` / ``window_max`` / ``window_cuts``: with ``--concurrency
-    auto``, the window at the start (4, or where the last run against the server ended), at the
-    end, the largest it reached and how often it was cut (``None`` with a fixed one).
+    auto``, the window at the start (4, where the last run against the server ended, or the
+    server's own ``window_slots``), at the end, the largest it reached and how often it was cut
+    (``None`` with a fixed one); ``window_slots``: the parallel slots the server reported
+    (llama.cpp's ``/props``) when the run started there.
     Token counts and ``cost_usd`` cover the requests sent in this run only."""
 
     model: str = ""
@@ -33,6 +35,7 @@ class Usage:
     window_final: int | None = None
     window_max: int | None = None
     window_cuts: int | None = None
+    window_slots: int | None = None
 
     def add_tokens(self, prompt_tokens: int, completion_tokens: int) -> None:
         self.requests += 1
@@ -50,6 +53,7 @@ class Usage:
         windows = [u for u in (self, other) if u.window_final is not None]
         if windows:
             sums["window_start"] = windows[0].window_start
+            sums["window_slots"] = windows[0].window_slots
             sums["window_final"] = windows[-1].window_final
             sums["window_max"] = max(u.window_max or 0 for u in windows)
             sums["window_cuts"] = sum(u.window_cuts or 0 for u in windows)
@@ -81,8 +85,9 @@ class Usage:
             f"est. ${self.cost_usd:.4f}, {self.retries} retries, "
             f"{self.validation_retries} validation retries, {self.seconds:.1f} s"
             + (
-                f", concurrency auto: {self.window_start} at the start, {self.window_final} at "
-                "the end "
+                f", concurrency auto: {self.window_start} at the start"
+                f"{' (the slots the server reports)' if self.window_slots else ''}, "
+                f"{self.window_final} at the end "
                 f"(at most {self.window_max}, cut {self.window_cuts}x)"
                 if self.window_final is not None
                 else ""

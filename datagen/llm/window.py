@@ -30,10 +30,12 @@ window is found the way TCP finds its congestion window (AIMD):
   are those of requests sent while any of those was still at the server (they shared it with
   the old load): one overload is cut for once.
 
-A run starts at :data:`INITIAL`, or where the last run against the same server and model ended
-(kept in the LLM cache: each of a command's runs, e.g. ``--fill frame``'s one per sentence, and
-the next command start at the window found, not at 4 again); that window counts as proven, so
-an overload error in its first round halves it rather than going back to 1.
+A run starts where the last run against the same server and model ended (kept in the LLM
+cache: each of a command's runs, e.g. ``--fill frame``'s one per sentence, and the next command
+start at the window found, not at 4 again), else at the parallel slots the server reports
+(llama.cpp's ``/props``: :mod:`datagen.llm.server_props`), else at :data:`INITIAL`; a start
+that is not :data:`INITIAL` counts as proven, so an overload error in its first round halves it
+rather than going back to 1.
 
 The window stays between 1 and ``--max-concurrency``. The RPM/TPM limits bound it too: a
 request waiting for the rate limiter is not at the server, so the window only grows while the
@@ -72,7 +74,7 @@ class Window:
     ) -> None:
         self.maximum = maximum
         self.timeout = timeout  # a request's timeout: bounds slow start's jumps (None: none)
-        # where the last run against the server ended, else INITIAL
+        # where the last run against the server ended or its reported slots, else INITIAL
         self.size = max(1, min(remembered or INITIAL, maximum))
         self.started = self.size
         self.largest = self.size

@@ -214,3 +214,88 @@ def test_slow_start_jumps_within_half_the_timeout(monkeypatch, capacity):
         assert window.cuts == 0 and latencies == [1.0] * 12
     elif capacity >= INITIAL:  # (below INITIAL the run starts above the knee)
         assert window.cuts >= 1 and window.size <= 2 * capacity, window.size
+
+
+def test_a_first_run_starts_at_the_slots_the_server_reports(make_config):
+    """llama.cpp's ``/props`` ``total_slots``: a first run starts there, not at 4 (bounded by
+    ``--max-concurrency``); the next run starts where this one ended, without asking."""
+    with LatencyServer(0.05, ANSWER, capacity=12, slots=12) as server:
+        config = make_config(server, concurrency="auto", max_concurrency=64, timeout=10)
+        first = run_task(SameWordTask(), make_rows(120), config, progress=False).usage
+        rows = [{**row, "id": f"again-{row['id']}"} for row in make_rows(24)]
+        second = run_task(SameWordTask(), rows, config, progress=False).usage
+        capped = make_config(server, concurrency="auto", max_concurrency=8, model="m2")
+        bounded = run_task(SameWordTask(), make_rows(8), capped, progress=False).usage
+    assert (first.window_start, first.window_slots, first.retries) == (12, 12, 0)
+    assert "auto: 12 at the start (the slots the server reports)" in first.summary()
+    assert second.window_start == first.window_final and second.window_slots is None
+    assert (bounded.window_start, bounded.window_slots) == (8, 12)
+
+
+def test_a_server_without_props_starts_at_initial(make_config):
+    with LatencyServer(0.05, ANSWER, capacity=1000) as server:
+        config = make_config(server, concurrency="auto", max_concurrency=16)
+        usage = run_task(SameWordTask(), make_rows(8), config, progress=False).usage
+    assert (usage.window_start, usage.window_slots) == (INITIAL, None)
+    assert "slots" not in usage.summary()
+
+
+@pytest.mark.parametrize(
+    ("status", "payload", "expected"),
+    [
+        (200, {"total_slots": 6}, 6),
+        (200, {"total_slots": 0}, None),
+        (200, {"total_slots": "6"}, None),
+        (200, {"total_slots": True}, None),
+        (200, ["total_slots"], None),
+        (200, "not json", None),
+        (404, {"total_slots": 6}, None),
+    ],
+)
+def test_reported_slots_takes_only_a_positive_integer(status, payload, expected):
+    import asyncio
+
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from datagen.llm.server_props import reported_slots
+
+    async def props(request: web.Request) -> web.Response:
+        assert request.headers["Authorization"].startswith("Bearer ")
+        if payload == "not json":
+            return web.Response(text="<html>", status=status)
+        return web.json_response(payload, status=status)
+
+    async def ask() -> int | None:
+        app = web.Application()
+        app.router.add_get("/props", props)
+        async with TestServer(app, host="127.0.0.1") as server:
+            base_url = str(server.make_url("/v1"))
+            return await reported_slots(LLMConfig(model="m", base_url=base_url))
+
+    assert asyncio.run(ask()) == expected
+
+
+def test_reported_slots_asks_nobody_without_a_server():
+    import asyncio
+
+    from datagen.llm.server_props import reported_slots
+
+    assert asyncio.run(reported_slots(LLMConfig(model="m"))) is None  # the OpenAI API
+    closed = LLMConfig(model="m", base_url="http://127.0.0.1:9/v1")  # nothing listens
+    assert asyncio.run(reported_slots(closed)) is None
+
+
+@pytest.mark.parametrize(
+    ("base_url", "url"),
+    [
+        ("http://host:8080/v1", "http://host:8080/props"),
+        ("http://host:8080/v1/", "http://host:8080/props"),
+        ("https://proxy.example/llama/v1", "https://proxy.example/llama/props"),
+        ("http://user:pw@host:8080", "http://user:pw@host:8080/props"),
+    ],
+)
+def test_props_url_sits_beside_v1(base_url, url):
+    from datagen.llm.server_props import props_url
+
+    assert props_url(base_url) == url
