@@ -13,10 +13,7 @@ per run: every answer written), validation on; ``auto``: the runner with ``--con
 auto --max-concurrency C`` (no cache; on this server the window grows from its start to C: the
 ramp and the timing of each answer are what it costs against ``runner``); ``warm``: ``auto``
 with the on-disk cache in which an earlier ``auto`` run against this server (untimed, before
-the repeats) left its window, so it starts there (its anchor: ``cached``); ``slots``:
-``auto`` from cold against a second server that reports its parallel slots as llama.cpp's does
-(``GET /props``, ``total_slots`` 1,024: room), so the first window is C (anchor: ``runner``); a
-plain
+the repeats) left its window, so it starts there (its anchor: ``cached``); a plain
 ``openai.AsyncOpenAI`` + semaphore loop
 (the library baseline); a bare ``aiohttp`` loop (no openai, no validation: the ceiling that
 this server and machine allow any Python client); and, with ``--curator``, Bespoke Curator
@@ -25,6 +22,9 @@ this server and machine allow any Python client); and, with ``--curator``, Bespo
 its time is the ``llm(rows)`` call, its own file writing and data set included). The ways are
 interleaved, ``--repeat`` times, and the median is reported. It also prints the client's CPU
 time per request. Concurrency 1 uses ``--n1`` requests (1,500 x 100 ms would be 150 s).
+``--server-slots S``: the server answers llama.cpp's ``GET /props`` with ``total_slots`` S, so
+``auto`` starts its first run at ``min(S, C)`` instead of 4 (compare its cost against
+``runner`` with and without).
 Then it times the resume of a fully cached 14,400-row run, two ways: 900 requests whose
 answers each yield 16 rows (one request per base sentence), and 14,400 requests of one row
 each (one request per sentence and type). The cache is filled directly (same keys as a run).
@@ -64,7 +64,6 @@ from datagen.llm.cache import LLMResponse, RequestKeys, ResponseCache  # noqa: E
 from datagen.llm.messages import initial_messages, request_body  # noqa: E402
 
 ANSWER = json.dumps({"word": "tidy", "score": 0.5})
-SLOTS = 1024  # the `slots` way's server reports this many (a server with room)
 
 
 class Fill(BaseModel):
@@ -162,13 +161,6 @@ def run_auto(base_url: str, n: int, concurrency: int) -> None:
     )
     result = run_task(BenchTask(), rows(n, f"w{concurrency}-"), config, progress=False)
     assert len(result.records) == n and not result.failures, result.failures[:3]
-
-
-def run_auto_slots(base_url: str, n: int, concurrency: int, slots_url: str) -> None:
-    """``auto`` from cold against a second server of the same kind that answers llama.cpp's
-    ``GET /props`` with ``total_slots`` :data:`SLOTS` (a server with room that says so): the
-    first window is ``C`` instead of 4."""
-    run_auto(slots_url, n, concurrency)
 
 
 WARM_RUNS = itertools.count()  # a new row prefix per run: nothing is answered from the cache
@@ -365,6 +357,13 @@ def main() -> None:
     parser.add_argument(
         "--server", choices=["latency", "fake"], default="latency", help="see the docstring"
     )
+    parser.add_argument(
+        "--server-slots",
+        type=int,
+        default=None,
+        help="the latency server reports this many parallel slots (llama.cpp's GET /props), so "
+        "auto and warm start there on their first run",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per way; median reported")
     sweep = parser.add_argument_group("capacity sweep (--capacity K ...: that mode only)")
     sweep.add_argument(
@@ -383,6 +382,8 @@ def main() -> None:
     if args.capacity:
         capacity_sweep(args)
         return
+    if args.server_slots and args.server != "latency":
+        parser.error("--server-slots needs --server latency")
     warm_caches = Path(tempfile.mkdtemp(prefix="bench-warm-"))
     ways: dict[str, Callable] = {
         "runner": run_runner,
@@ -394,17 +395,14 @@ def main() -> None:
     }
     if args.curator:
         ways["curator"] = curator_way(args.curator)
-    proc, base_url = start_server(args.latency, args.server)
-    slots_proc = None
-    if args.server == "latency":
-        slots_proc, slots_url = start_server(args.latency, slots=SLOTS)
-        ways["slots"] = partial(run_auto_slots, slots_url=slots_url)
+    proc, base_url = start_server(args.latency, args.server, slots=args.server_slots)
     try:
         for name, run in ways.items():  # warm-up (imports, first connections)
             if name != "curator":
                 run(base_url, 20, 8)
         print(
-            f"server ({args.server}) latency {args.latency * 1000:.0f} ms, in its own process; "
+            f"server ({args.server}) latency {args.latency * 1000:.0f} ms, in its own process"
+            f"{f', reports {args.server_slots} slots' if args.server_slots else ''}; "
             f"ratio = ideal / achieved, cpu = client CPU ms per request (median of {args.repeat}"
             ", the ways interleaved); steal = share of CPU time the hypervisor took"
         )
@@ -432,10 +430,8 @@ def main() -> None:
                   f"{steal / (wall_total * os.cpu_count()):>6.1%}", flush=True)  # fmt: skip
         print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     finally:
-        for server in (proc, slots_proc):
-            if server is not None:
-                server.kill()
-                server.wait()
+        proc.kill()
+        proc.wait()
         shutil.rmtree(warm_caches, ignore_errors=True)
     if args.no_resume:
         return

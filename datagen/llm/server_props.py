@@ -18,7 +18,7 @@ import aiohttp
 
 from datagen.llm.config import LLMConfig, resolve_api_key
 
-PROPS_TIMEOUT = 5.0  # seconds for the one GET (a server that takes longer is left unasked)
+PROPS_TIMEOUT = 2.0  # seconds for the one GET (a server that takes longer is left unasked)
 
 log = logging.getLogger(__name__)
 

@@ -30,6 +30,8 @@ PRECISIONS = ("auto", "fp32", "bf16", "int8")
 #: runtimes of a bi-encoder: auto (as the module says), torch, OpenVINO (fp32, bf16), ONNX
 #: Runtime (int8)
 BACKENDS = ("auto", "torch", "openvino", "onnx")
+#: the backends a model that only runs in torch (a classifier, a pool of processes) accepts
+TORCH_BACKENDS = ("auto", "torch")
 logger = logging.getLogger(__name__)
 
 
@@ -72,7 +74,7 @@ class EncodeOptions:
         if self.devices is not None and self.encode_precision == "int8":
             raise InputError("int8 encodes in one process: give fp32, bf16 or auto with "
                              "--devices", field="--encode-precision")  # fmt: skip
-        if self.devices is not None and self.encode_backend not in ("auto", "torch"):
+        if self.devices is not None and self.encode_backend not in TORCH_BACKENDS:
             raise InputError("--devices encodes in torch processes: give torch or auto with "
                              "--devices", field="--encode-backend")  # fmt: skip
 
@@ -84,7 +86,7 @@ class EncodeOptions:
     def require_torch(self) -> None:
         """For a command whose models all run in torch (``train predict``'s classifiers and
         regression models): a runtime asked for is refused, not silently swapped."""
-        if self.encode_backend not in ("auto", "torch"):
+        if self.encode_backend not in TORCH_BACKENDS:
             raise InputError("this command runs its model in torch: give torch or auto",
                              field="--encode-backend")  # fmt: skip
 

@@ -179,6 +179,7 @@ def load_models(
     ``embedder``, also similarity) or a sentence-transformers model (similarity only); every
     model runs in ``precision`` (``--encode-precision``), the similarity model on ``backend``
     (``--encode-backend``; classifiers run in torch)."""
+    from train.engine.encoding import TORCH_BACKENDS
     from train.tasks.bi_encoder import is_bi_encoder
 
     model_dir = locate_model(run)
@@ -187,7 +188,7 @@ def load_models(
             raise InputError("--embedder is for a classifier run; RUN is already an embedder")
         similarity = BiEncoderSimilarity(str(run), device, precision, backend)
         return Models(classifier=None, similarity=similarity)
-    if embedder is None and backend not in ("auto", "torch"):
+    if embedder is None and backend not in TORCH_BACKENDS:
         raise InputError("the classifier runs in torch: give torch or auto (or an --embedder "
                          "to run on it)", field="--encode-backend")  # fmt: skip
     similarity = BiEncoderSimilarity(embedder, device, precision, backend) if embedder else None
