@@ -6,6 +6,7 @@ reach the server."""
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 
@@ -282,8 +283,10 @@ def test_reported_slots_asks_nobody_without_a_server():
     from datagen.llm.server_props import reported_slots
 
     assert asyncio.run(reported_slots(LLMConfig(model="m"))) is None  # the OpenAI API
-    closed = LLMConfig(model="m", base_url="http://127.0.0.1:9/v1")  # nothing listens
-    assert asyncio.run(reported_slots(closed)) is None
+    with socket.socket() as bound:  # a port of ours that does not listen: refused at once
+        bound.bind(("127.0.0.1", 0))
+        closed = LLMConfig(model="m", base_url=f"http://127.0.0.1:{bound.getsockname()[1]}/v1")
+        assert asyncio.run(reported_slots(closed)) is None
 
 
 @pytest.mark.parametrize(
