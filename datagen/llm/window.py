@@ -33,9 +33,9 @@ window is found the way TCP finds its congestion window (AIMD):
 A run starts where the last run against the same server and model ended (kept in the LLM
 cache: each of a command's runs, e.g. ``--fill frame``'s one per sentence, and the next command
 start at the window found, not at 4 again), else at the parallel slots the server reports
-(llama.cpp's ``/props``: :mod:`datagen.llm.server_props`), else at :data:`INITIAL`; a start
-that is not :data:`INITIAL` counts as proven, so an overload error in its first round halves it
-rather than going back to 1.
+(llama.cpp's ``/props``: :mod:`datagen.llm.server_props`), else at :data:`INITIAL`; a
+remembered or reported start counts as proven, so an overload error in its first round halves
+it rather than going back to 1.
 
 The window stays between 1 and ``--max-concurrency``. The RPM/TPM limits bound it too: a
 request waiting for the rate limiter is not at the server, so the window only grows while the
