@@ -63,8 +63,7 @@ def run(opts: MaskedOptions) -> None:
         "rows": len(records),
         "failures": len(failures),
     }
-    slot = "offline" if opts.scores else opts.slot
-    per_type = {"slot": slot, "fill": opts.fill, **type_context_info(opts)}
+    per_type = {"slot": opts.slot_chooser, "fill": opts.fill, **type_context_info(opts)}
     if opts.fill in ("frame", "score"):
         per_type["type_contrast"] = opts.contrast
     if opts.scores:

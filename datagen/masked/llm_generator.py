@@ -81,7 +81,7 @@ class LLMMaskedGenerator:
                 fill = PerTypeFillTask(lang, k=opts.k, model=config.model, context=n > 0)
                 fill_config = replace(config, logprobs=opts.logprobs)
             self.fills = llm_generator(fill, fill_config, progress=opts.progress)
-        if opts.per_type and opts.slot == "llm" and not opts.scores:
+        if opts.per_type and opts.slot_chooser == "llm":
             self.slots = llm_generator(MaskSlotTask(lang), config, progress=opts.progress)
 
     def estimate(self, rows: Sequence[dict]) -> str:

@@ -47,10 +47,11 @@ class MaskedOptions(ConsoleOptions):
         "probabilities from logprobs where the server returns them.",
     )
     logprobs: bool = option(True, help="With --per-type: ask for token logprobs.")
-    slot: str = option(
-        "llm",
+    slot: str | None = option(
+        None,
         help="With --per-type: who picks the word to mask: llm (one request per sentence) or "
-        "offline (the offline slot chooser, no request; for small local models).",
+        "offline (the offline slot chooser, no request; for small local models). Default: "
+        "offline with --fill score (it scores the offline chooser's candidates), else llm.",
         choices=SLOT_CHOOSERS,
     )
     fill: str = option(
@@ -109,6 +110,13 @@ class MaskedOptions(ConsoleOptions):
         return self.per_type and self.fill == "score"
 
     @property
+    def slot_chooser(self) -> str:
+        """Who picks each sentence's slot: ``--slot``, else offline with ``--fill score``."""
+        if self.slot is not None:
+            return self.slot
+        return "offline" if self.scores else "llm"
+
+    @property
     def context_sentences(self) -> int:
         """Article sentences in each per-type prompt: ``--type-context`` (or the mode's default)
         with ``--per-type`` and ``--articles``, else 0 (the type named)."""
@@ -136,6 +144,12 @@ class MaskedOptions(ConsoleOptions):
                 f"--fill {self.fill} sends a GBNF grammar per request, which the Batch API does "
                 "not take; use --fill word",
                 field="--fill",
+            )
+        if self.scores and self.slot == "llm":
+            raise InputError(
+                "--fill score scores the offline slot chooser's candidates; leave --slot out "
+                "or give --slot offline",
+                field="--slot",
             )
         if self.scores and (self.articles is None or not self.logprobs):
             raise InputError(

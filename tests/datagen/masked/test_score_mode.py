@@ -192,6 +192,7 @@ def test_a_server_that_does_not_spell_the_tokens_gives_failures_not_data(
     ("extra", "field"),
     [
         (["--fill", "score"], "--articles"),
+        (["--fill", "score", "--slot", "llm"], "--slot"),  # it scores the offline slots
         (["--fill", "list", "--type-contrast", "1"], "--type-contrast"),
     ],
 )
