@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 import aiohttp
 import httpx2
@@ -69,7 +68,7 @@ class ChatClient:
         # sends the URL's credentials instead, so such URLs keep the httpx transport.
         transport = (
             openai.DefaultAsyncHttpxClient
-            if urlsplit(config.base_url or "").username
+            if config.url_credentials
             else openai.DefaultAioHttpClient
         )
         self._api = openai.AsyncOpenAI(

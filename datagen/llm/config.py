@@ -155,6 +155,12 @@ class LLMConfig:
                 params["top_logprobs"] = self.top_logprobs
         return params
 
+    @property
+    def url_credentials(self) -> bool:
+        """The base URL carries ``user:password``: those authenticate instead of the key
+        (aiohttp refuses a URL's credentials beside a bearer header)."""
+        return bool(self.base_url and urlsplit(self.base_url).username)
+
     def endpoint(self) -> str:
         """The server answering (base URL without credentials): part of every cache key."""
         return public_url(self.base_url).rstrip("/")

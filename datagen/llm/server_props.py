@@ -36,8 +36,7 @@ async def reported_slots(config: LLMConfig) -> int | None:
     OpenAI API), no such route, an error or an answer without a positive integer there."""
     if not config.base_url:
         return None
-    # a URL with user:password sends those (aiohttp refuses them beside a bearer header)
-    key = None if urlsplit(config.base_url).username else resolve_api_key(config)
+    key = None if config.url_credentials else resolve_api_key(config)
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     timeout = aiohttp.ClientTimeout(total=min(PROPS_TIMEOUT, config.timeout))
     try:
