@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,12 @@ SAMPLE = ROOT / "data" / "sample"
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# every cache (LLM answers, pages, embeddings) under this process's own folder: the suite neither
+# reads nor fills the user's, and parallel workers (pytest -n) never share one; set before any
+# test module imports the option defaults that read it
+_CACHE = tempfile.mkdtemp(prefix="mbtikit-test-cache-")
+os.environ["MBTIKIT_CACHE"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import numpy as np
+import pytest
 
 from bench.latency_server import LatencyServer
 
@@ -87,6 +88,7 @@ async def _timed_requests(url: str, count: int, timeout: float | None = None) ->
         return await asyncio.gather(*(one() for _ in range(count)))
 
 
+@pytest.mark.serial  # measures latency
 def test_latency_server_slows_down_past_its_capacity():
     with LatencyServer(0.1, "{}", capacity=2) as server:
         (alone,) = asyncio.run(_timed_requests(server.base_url, 1))
@@ -97,6 +99,7 @@ def test_latency_server_slows_down_past_its_capacity():
     assert held == 8
 
 
+@pytest.mark.serial  # measures latency
 def test_latency_server_drops_requests_whose_client_hung_up():
     # 6 of 8 give up after 0.1 s (each served 0.025 s by then): the 2 left then have the server
     # to themselves and finish after ~0.275 s in all, where 8 served to the end take 0.8 s

@@ -17,6 +17,8 @@ from datagen.llm.window import INITIAL
 from tests.datagen.llm.conftest import EchoTask, echo_responder, make_rows
 from tests.support.fake_openai import FakeOpenAI, Fault
 
+# the window reads latency: alone after the parallel pass of `make test`
+pytestmark = pytest.mark.serial
 ANSWER = json.dumps({"word": "word0", "score": 0.5})
 
 
