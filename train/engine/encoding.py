@@ -188,13 +188,18 @@ def load_encoder(
     ``.encode_precision``, the runtime in ``.encode_runtime``. ``backend`` as
     ``--encode-backend`` takes it; ``torch``: a ``SentenceTransformer`` whatever ``auto`` would
     pick (for a pool of processes, :func:`encode_in_processes`)."""
+    import torch
+    from sentence_transformers.util import get_device_name
+
     from schemas.models import resolve_model
     from train.engine.openvino_encoder import INFERENCE_PRECISION, openvino_available
     from train.engine.sentence_fit import load_bi_encoder
 
+    # the device sentence-transformers would pick: a precision or backend it cannot run is an
+    # error before the model loads
+    resolved = resolve_precision(precision, torch.device(device or get_device_name()).type, backend)
     model = load_bi_encoder(name_or_path, device=device)
     path = resolve_model(name_or_path)
-    resolved = resolve_precision(precision, model.device.type, backend)
     if resolved == "int8":
         from train.engine.onnx_encoder import load_int8
 

@@ -233,6 +233,17 @@ def test_an_unknown_precision_or_backend_is_refused_on_the_command_line(tmp_path
     assert_clean_error(proc, option)
 
 
+def test_a_precision_the_backend_cannot_run_is_refused_before_the_model_loads(monkeypatch):
+    from train.engine import sentence_fit
+
+    def no_load(*args, **kwargs):
+        raise AssertionError("the model loaded before its options were checked")
+
+    monkeypatch.setattr(sentence_fit, "load_bi_encoder", no_load)
+    with pytest.raises(InputError, match="int8 runs on ONNX Runtime, not torch"):
+        load_encoder("/no/such/model", device="cpu", precision="int8", backend="torch")
+
+
 def test_two_cpu_processes_give_the_embeddings_of_one(minilm_path):
     from augment.search.embeddings import embed
 
