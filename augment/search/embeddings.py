@@ -20,7 +20,9 @@ def embedder_for(
 ) -> Any:
     """The bi-encoder that :func:`embed_cached` encodes with for these options (a torch model
     when ``devices`` spread the work over processes)."""
-    return load_embedder(name_or_path, None, precision, "torch" if devices else backend)
+    from train.engine.encoding import pool_backend
+
+    return load_embedder(name_or_path, None, precision, pool_backend(backend, devices))
 
 
 @lru_cache(maxsize=4)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -174,6 +175,12 @@ def to_precision(model: Any, precision: str) -> Any:
 
     dtypes = {"bf16": torch.bfloat16, "fp16": torch.float16}
     return model.to(dtypes[precision]) if precision in dtypes else model
+
+
+def pool_backend(backend: str, devices: Sequence[str] | None) -> str:
+    """The backend that runs an encoder: ``torch`` when ``devices`` spread the work over
+    sentence-transformers' pool of processes (it runs torch models), else ``backend``."""
+    return "torch" if devices else backend
 
 
 @lru_cache(maxsize=4)

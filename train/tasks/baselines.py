@@ -106,15 +106,13 @@ class FrozenEncoder:
 
     def _load(self) -> Any:
         if self._encoder is None:
-            from train.engine.encoding import load_encoder
+            from train.engine.encoding import load_encoder, pool_backend
             from train.engine.logs import quiet_loading
 
             with quiet_loading():
+                backend = pool_backend(self.backend, self.devices)
                 self._encoder = load_encoder.__wrapped__(
-                    self.model,
-                    self.device,
-                    self.precision,
-                    "torch" if self.devices else self.backend,
+                    self.model, self.device, self.precision, backend
                 )
         return self._encoder
 
