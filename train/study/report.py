@@ -168,8 +168,8 @@ def _best(
 
 
 def recommendation(runs: Sequence[Run], task: Task) -> dict[str, Any]:
-    """Which arm to use, on the task's dev metric at all training rows, and — when a baseline
-    beats every fine-tuned arm — how the gap moves along the measured learning curve
+    """Which arm to use, on the task's dev metric at the largest training size run, and — when
+    a baseline beats every fine-tuned arm — how the gap moves along the measured learning curve
     (``--fractions``): the gap per training size and, where it narrows, the training size at
     which the curve's log-linear trend would close it (an extrapolation of measured points).
     Per author where the runs have per-author metrics (``per_author``)."""
@@ -212,6 +212,11 @@ def _rows_to_close(gaps: Sequence[Mapping[str, Any]]) -> float | None:
     return math.exp(mx - my / slope)
 
 
+def training_size(fraction: float) -> str:
+    """``all training rows`` or ``25 % of the training rows``: the size a figure is at."""
+    return "all training rows" if fraction >= 1 else f"{fraction * 100:g} % of the training rows"
+
+
 def recommendation_text(runs: Sequence[Run], task: Task) -> str:
     """The recommendation as sentences for the report and the console."""
     rec = recommendation(runs, task)
@@ -225,17 +230,25 @@ def recommendation_text(runs: Sequence[Run], task: Task) -> str:
         return ""
     full = max(fractions(runs), default=1.0)
     level = _mean(runs, best, full, key, per_author) * 100
-    shown = key + _scope(per_author)
+    shown, size = key + _scope(per_author), training_size(full)
     if tuned is None or best == tuned:
-        return (
-            f"Use {ARM_TITLES[best]}: the best arm on {shown} ({level:.2f}) at all training rows."
-        )
+        return f"Use {ARM_TITLES[best]}: the best arm on {shown} ({level:.2f}) at {size}."
     tuned_level = _mean(runs, tuned, full, key, per_author) * 100
     text = (
         f"Use {ARM_TITLES[best]} first: on {shown} it is ahead of the best fine-tuned arm, "
-        f"{ARM_TITLES[tuned]} ({level:.2f} vs {tuned_level:.2f} at all training rows, this "
-        "budget)."
+        f"{ARM_TITLES[tuned]} ({level:.2f} vs {tuned_level:.2f} at {size}, this budget)"
     )
+    lead = paired(runs, full, key, best, tuned, per_author)
+    separated = lead.ci_low > 0 if key not in task.lower_is_better else lead.ci_high < 0
+    if not lead.enough_seeds:
+        text += f", by a lead {lead.n} paired seed(s) are too few to tell from noise."
+    elif not separated:
+        text += (
+            f", by a lead its {lead.n} paired seeds do not separate from 0 (Δ {lead.format()}): "
+            "level with it here."
+        )
+    else:
+        text += "."
     gaps = rec["gaps"]
     if len(gaps) < 2:
         return text + (
@@ -344,7 +357,7 @@ def render(runs: Sequence[Run], task: Task, setup: Mapping[str, Any]) -> str:
         "",
         *[f"- **{k}**: {v}" for k, v in setup.items()],
         "",
-        f"## Test metrics (×100, mean ± sd over {n_seeds} seeds, all training rows)",
+        f"## Test metrics (×100, mean ± sd over {n_seeds} seeds, {training_size(full)})",
         "",
         markdown_table(*comparison(runs, task, full)),
         "",

@@ -17,6 +17,7 @@ from train.study.report import (
     print_comparison,
     recommendation,
     recommendation_text,
+    render,
     write_report,
 )
 from train.study.results import Run
@@ -156,6 +157,23 @@ def test_recommendation_when_fine_tuning_wins_or_the_gap_does_not_narrow() -> No
     assert "does not narrow" in recommendation_text(widening, SingleLabelTask())
     one_size = _curve({"frozen": {1.0: 0.6}, "plain": {1.0: 0.5}})
     assert "--fractions" in recommendation_text(one_size, SingleLabelTask())
+
+
+def test_a_lead_the_seeds_do_not_separate_is_called_level_at_the_size_that_ran() -> None:
+    """Only 10 % of the rows ran, and the frozen arm leads plain fine-tuning by 0.01 on average
+    with the seeds' differences on both sides of 0: the text names the size and the tie."""
+    runs = [
+        Run(seed, 0.1, arm, {"macro_f1": level}, 100)
+        for seed, (frozen, plain) in enumerate([(0.50, 0.45), (0.50, 0.52), (0.50, 0.50)])
+        for arm, level in (("tfidf", 0.3), ("frozen", frozen), ("plain", plain))
+    ]
+    text = recommendation_text(runs, SingleLabelTask())
+    assert text.startswith("Use frozen encoder + LR first")
+    assert "at 10 % of the training rows" in text and "all training rows" not in text
+    assert "3 paired seeds do not separate from 0 (Δ +1.00 [" in text and "level with it" in text
+    assert "## Test metrics (×100, mean ± sd over 3 seeds, 10 % of the training rows)" in render(
+        runs, SingleLabelTask(), {}
+    )
 
 
 def test_mbti_recommends_on_macro_f1_not_on_the_majoritys_accuracy() -> None:
