@@ -239,10 +239,10 @@ def recommendation_text(runs: Sequence[Run], task: Task) -> str:
         f"{ARM_TITLES[tuned]} ({level:.2f} vs {tuned_level:.2f} at {size}, this budget)"
     )
     lead = paired(runs, full, key, best, tuned, per_author)
-    separated = lead.ci_low > 0 if key not in task.lower_is_better else lead.ci_high < 0
-    if not lead.enough_seeds:
+    ahead = "b better" if key in task.lower_is_better else "a better"
+    if lead.verdict == "too few seeds":
         text += f", by a lead {lead.n} paired seed(s) are too few to tell from noise."
-    elif not separated:
+    elif lead.verdict != ahead:
         text += (
             f", by a lead its {lead.n} paired seeds do not separate from 0 (Δ {lead.format()}): "
             "level with it here."
