@@ -333,14 +333,19 @@ def test_a_multi_label_model_gives_the_labels_over_their_cutoffs(multi_server):
     assert status == 200 and person["n_texts"] == 3 and person["agreement"]["joy"] == 3
 
 
-@pytest.mark.parametrize("pair_model", ["cross", "bi"])
-def test_a_regression_model_scores_pairs_on_its_range(pair_model, tiny_encoder, tmp_path):
+@pytest.mark.parametrize(
+    ("pair_model", "precision"), [("cross", "fp32"), ("bi", "fp32"), ("bi", "bf16")]
+)
+def test_a_regression_model_scores_pairs_on_its_range(
+    pair_model, precision, tiny_encoder, tmp_path
+):
     from train.tasks import RegressionTask
 
     task = RegressionTask(score_range=(1.0, 10.0))
     save = save_task_model if pair_model == "cross" else save_bi_encoder
     model = save(tmp_path / pair_model, task, tiny_encoder)
-    with running("train", "serve", model, "--port", "0") as url:
+    served = ("train", "serve", model, "--port", "0", "--encode-precision", precision)
+    with running(*served) as url:
         _, info = request(f"{url}/info")
         assert info["task"] == "regression" and info["score_range"] == [1.0, 10.0]
         same = {"sentence1": "alone quiet ideas.", "sentence2": "alone quiet ideas."}
@@ -348,7 +353,7 @@ def test_a_regression_model_scores_pairs_on_its_range(pair_model, tiny_encoder, 
         assert status == 200, body
         assert body["task"] == "regression" and body["score_range"] == [1.0, 10.0]
         assert 1.0 <= body["score"] <= 10.0
-        if pair_model == "bi":  # one sentence twice: cosine 1, the top of the range
+        if pair_model == "bi":  # one sentence twice: cosine 1, the top of the range (bf16 too)
             assert body["score"] == pytest.approx(10.0, abs=1e-3)
         status, answer = request(f"{url}/predict", {"texts": ["hi"]})
         assert status == 400 and "no classifier" in answer["error"] and "/score" in answer["error"]
