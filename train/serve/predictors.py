@@ -123,15 +123,10 @@ class BiEncoderSimilarity:
             ) from None
 
     def similarity(self, pairs: list[tuple[str, str]]) -> list[float]:
-        """Cosines computed in float32: a bf16 model normalises in bf16, which leaves one
-        sentence's cosine with itself ~0.3 % short of 1."""
-        firsts = self._unit_vectors([a for a, _ in pairs])
-        seconds = self._unit_vectors([b for _, b in pairs])
-        return [round(float(x @ y), 6) for x, y in zip(firsts, seconds, strict=True)]
+        from train.tasks.bi_encoder import pair_cosine
 
-    def _unit_vectors(self, texts: list[str]) -> np.ndarray:
-        vectors = np.asarray(self.model.encode(texts), dtype=np.float32)
-        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True).clip(min=1e-12)
+        cosines = pair_cosine(self.model, [a for a, _ in pairs], [b for _, b in pairs])
+        return [round(float(c), 6) for c in cosines]
 
 
 @dataclass
