@@ -205,7 +205,7 @@ class ChatClient:
                 f"the account behind ${self.config.api_key_env} has no quota left at {url} "
                 "(insufficient_quota): add credit or use another key"
             )
-        elif _final(err):
+        elif _no_retry_header(err):
             text = f"the LLM server at {url} answered x-should-retry: false; not retrying"
         elif status == 401:
             text = f"the LLM server at {url} refused the API key from ${self.config.api_key_env}"
@@ -234,8 +234,17 @@ class ChatClient:
 
 
 def _final(err: openai.APIStatusError) -> bool:
-    """An error no retry can fix: an empty account, or the server's ``x-should-retry: false``."""
-    return err.code == QUOTA_CODE or err.response.headers.get("x-should-retry") == "false"
+    """An error no retry can fix: an empty account, the server's ``x-should-retry: false``, or
+    a request body the server could not validate: llama-cpp-python's server answers
+    ``response_format: json_schema`` with a 500 naming it, which no retry changes."""
+    if err.code == QUOTA_CODE or _no_retry_header(err):
+        return True
+    message = _server_message(err)
+    return "validation error" in message and "response_format" in message
+
+
+def _no_retry_header(err: openai.APIStatusError) -> bool:
+    return err.response.headers.get("x-should-retry") == "false"
 
 
 def _timed_out(err: openai.APIConnectionError) -> bool:

@@ -62,6 +62,20 @@ def test_rejected_requests_fail_fast(make_config, monkeypatch, status, needle):
     assert SECRET not in message and "Incorrect API key provided: ***" in message
 
 
+def test_a_response_format_the_server_cannot_validate_fails_fast_with_the_way_out(make_config):
+    # llama-cpp-python's server answers json_schema with a 500, not a 400
+    body = ("1 validation error: {'type': 'literal_error', 'loc': ('body', 'response_format', "
+            "'type'), 'msg': \"Input should be 'text' or 'json_object'\"}")  # fmt: skip
+    fault = Fault.error(500, body)
+    with (
+        FakeOpenAI(echo_responder, lambda n, request: fault) as server,
+        pytest.raises(InputError) as err,
+    ):
+        run_task(EchoTask(), make_rows(3), make_config(server, concurrency=1), progress=False)
+    assert len(server.requests) == 1  # no retries, no second row
+    assert "HTTP 500" in str(err.value) and "try json_object or none" in str(err.value)
+
+
 def test_missing_key_is_a_clean_error_except_for_local_servers(monkeypatch):
     monkeypatch.delenv("MY_KEY", raising=False)
     remote = LLMConfig(base_url="https://llm.example.com/v1", api_key_env="MY_KEY")
