@@ -156,12 +156,17 @@ def _mean(runs: Sequence[Run], arm: str, fraction: float, key: str, per_author: 
     return summarize([_value(r, key, per_author) for r in select(runs, arm, fraction)]).mean
 
 
+def _direction(task: Task, key: str) -> float:
+    """``1.0`` where a higher ``key`` is better, ``-1.0`` where lower is (Hamming loss, MSE)."""
+    return -1.0 if key in task.lower_is_better else 1.0
+
+
 def _best(
     runs: Sequence[Run], task: Task, candidates: Sequence[str], fraction: float, per_author: bool
 ) -> str | None:
     """The candidate arm (of :func:`arms`) with the best mean dev metric at ``fraction``
     (None if none ran)."""
-    key, sign = task.dev_metric, -1.0 if task.dev_metric in task.lower_is_better else 1.0
+    key, sign = task.dev_metric, _direction(task, task.dev_metric)
     scored = [(sign * _mean(runs, a, fraction, key, per_author), a) for a in candidates]
     scored = [(v, a) for v, a in scored if math.isfinite(v)]  # arms that did not run: NaN
     return max(scored)[1] if scored else None
@@ -186,7 +191,7 @@ def recommendation(runs: Sequence[Run], task: Task) -> dict[str, Any]:
     }
     if best is None or tuned is None or best == tuned:
         return out
-    sign = -1.0 if key in task.lower_is_better else 1.0
+    sign = _direction(task, key)
     for f in fractions(runs):
         ran = select(runs, tuned, f)
         gap = sign * (
@@ -239,7 +244,7 @@ def recommendation_text(runs: Sequence[Run], task: Task) -> str:
         f"{ARM_TITLES[tuned]} ({level:.2f} vs {tuned_level:.2f} at {size}, this budget)"
     )
     lead = paired(runs, full, key, best, tuned, per_author)
-    ahead = "b better" if key in task.lower_is_better else "a better"
+    ahead = "a better" if _direction(task, key) > 0 else "b better"
     if lead.verdict == "too few seeds":
         text += f", by a lead {lead.n} paired seed(s) are too few to tell from noise."
     elif lead.verdict != ahead:
